@@ -1,0 +1,9 @@
+//! Identity: password hashing, tokens, and the extractors that give handlers their caller.
+
+pub mod caller;
+pub mod passwords;
+pub mod tokens;
+
+pub use caller::{Caller, MaybeCaller};
+pub use passwords::Passwords;
+pub use tokens::{TokenKind, Tokens};

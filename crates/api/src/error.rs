@@ -1,0 +1,231 @@
+//! The error contract of `spec/README.md`: one envelope, stable codes, generic 5xx bodies.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use backbeat_db::DbError;
+use backbeat_domain::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Stable machine codes clients match on. Never rename one; add new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    ValidationError,
+    InvalidJson,
+    AuthRequired,
+    InvalidToken,
+    InvalidCredentials,
+    Forbidden,
+    InsufficientScope,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Unavailable,
+    InternalError,
+}
+
+impl ErrorCode {
+    /// The code of a response produced outside a handler (router, extractors, actix itself).
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => ErrorCode::ValidationError,
+            401 => ErrorCode::AuthRequired,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            409 => ErrorCode::Conflict,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::Unavailable,
+            _ => ErrorCode::InternalError,
+        }
+    }
+}
+
+/// The error body: `{"status": "fail"|"error", "message", "code", "details"?}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// `fail` for client errors (4xx), `error` for server errors (5xx).
+    #[schema(example = "fail")]
+    pub status: &'static str,
+    #[schema(example = "\"year\" must be a number")]
+    pub message: String,
+    pub code: ErrorCode,
+    /// The fields at fault, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldDetail>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldDetail {
+    #[schema(example = "year")]
+    pub field: String,
+    #[schema(example = "must be a number")]
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status: if status.is_server_error() {
+                "error"
+            } else {
+                "fail"
+            },
+            message: message.into(),
+            code,
+            details: None,
+        }
+    }
+
+    /// The body for a bare status (router 404/405, actix's own errors). 5xx never explain.
+    pub fn for_status(status: StatusCode) -> Self {
+        let message = match status.as_u16() {
+            404 => "route not found",
+            405 => "method not allowed on this route",
+            413 => "request body is too large",
+            415 => "unsupported media type",
+            503 => "service temporarily unavailable",
+            s if s >= 500 => "internal server error",
+            _ => status.canonical_reason().unwrap_or("bad request"),
+        };
+        Self::new(status, ErrorCode::for_status(status), message)
+    }
+
+    pub fn into_response(self, status: StatusCode) -> HttpResponse {
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(self)
+    }
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{}", .0.first().map(FieldError::sentence).unwrap_or_default())]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("authentication required")]
+    AuthRequired,
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("service temporarily unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal server error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(error.into())
+    }
+
+    fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Validation(_) => ErrorCode::ValidationError,
+            ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
+            ApiError::AuthRequired => ErrorCode::AuthRequired,
+            ApiError::InvalidToken(_) => ErrorCode::InvalidToken,
+            ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::AuthRequired | ApiError::InvalidToken(_) | ApiError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        // The cause chain goes to the log (inside the request's span, so with its id); the body
+        // stays generic.
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed")
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error = format!("{cause:#}"), "dependency unavailable")
+            }
+            _ => {}
+        }
+        let mut body = if status.is_server_error() {
+            ErrorBody::for_status(status)
+        } else {
+            ErrorBody::new(status, self.code(), self.to_string())
+        };
+        if let ApiError::Validation(fields) = self {
+            body.details = Some(
+                fields
+                    .iter()
+                    .map(|f| FieldDetail {
+                        field: f.field.clone(),
+                        message: f.message.clone(),
+                    })
+                    .collect(),
+            );
+        }
+        let mut response = body.into_response(status);
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) => ApiError::Unavailable(error.into()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,183 @@
+//! Reading request bodies: JSON read under a size limit, then checked field by field so a wrong
+//! type names the field at fault (`"year" must be a number`) instead of a generic parse error.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use backbeat_domain::FieldError;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON object body. An empty body reads as `{}` so that missing fields are reported by name
+/// (openMusic clients send DELETE bodies, and sometimes none).
+#[derive(Debug)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl FromRequest for JsonObject {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(1024 * 1024, |s| s.settings.server.json_limit_bytes);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.to_ascii_lowercase());
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if let Some(ct) = content_type.filter(|ct| !ct.is_empty()) {
+                let essence = ct.split(';').next().unwrap_or_default().trim();
+                if essence != "application/json" && !essence.ends_with("+json") {
+                    return Err(ApiError::UnsupportedMediaType(
+                        "request body must be application/json".to_owned(),
+                    ));
+                }
+            }
+            let too_large =
+                || ApiError::PayloadTooLarge(format!("request body exceeds {limit} bytes"));
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::InvalidJson(format!("cannot read body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(JsonObject(Map::new()));
+            }
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(map)) => Ok(JsonObject(map)),
+                Ok(_) => Err(ApiError::InvalidJson(
+                    "request body must be a JSON object".to_owned(),
+                )),
+                Err(e) => Err(ApiError::InvalidJson(format!(
+                    "request body is not valid JSON: {e}"
+                ))),
+            }
+        })
+    }
+}
+
+/// Collects every field error of a body, then fails once with all of them.
+#[derive(Debug)]
+pub struct Fields {
+    body: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new(body: JsonObject) -> Self {
+        Self {
+            body: body.0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn fail<T>(&mut self, field: &str, message: &str) -> Option<T> {
+        self.errors.push(FieldError::new(field, message));
+        None
+    }
+
+    /// A string that must be present.
+    pub fn string(&mut self, field: &str) -> Option<String> {
+        match self.body.remove(field) {
+            None | Some(Value::Null) => self.fail(field, "is required"),
+            Some(Value::String(s)) => Some(s),
+            Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    /// A string that may be absent or null.
+    pub fn optional_string(&mut self, field: &str) -> Option<String> {
+        match self.body.remove(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    /// An integer that must be present; `"2008"` and `2008.5` are rejected.
+    pub fn integer(&mut self, field: &str) -> Option<i64> {
+        match self.body.remove(field) {
+            None | Some(Value::Null) => self.fail(field, "is required"),
+            Some(value) => self.integer_value(field, value),
+        }
+    }
+
+    /// An integer that may be absent or null.
+    pub fn optional_integer(&mut self, field: &str) -> Option<i64> {
+        match self.body.remove(field) {
+            None | Some(Value::Null) => None,
+            Some(value) => self.integer_value(field, value),
+        }
+    }
+
+    fn integer_value(&mut self, field: &str, value: Value) -> Option<i64> {
+        match value {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Some(i),
+                None => self.fail(field, "must be an integer"),
+            },
+            _ => self.fail(field, "must be a number"),
+        }
+    }
+
+    /// Records a domain parse failure, passing a success through.
+    pub fn check<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        parsed.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    /// Fails with every error found, or returns the values read (all present when no error was
+    /// recorded). Optional fields are passed wrapped: `Some(f.optional_string("albumId"))`.
+    pub fn finish<V: AllPresent>(self, values: V) -> Result<V::Output, ApiError> {
+        if !self.errors.is_empty() {
+            return Err(ApiError::Validation(self.errors));
+        }
+        values.all_present().ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("a field read without error is missing"))
+        })
+    }
+}
+
+/// A tuple of `Option`s that are all `Some` once validation passed.
+pub trait AllPresent {
+    type Output;
+    fn all_present(self) -> Option<Self::Output>;
+}
+
+macro_rules! all_present {
+    ($($name:ident),+) => {
+        impl<$($name),+> AllPresent for ($(Option<$name>,)+) {
+            type Output = ($($name,)+);
+            #[allow(non_snake_case)]
+            fn all_present(self) -> Option<Self::Output> {
+                let ($($name,)+) = self;
+                Some(($($name?,)+))
+            }
+        }
+    };
+}
+all_present!(A);
+all_present!(A, B);
+all_present!(A, B, C);
+all_present!(A, B, C, D);
+all_present!(A, B, C, D, E);
+all_present!(A, B, C, D, E, F);

@@ -1,0 +1,21 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = backbeat_api::cli::Cli::parse();
+    let settings = match backbeat_config::Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("backbeat-api: {error}");
+            return std::process::ExitCode::from(78); // EX_CONFIG
+        }
+    };
+    backbeat_telemetry::init(&settings.log);
+    match backbeat_api::cli::run(cli, settings).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "backbeat-api failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

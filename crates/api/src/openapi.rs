@@ -1,0 +1,53 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorBody, ErrorCode, FieldDetail};
+use crate::routes::{authentications, health, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "backbeat",
+        description = "The backbeat music platform API. Routes follow the openMusic v3 contract \
+            where it applies. Every error is JSON: `{status, message, code, details?}` with a \
+            stable `code`; unknown routes answer 404 `NOT_FOUND`, wrong methods 405 \
+            `METHOD_NOT_ALLOWED`, malformed JSON 400 `INVALID_JSON`, bodies over 1 MiB 413 \
+            `PAYLOAD_TOO_LARGE`, and an unavailable dependency 503 `UNAVAILABLE` with \
+            `Retry-After`. Unknown body fields are ignored. Every response carries `X-Request-Id`."
+    ),
+    paths(
+        users::create,
+        authentications::login,
+        authentications::refresh,
+        authentications::logout,
+        health::live,
+        health::ready,
+    ),
+    components(schemas(ErrorBody, ErrorCode, FieldDetail)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Sign-up and tokens"),
+        (name = "operations", description = "Health checks"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from `POST /authentications`"))
+                    .build(),
+            ),
+        );
+    }
+}

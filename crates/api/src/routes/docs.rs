@@ -1,0 +1,37 @@
+//! `GET /openapi.json` and `GET /docs` (Swagger UI, its assets built into the binary).
+
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/openapi.json").route(web::get().to(openapi_json)))
+        .service(web::resource("/docs").route(web::get().to(docs_redirect)));
+}
+
+/// Registered per app: Swagger UI must know the document's URL under the configured base path.
+pub fn swagger_ui(base_path: &str) -> SwaggerUi {
+    SwaggerUi::new("/docs/{_:.*}").config(Config::new([format!("{base_path}/openapi.json")]))
+}
+
+async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    let mut doc = ApiDoc::openapi();
+    if !state.settings.server.base_path.is_empty() {
+        doc.servers = Some(vec![utoipa::openapi::Server::new(
+            &state.settings.server.base_path,
+        )]);
+    }
+    HttpResponse::Ok().json(doc)
+}
+
+async fn docs_redirect(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((
+            "Location",
+            format!("{}/docs/", state.settings.server.base_path),
+        ))
+        .finish()
+}

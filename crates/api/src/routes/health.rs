@@ -1,0 +1,106 @@
+//! `GET /health/live` (the process answers) and `GET /health/ready` (its dependencies answer).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::error::ErrorBody;
+use crate::response::{self, DataEnvelope};
+use crate::state::AppState;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    #[schema(example = "live")]
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ok` or `down` for `database`, `redis` and `rabbitmq`.
+    #[schema(example = json!({"database": "ok", "redis": "ok", "rabbitmq": "ok"}))]
+    pub checks: serde_json::Value,
+}
+
+#[utoipa::path(
+    get, path = "/health/live", tag = "operations",
+    responses((status = 200, description = "The process is up", body = DataEnvelope<Liveness>))
+)]
+pub async fn live() -> HttpResponse {
+    response::data(StatusCode::OK, Liveness { status: "live" })
+}
+
+#[utoipa::path(
+    get, path = "/health/ready", tag = "operations",
+    responses(
+        (status = 200, description = "PostgreSQL, Redis and RabbitMQ all answer", body = DataEnvelope<Readiness>),
+        (status = 503, description = "A dependency is down; `message` and `checks` name it (`UNAVAILABLE`)", body = ErrorBody),
+    )
+)]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (database, redis, rabbitmq) = tokio::join!(
+        check("database", backbeat_db::pool::ping(&state.db)),
+        check("redis", ping_redis(&state.redis)),
+        check("rabbitmq", state.broker.ping()),
+    );
+    let checks = [
+        ("database", database),
+        ("redis", redis),
+        ("rabbitmq", rabbitmq),
+    ];
+    let summary: serde_json::Map<String, serde_json::Value> = checks
+        .iter()
+        .map(|(name, ok)| ((*name).to_owned(), json!(if *ok { "ok" } else { "down" })))
+        .collect();
+    let failing: Vec<&str> = checks
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| *name)
+        .collect();
+    if failing.is_empty() {
+        return response::data(
+            StatusCode::OK,
+            Readiness {
+                checks: summary.into(),
+            },
+        );
+    }
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "5"))
+        .json(json!({
+            "status": "error",
+            "code": "UNAVAILABLE",
+            "message": format!("not ready: {} down", failing.join(", ")),
+            "checks": summary,
+        }))
+}
+
+async fn check<E: std::fmt::Display>(
+    name: &str,
+    probe: impl Future<Output = Result<(), E>>,
+) -> bool {
+    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(())) => true,
+        Ok(Err(error)) => {
+            tracing::warn!(check = name, %error, "readiness check failed");
+            false
+        }
+        Err(_) => {
+            tracing::warn!(check = name, "readiness check timed out");
+            false
+        }
+    }
+}
+
+async fn ping_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let _: String = deadpool_redis::redis::cmd("PING")
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! Configuration for both processes.
+//!
+//! Layers, lowest first: the embedded `configuration/base.yaml`, the profile's file
+//! (`local.yaml` or `production.yaml`, chosen by `APP_ENVIRONMENT`), an optional file named by
+//! `APP_CONFIG_FILE`, the openMusic variable names (`PORT`, `PGHOST`, `ACCESS_TOKEN_KEY`, ...),
+//! and finally `APP_`-prefixed variables with `__` between levels (`APP_DATABASE__HOST`).
+//! Secrets are [`SecretString`]s: they print as `[REDACTED]` in `Debug` output and logs.
+
+mod aliases;
+mod production;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use secrecy;
+
+const BASE: &str = include_str!("../../../configuration/base.yaml");
+const LOCAL: &str = include_str!("../../../configuration/local.yaml");
+const PRODUCTION: &str = include_str!("../../../configuration/production.yaml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Local,
+    Production,
+}
+
+impl Profile {
+    fn parse(value: &str) -> Result<Self, ConfigError> {
+        match value.to_ascii_lowercase().as_str() {
+            "local" | "development" | "dev" => Ok(Profile::Local),
+            "production" | "prod" => Ok(Profile::Production),
+            other => Err(ConfigError::Invalid(format!(
+                "APP_ENVIRONMENT must be `local` or `production`, not `{other}`"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(skip, default = "default_profile")]
+    pub profile: Profile,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub rabbitmq: RabbitMqSettings,
+    pub auth: AuthSettings,
+    pub compat: CompatSettings,
+    pub log: LogSettings,
+}
+
+fn default_profile() -> Profile {
+    Profile::Local
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_base_url: String,
+    pub base_path: String,
+    pub json_limit_bytes: usize,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// A full connection URL; when set it wins over the separate fields.
+    pub url: Option<SecretString>,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<SecretString>,
+    pub name: String,
+    pub pool_max_size: usize,
+    pub acquire_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    /// The connection URL for the configured database.
+    pub fn connection_url(&self) -> SecretString {
+        self.connection_url_for(&self.name)
+    }
+
+    /// The connection URL for another database on the same server (tests, admin tasks).
+    pub fn connection_url_for(&self, database: &str) -> SecretString {
+        if let Some(url) = &self.url {
+            let url = url.expose_secret();
+            // Swap the path segment; keep any query string.
+            let (head, query) = url
+                .split_once('?')
+                .map_or((url, None), |(h, q)| (h, Some(q)));
+            let base = head.rsplit_once('/').map_or(head, |(b, _)| b);
+            let mut out = format!("{base}/{database}");
+            if let Some(q) = query {
+                out.push('?');
+                out.push_str(q);
+            }
+            return SecretString::from(out);
+        }
+        let password = self
+            .password
+            .as_ref()
+            .map(|p| p.expose_secret())
+            .unwrap_or("");
+        let credentials = if password.is_empty() {
+            encode(&self.user)
+        } else {
+            format!("{}:{}", encode(&self.user), encode(password))
+        };
+        SecretString::from(format!(
+            "postgres://{credentials}@{}:{}/{}",
+            self.host,
+            self.port,
+            encode(database)
+        ))
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    pub pool_max_size: usize,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RabbitMqSettings {
+    pub url: SecretString,
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub access_token_key: Option<SecretString>,
+    pub refresh_token_key: Option<SecretString>,
+    pub access_token_age_secs: u64,
+    pub refresh_token_age_secs: u64,
+    pub scrypt: ScryptSettings,
+    pub max_concurrent_hashes: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct ScryptSettings {
+    pub log_n: u8,
+    pub r: u32,
+    pub p: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompatSettings {
+    /// openMusic lets anonymous clients write the catalog; backbeat does not unless this is set.
+    pub openmusic_anonymous_catalog: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+impl Settings {
+    /// Loads the configuration from the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(std::env::vars())
+    }
+
+    /// Loads the configuration from the given environment (tests pass their own).
+    pub fn load_from(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = vars.into_iter().collect();
+        let profile = Profile::parse(vars.get("APP_ENVIRONMENT").map_or("local", String::as_str))?;
+        let profile_file = match profile {
+            Profile::Local => LOCAL,
+            Profile::Production => PRODUCTION,
+        };
+        let mut builder = Config::builder()
+            .add_source(File::from_str(BASE, FileFormat::Yaml))
+            .add_source(File::from_str(profile_file, FileFormat::Yaml));
+        if let Some(path) = vars.get("APP_CONFIG_FILE") {
+            builder = builder.add_source(File::with_name(path).required(true));
+        }
+        let app_vars: HashMap<String, String> = vars
+            .iter()
+            .filter(|(k, _)| {
+                k.starts_with("APP_")
+                    && k.as_str() != "APP_ENVIRONMENT"
+                    && k.as_str() != "APP_CONFIG_FILE"
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let settings = builder
+            .add_source(environment(aliases::to_app_vars(&vars)))
+            .add_source(environment(app_vars))
+            .build()?;
+        let mut settings: Settings = settings.try_deserialize()?;
+        settings.profile = profile;
+        if profile == Profile::Production {
+            production::check(&settings)?;
+        }
+        Ok(settings)
+    }
+}
+
+fn environment(source: HashMap<String, String>) -> Environment {
+    Environment::with_prefix("APP")
+        .prefix_separator("_")
+        .separator("__")
+        .try_parsing(true)
+        .source(Some(source))
+}
+
+/// Percent-encodes a URL userinfo or path component.
+fn encode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::load_from(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn local_profile_runs_out_of_the_box() {
+        let s = load(&[]).expect("local loads");
+        assert_eq!(s.profile, Profile::Local);
+        assert_eq!(s.server.port, 5000);
+        assert!(s.auth.access_token_key.is_some());
+        assert_eq!(s.auth.access_token_age_secs, 1800);
+    }
+
+    #[test]
+    fn app_variables_beat_openmusic_aliases_which_beat_files() {
+        let s = load(&[
+            ("PORT", "6000"),
+            ("PGHOST", "db.internal"),
+            ("ACCESS_TOKEN_AGE", "60"),
+        ])
+        .expect("loads");
+        assert_eq!(s.server.port, 6000);
+        assert_eq!(s.database.host, "db.internal");
+        assert_eq!(s.auth.access_token_age_secs, 60);
+        let s = load(&[("PORT", "6000"), ("APP_SERVER__PORT", "7000")]).expect("loads");
+        assert_eq!(s.server.port, 7000);
+    }
+
+    #[test]
+    fn openmusic_server_names_become_urls() {
+        let s = load(&[
+            ("REDIS_SERVER", "cache"),
+            ("RABBITMQ_SERVER", "amqp://mq:5672"),
+        ])
+        .expect("loads");
+        assert_eq!(s.redis.url.expose_secret(), "redis://cache:6379");
+        assert_eq!(s.rabbitmq.url.expose_secret(), "amqp://mq:5672");
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let s = load(&[
+            ("PGPASSWORD", "pg-secret-value"),
+            ("ACCESS_TOKEN_KEY", "k".repeat(40).as_str()),
+        ])
+        .expect("loads");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("pg-secret-value"));
+        assert!(!debug.contains(&"k".repeat(40)));
+        assert!(!debug.contains("dev-refresh-token-key"));
+    }
+
+    #[test]
+    fn connection_url_encodes_credentials() {
+        let s = load(&[("PGPASSWORD", "p@ss/word"), ("PGDATABASE", "music")]).expect("loads");
+        assert_eq!(
+            s.database.connection_url().expose_secret(),
+            "postgres://postgres:p%40ss%2Fword@127.0.0.1:5432/music"
+        );
+        assert!(
+            s.database
+                .connection_url_for("other")
+                .expose_secret()
+                .ends_with("/other")
+        );
+    }
+
+    #[test]
+    fn production_refuses_missing_or_development_secrets_naming_the_variable() {
+        let strong_a = "a".repeat(48);
+        let strong_b = "b".repeat(48);
+        let prod = ("APP_ENVIRONMENT", "production");
+
+        let err = load(&[prod]).expect_err("no keys").to_string();
+        assert!(err.contains("ACCESS_TOKEN_KEY"), "{err}");
+
+        let err = load(&[prod, ("ACCESS_TOKEN_KEY", &strong_a)])
+            .expect_err("no refresh")
+            .to_string();
+        assert!(err.contains("REFRESH_TOKEN_KEY"), "{err}");
+
+        let dev = "dev-access-token-key-do-not-use-in-production-0000";
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", dev),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+        ])
+        .expect_err("dev key")
+        .to_string();
+        assert!(
+            err.contains("ACCESS_TOKEN_KEY") && err.contains("development"),
+            "{err}"
+        );
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", "short"),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+        ])
+        .expect_err("short key")
+        .to_string();
+        assert!(
+            err.contains("ACCESS_TOKEN_KEY") && err.contains("32"),
+            "{err}"
+        );
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_a),
+        ])
+        .expect_err("same keys")
+        .to_string();
+        assert!(err.contains("REFRESH_TOKEN_KEY"), "{err}");
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+        ])
+        .expect_err("no db password")
+        .to_string();
+        assert!(err.contains("PGPASSWORD"), "{err}");
+
+        let s = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+            ("PGPASSWORD", "a-real-password"),
+        ])
+        .expect("complete production configuration");
+        assert_eq!(s.log.format, LogFormat::Json);
+        assert_eq!(s.auth.scrypt.log_n, 17);
+    }
+}

@@ -1,0 +1,13 @@
+//! PostgreSQL for backbeat: the connection pool, the diesel schema, embedded migrations and the
+//! queries of each feature (one module per feature, named after it).
+
+pub mod error;
+pub mod migrations;
+pub mod pool;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod users;
+
+pub use diesel_async::AsyncPgConnection;
+pub use error::DbError;
+pub use pool::{DbPool, PooledConnection};

@@ -1,0 +1,82 @@
+use std::time::Duration;
+
+use backbeat_config::DatabaseSettings;
+use deadpool::Runtime;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use secrecy::ExposeSecret;
+
+use crate::DbError;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type PooledConnection = Object<AsyncPgConnection>;
+
+/// Builds the pool. Connections are opened lazily, so this succeeds with the database down;
+/// callers then get [`DbError::Unavailable`] within the acquire timeout instead of hanging.
+pub fn build(settings: &DatabaseSettings, application_name: &'static str) -> DbPool {
+    let connect_timeout = settings.connect_timeout();
+    let statement_timeout_ms = settings.statement_timeout_ms;
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        async move {
+            establish(
+                &url,
+                connect_timeout,
+                application_name,
+                statement_timeout_ms,
+            )
+            .await
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        settings.connection_url().expose_secret(),
+        config,
+    );
+    let acquire = settings.acquire_timeout();
+    Pool::builder(manager)
+        .max_size(settings.pool_max_size)
+        .wait_timeout(Some(acquire))
+        .create_timeout(Some(connect_timeout))
+        .recycle_timeout(Some(acquire))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .expect("a pool with a runtime and timeouts always builds")
+}
+
+async fn establish(
+    url: &str,
+    timeout: Duration,
+    application_name: &str,
+    statement_timeout_ms: u64,
+) -> Result<AsyncPgConnection, ConnectionError> {
+    let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(url))
+        .await
+        .map_err(|_| ConnectionError::BadConnection("connect timed out".to_owned()))??;
+    // A runaway query must not hold a pooled connection forever.
+    conn.batch_execute(&format!(
+        "SET application_name = '{application_name}'; SET statement_timeout = {statement_timeout_ms}"
+    ))
+    .await
+    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// Takes a connection from the pool, mapping exhaustion and outages to [`DbError::Unavailable`].
+pub async fn get(pool: &DbPool) -> Result<PooledConnection, DbError> {
+    Ok(pool.get().await?)
+}
+
+/// `SELECT 1` through the pool: the readiness check.
+pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
+    let mut conn = get(pool).await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}

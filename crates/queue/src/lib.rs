@@ -1,0 +1,80 @@
+//! RabbitMQ for backbeat: one lazily (re)connected connection per process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backbeat_config::RabbitMqSettings;
+use lapin::{Connection, ConnectionProperties};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+
+pub use lapin;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("cannot reach RabbitMQ: {0}")]
+    Unavailable(String),
+    #[error("RabbitMQ error: {0}")]
+    Broker(#[from] lapin::Error),
+}
+
+/// A process's link to the broker. Cheap to clone; reconnects on demand after an outage, so a
+/// process can start (and keep serving) while RabbitMQ is down.
+#[derive(Clone)]
+pub struct Broker {
+    url: SecretString,
+    connect_timeout: Duration,
+    name: &'static str,
+    connection: Arc<Mutex<Option<Arc<Connection>>>>,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Broker {
+    pub fn new(settings: &RabbitMqSettings, name: &'static str) -> Self {
+        Self {
+            url: settings.url.clone(),
+            connect_timeout: Duration::from_millis(settings.connect_timeout_ms),
+            name,
+            connection: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The current connection, opening a new one if there is none or it was lost.
+    pub async fn connection(&self) -> Result<Arc<Connection>, QueueError> {
+        let mut slot = self.connection.lock().await;
+        if let Some(conn) = slot.as_ref().filter(|c| c.status().connected()) {
+            return Ok(Arc::clone(conn));
+        }
+        let properties = ConnectionProperties::default().with_connection_name(self.name.into());
+        let conn = tokio::time::timeout(
+            self.connect_timeout,
+            Connection::connect(self.url.expose_secret(), properties),
+        )
+        .await
+        .map_err(|_| QueueError::Unavailable("connect timed out".to_owned()))?
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        let conn = Arc::new(conn);
+        *slot = Some(Arc::clone(&conn));
+        tracing::info!(connection = self.name, "connected to RabbitMQ");
+        Ok(conn)
+    }
+
+    /// Readiness: a connection is open (or can be opened now).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        self.connection().await.map(|_| ())
+    }
+
+    /// Closes the connection, if any, so the broker sees a clean goodbye.
+    pub async fn close(&self) {
+        if let Some(conn) = self.connection.lock().await.take() {
+            let _ = conn.close(200, "shutting down".into()).await;
+        }
+    }
+}
