@@ -19,6 +19,7 @@ use crate::routes::{authentications, health, users};
     ),
     paths(
         users::create,
+        users::me,
         authentications::login,
         authentications::refresh,
         authentications::logout,

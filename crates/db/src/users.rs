@@ -86,3 +86,23 @@ pub async fn role_of(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Ro
         .optional()?;
     Ok(role.map(|r| r.parse().unwrap_or(Role::User)))
 }
+
+/// An account as its owner sees it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct Profile {
+    pub id: String,
+    pub username: String,
+    pub fullname: String,
+    pub role: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn profile(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Profile>, DbError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .select(Profile::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -1,1 +1,208 @@
+//! Test support shared by every crate's integration tests.
+//!
+//! Each test gets its own PostgreSQL database, copied from a template that is migrated once per
+//! set of migrations (named after their hash, created under an advisory lock so parallel test
+//! processes do not race), and dropped when the test ends. Tests therefore run in parallel and
+//! rerun cleanly.
 
+use std::path::{Path, PathBuf};
+
+use backbeat_config::Settings;
+use backbeat_config::secrecy::ExposeSecret;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+pub use backbeat_config;
+
+const TEMPLATE_LOCK_KEY: i64 = 0x6262_7465_6d70_6c74;
+pub const TEST_DATABASE_PREFIX: &str = "backbeat_test_";
+
+/// Settings for a test: the developer's environment, with port 0, cheap password hashes and
+/// quiet logs. The database name is set by [`TestDatabase::settings`].
+pub fn settings() -> Settings {
+    let mut settings = Settings::load().expect("test configuration loads");
+    settings.server.port = 0;
+    settings.server.public_base_url = String::new();
+    settings.server.workers = 1;
+    settings.auth.scrypt.log_n = 10;
+    settings.log.filter = "warn".to_owned();
+    settings
+}
+
+/// A database of this test's own, dropped (with any connections to it) when it goes out of scope.
+pub struct TestDatabase {
+    pub name: String,
+    settings: Settings,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let settings = settings();
+        let template = ensure_template(&settings).await;
+        let suffix: u64 = rand::rng().random();
+        let name = format!("{TEST_DATABASE_PREFIX}{suffix:016x}");
+        let mut admin = admin_connection(&settings).await;
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            ))
+            .await
+            .expect("create test database from template");
+        Self { name, settings }
+    }
+
+    /// A fresh, empty database (no migrations applied), for testing migrations themselves.
+    pub async fn create_empty() -> Self {
+        let settings = settings();
+        let suffix: u64 = rand::rng().random();
+        let name = format!("{TEST_DATABASE_PREFIX}{suffix:016x}");
+        let mut admin = admin_connection(&settings).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create database");
+        Self { name, settings }
+    }
+
+    /// Test settings pointing at this database.
+    pub fn settings(&self) -> Settings {
+        let mut settings = self.settings.clone();
+        settings.database.name = self.name.clone();
+        settings.database.url = None;
+        settings
+    }
+
+    pub fn url(&self) -> String {
+        self.settings()
+            .database
+            .connection_url()
+            .expose_secret()
+            .to_owned()
+    }
+
+    pub async fn connect(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url())
+            .await
+            .expect("connect to test database")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let settings = self.settings.clone();
+        // Drop runs inside the test's runtime, which cannot block on async work: use a thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = admin_connection(&settings).await;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+async fn admin_connection(settings: &Settings) -> AsyncPgConnection {
+    let url = settings.database.connection_url_for("postgres");
+    AsyncPgConnection::establish(url.expose_secret())
+        .await
+        .expect("connect to the `postgres` database (is PostgreSQL running? `./dev services`)")
+}
+
+/// The migrations folder of this workspace.
+pub fn migrations_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations")
+}
+
+fn migrations_hash() -> String {
+    let mut files = Vec::new();
+    collect_files(&migrations_dir(), &mut files);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).expect("read migration"));
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir)
+        .expect("read migrations dir")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+async fn ensure_template(settings: &Settings) -> String {
+    let template = format!("backbeat_template_{}", migrations_hash());
+    let mut admin = admin_connection(settings).await;
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"))
+        .await
+        .expect("take template lock");
+    let exists: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(&template)
+            .get_result(&mut admin)
+            .await
+            .expect("look up template");
+    if exists.count == 0 {
+        let building = format!("{template}_building");
+        // Left over by a run that died mid-migration; one statement per call (no transaction).
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+            ))
+            .await
+            .expect("drop stale template database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{building}\""))
+            .await
+            .expect("create template database");
+        let url = settings
+            .database
+            .connection_url_for(&building)
+            .expose_secret()
+            .to_owned();
+        backbeat_db::migrations::run(url)
+            .await
+            .expect("migrate template database");
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+            ))
+            .await
+            .expect("publish template database");
+    }
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"))
+        .await
+        .expect("release template lock");
+    template
+}

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/users").route(web::post().to(users::create)))
+        .service(web::resource("/users/me").route(web::get().to(users::me)))
         .service(
             web::resource("/authentications")
                 .route(web::post().to(authentications::login))

@@ -1,4 +1,4 @@
-//! `POST /users`: sign-up.
+//! `POST /users` (sign-up) and `GET /users/me`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,6 +8,7 @@ use backbeat_domain::ids::UserId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope};
@@ -89,4 +90,49 @@ pub async fn create(state: web::Data<AppState>, body: JsonObject) -> ApiResult<H
             ))
         }
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    #[schema(example = "user-Qbax5Oy7L8WKf74l")]
+    pub id: String,
+    pub username: String,
+    pub fullname: String,
+    /// `user`, `admin` or `super_admin`.
+    pub role: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserProfileData {
+    pub user: UserProfile,
+}
+
+#[utoipa::path(
+    get, path = "/users/me", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = DataEnvelope<UserProfileData>),
+        (status = 401, description = "No, or an invalid, access token", body = ErrorBody),
+        (status = 404, description = "The account was deleted", body = ErrorBody),
+    )
+)]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let mut conn = backbeat_db::pool::get(&state.db).await?;
+    let profile = users::profile(&mut conn, caller.user_id.as_str())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("user not found".to_owned()))?;
+    Ok(response::data(
+        StatusCode::OK,
+        UserProfileData {
+            user: UserProfile {
+                id: profile.id,
+                username: profile.username,
+                fullname: profile.fullname,
+                role: profile.role,
+                created_at: profile.created_at,
+            },
+        },
+    ))
 }

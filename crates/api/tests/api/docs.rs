@@ -1,0 +1,103 @@
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
+    let app = spawn_app().await;
+    let (status, doc) = read(app.request(Method::GET, "/openapi.json", None, None).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let expected = [
+        ("/users", "post"),
+        ("/users/me", "get"),
+        ("/authentications", "post"),
+        ("/authentications", "put"),
+        ("/authentications", "delete"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+    ];
+    for (path, method) in expected {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty())
+        );
+        // Every documented route exists: it is neither an unknown route nor a wrong method.
+        let response = app
+            .request(
+                method.to_uppercase().parse().expect("method"),
+                path,
+                None,
+                None,
+            )
+            .await;
+        assert!(
+            !matches!(
+                response.status(),
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ),
+            "{method} {path} answered {}",
+            response.status()
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|p| p.as_object().expect("ops").len())
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "a route is documented that the test does not know"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(
+        doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .is_some_and(|codes| codes.contains(&"INVALID_JSON".into()))
+    );
+}
+
+#[tokio::test]
+async fn docs_page_works_offline() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let redirect = client.get(app.url("/docs")).send().await.expect("sent");
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.headers()["location"], "/docs/");
+
+    let page = client.get(app.url("/docs/")).send().await.expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("swagger-ui"), "{html}");
+    assert!(
+        !html.contains("https://"),
+        "the page must not load assets from the internet: {html}"
+    );
+
+    let script = client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.bytes().await.expect("js").len() > 100_000);
+
+    let init = client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(init.text().await.expect("js").contains("/openapi.json"));
+}

@@ -1,0 +1,63 @@
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn live_answers_without_dependencies() {
+    let port = closed_port();
+    let app = spawn_app_with(|s| s.database.port = port).await;
+    let (status, body) = read(app.request(Method::GET, "/health/live", None, None).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["status"], "live");
+}
+
+#[tokio::test]
+async fn ready_checks_every_dependency() {
+    let app = spawn_app().await;
+    let (status, body) = read(app.request(Method::GET, "/health/ready", None, None).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"]["checks"],
+        serde_json::json!({"database": "ok", "redis": "ok", "rabbitmq": "ok"})
+    );
+}
+
+#[tokio::test]
+async fn ready_names_each_failing_dependency() {
+    let closed = closed_port();
+    let cases: [(&str, Box<dyn FnOnce(&mut backbeat_config::Settings)>); 3] = [
+        ("database", Box::new(move |s| s.database.port = closed)),
+        (
+            "redis",
+            Box::new(move |s| s.redis.url = format!("redis://127.0.0.1:{closed}").into()),
+        ),
+        (
+            "rabbitmq",
+            Box::new(move |s| {
+                s.rabbitmq.url = format!("amqp://guest:guest@127.0.0.1:{closed}/%2f").into()
+            }),
+        ),
+    ];
+    for (name, configure) in cases {
+        let app = spawn_app_with(|s| {
+            s.database.connect_timeout_ms = 500;
+            s.database.acquire_timeout_ms = 500;
+            configure(s);
+        })
+        .await;
+        let response = app.request(Method::GET, "/health/ready", None, None).await;
+        assert!(response.headers().contains_key("retry-after"));
+        let body = expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE").await;
+        assert_eq!(body["checks"][name], "down", "{body}");
+        assert!(
+            body["message"].as_str().expect("message").contains(name),
+            "{body}"
+        );
+        let up = ["database", "redis", "rabbitmq"]
+            .into_iter()
+            .filter(|n| *n != name);
+        for other in up {
+            assert_eq!(body["checks"][other], "ok", "{body}");
+        }
+    }
+}

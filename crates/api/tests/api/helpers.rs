@@ -1,0 +1,158 @@
+use backbeat_api::Application;
+use backbeat_api::state::AppState;
+use backbeat_config::Settings;
+use backbeat_testkit::TestDatabase;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub db: TestDatabase,
+}
+
+/// Starts the real application on a random port, on a database of its own.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDatabase::create().await;
+    let mut settings = db.settings();
+    configure(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        db,
+    }
+}
+
+/// A closed local port: a dependency that is down.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    port
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(body), None).await
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/users",
+                json!({"username": username, "password": password, "fullname": "Test User"}),
+            )
+            .await;
+        let (status, body) = read(response).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["userId"].as_str().expect("userId").to_owned()
+    }
+
+    /// Registers and logs in; returns (user id, access token, refresh token).
+    pub async fn user(&self, username: &str) -> (String, String, String) {
+        let id = self.register(username, "secret-password").await;
+        let (access, refresh) = self.login(username, "secret-password").await;
+        (id, access, refresh)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> (String, String) {
+        let (status, body) = read(
+            self.post(
+                "/authentications",
+                json!({"username": username, "password": password}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (
+            body["data"]["accessToken"]
+                .as_str()
+                .expect("accessToken")
+                .to_owned(),
+            body["data"]["refreshToken"]
+                .as_str()
+                .expect("refreshToken")
+                .to_owned(),
+        )
+    }
+}
+
+/// Status and JSON body, asserting the response declares JSON.
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content-type was {content_type:?} for {status}"
+    );
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"));
+    (status, body)
+}
+
+/// Asserts a failure envelope with the given status and code; returns the body.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
+    let (actual, body) = read(response).await;
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    let expected_status = if status.is_server_error() {
+        "error"
+    } else {
+        "fail"
+    };
+    assert_eq!(body["status"], expected_status, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// Asserts a 400 validation failure naming `field`.
+pub async fn expect_field_error(response: Response, field: &str) -> Value {
+    let body = expect_error(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    let details = body["details"].as_array().expect("details");
+    assert!(
+        details.iter().any(|d| d["field"] == field),
+        "no detail for {field}: {body}"
+    );
+    body
+}
