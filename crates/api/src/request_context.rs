@@ -98,3 +98,53 @@ fn generate() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+    use crate::error::ApiError;
+
+    #[actix_web::test]
+    async fn server_errors_get_a_generic_json_body_whatever_produced_them() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(request_context))
+                .route(
+                    "/plain",
+                    web::get().to(|| async {
+                        HttpResponse::InternalServerError().body("db password is hunter2")
+                    }),
+                )
+                .route(
+                    "/api",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(ApiError::internal(anyhow::anyhow!(
+                            "SELECT secret FROM vault"
+                        )))
+                    }),
+                ),
+        )
+        .await;
+        for path in ["/plain", "/api"] {
+            let response =
+                test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+            assert_eq!(response.status(), 500);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/json")
+            );
+            assert!(response.headers().contains_key(REQUEST_ID));
+            let body: serde_json::Value = test::read_body_json(response).await;
+            assert_eq!(
+                body,
+                serde_json::json!({"status": "error", "message": "internal server error", "code": "INTERNAL_ERROR"})
+            );
+        }
+    }
+}
