@@ -46,6 +46,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .await?
         }
         Command::Migrate => {
+            if backbeat_db::migrations::create_database_if_missing(&settings.database).await? {
+                tracing::info!(database = %settings.database.name, "database created");
+            }
             let applied = backbeat_db::migrations::run(
                 settings
                     .database

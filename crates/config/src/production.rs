@@ -7,7 +7,14 @@ use crate::{ConfigError, Settings, aliases::names_for};
 const MIN_KEY_BYTES: usize = 32;
 
 /// Any key containing one of these came from a sample file, not a secret store.
-const DEVELOPMENT_MARKERS: &[&str] = &["dev-", "do-not-use", "changeme", "change-me", "secret"];
+const DEVELOPMENT_MARKERS: &[&str] = &[
+    "dev-",
+    "compose-",
+    "do-not-use",
+    "changeme",
+    "change-me",
+    "secret",
+];
 
 pub(crate) fn check(settings: &Settings) -> Result<(), ConfigError> {
     let access = signing_key(

@@ -1,9 +1,11 @@
 //! Embedded migrations, applied once under an advisory lock.
 
+use backbeat_config::DatabaseSettings;
 use diesel::RunQueryDsl;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -18,6 +20,30 @@ pub enum MigrationError {
     Run(String),
     #[error("migration task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+}
+
+/// Creates the configured database when it does not exist yet (a fresh machine), so that
+/// `migrate` is the only set-up step. Needs CREATEDB only in that case.
+pub async fn create_database_if_missing(
+    settings: &DatabaseSettings,
+) -> Result<bool, MigrationError> {
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    match AsyncPgConnection::establish(settings.connection_url().expose_secret()).await {
+        Ok(_) => Ok(false),
+        Err(error) if error.to_string().contains("does not exist") => {
+            let mut admin = AsyncPgConnection::establish(
+                settings.connection_url_for("postgres").expose_secret(),
+            )
+            .await?;
+            let name = settings.name.replace('"', "\"\"");
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .map_err(|e| MigrationError::Run(format!("cannot create database {name}: {e}")))?;
+            Ok(true)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Applies pending migrations and returns the versions applied. Concurrent callers (replicas

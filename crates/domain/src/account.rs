@@ -79,7 +79,7 @@ mod tests {
         assert!(Username::parse("username", "john.doe-1_x".into()).is_ok());
         assert_eq!(
             Username::parse("username", "".into())
-                .unwrap_err()
+                .expect_err("empty username")
                 .sentence(),
             "\"username\" is not allowed to be empty"
         );

@@ -25,7 +25,8 @@ async fn ready_checks_every_dependency() {
 #[tokio::test]
 async fn ready_names_each_failing_dependency() {
     let closed = closed_port();
-    let cases: [(&str, Box<dyn FnOnce(&mut backbeat_config::Settings)>); 3] = [
+    type Breakage = Box<dyn FnOnce(&mut backbeat_config::Settings)>;
+    let cases: [(&str, Breakage); 3] = [
         ("database", Box::new(move |s| s.database.port = closed)),
         (
             "redis",
