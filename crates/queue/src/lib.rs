@@ -10,6 +10,9 @@ use tokio::sync::Mutex;
 
 pub use lapin;
 
+/// Shutdown must not hang on a broker that does not answer the close handshake.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     #[error("cannot reach RabbitMQ: {0}")]
@@ -26,6 +29,9 @@ pub struct Broker {
     connect_timeout: Duration,
     name: &'static str,
     connection: Arc<Mutex<Option<Arc<Connection>>>>,
+    /// The runtime that owns the connection's I/O tasks. actix-web runs handlers on per-thread
+    /// runtimes that stop at shutdown; a connection opened there would die with them.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Broker {
@@ -37,8 +43,10 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
+    /// Must be called inside the process's main Tokio runtime.
     pub fn new(settings: &RabbitMqSettings, name: &'static str) -> Self {
         Self {
+            runtime: tokio::runtime::Handle::current(),
             url: settings.url.clone(),
             connect_timeout: Duration::from_millis(settings.connect_timeout_ms),
             name,
@@ -53,13 +61,17 @@ impl Broker {
             return Ok(Arc::clone(conn));
         }
         let properties = ConnectionProperties::default().with_connection_name(self.name.into());
-        let conn = tokio::time::timeout(
-            self.connect_timeout,
-            Connection::connect(self.url.expose_secret(), properties),
-        )
-        .await
-        .map_err(|_| QueueError::Unavailable("connect timed out".to_owned()))?
-        .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        let url = self.url.expose_secret().to_owned();
+        let timeout = self.connect_timeout;
+        let conn = self
+            .runtime
+            .spawn(async move {
+                tokio::time::timeout(timeout, Connection::connect(&url, properties)).await
+            })
+            .await
+            .map_err(|e| QueueError::Unavailable(format!("connect task failed: {e}")))?
+            .map_err(|_| QueueError::Unavailable("connect timed out".to_owned()))?
+            .map_err(|e| QueueError::Unavailable(e.to_string()))?;
         let conn = Arc::new(conn);
         *slot = Some(Arc::clone(&conn));
         tracing::info!(connection = self.name, "connected to RabbitMQ");
@@ -74,7 +86,15 @@ impl Broker {
     /// Closes the connection, if any, so the broker sees a clean goodbye.
     pub async fn close(&self) {
         if let Some(conn) = self.connection.lock().await.take() {
-            let _ = conn.close(200, "shutting down".into()).await;
+            let started = std::time::Instant::now();
+            let closed =
+                tokio::time::timeout(CLOSE_TIMEOUT, conn.close(200, "shutting down".into())).await;
+            tracing::debug!(
+                connection = self.name,
+                ?closed,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "RabbitMQ connection closed"
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! HTTP tests against the real application, each on its own database.
 
-mod admin_cli;
 mod authentications;
+mod binary;
 mod docs;
 mod envelope;
 mod health;

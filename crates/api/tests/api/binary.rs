@@ -1,4 +1,5 @@
-//! The operator command that creates admins (no HTTP route may).
+//! The `backbeat-api` binary: serving with a clean exit on SIGTERM, migrations, and the operator
+//! command that creates admins (no HTTP route may).
 
 use reqwest::{Method, StatusCode};
 
@@ -64,4 +65,45 @@ async fn migrate_is_idempotent() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[tokio::test]
+async fn serve_exits_cleanly_on_sigterm_after_using_every_dependency() {
+    let app = spawn_app().await;
+    let port = closed_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_backbeat-api"))
+        .arg("serve")
+        .env("APP_DATABASE__NAME", &app.db.name)
+        .env("APP_SERVER__PORT", port.to_string())
+        .env("APP_LOG__FILTER", "warn")
+        .spawn()
+        .expect("start backbeat-api");
+    let ready = format!("http://127.0.0.1:{port}/health/ready");
+    let mut answered = false;
+    for _ in 0..100 {
+        if let Ok(response) = app.client.get(&ready).send().await {
+            assert_eq!(response.status(), StatusCode::OK);
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the server never answered");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
