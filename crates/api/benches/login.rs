@@ -57,25 +57,27 @@ async fn main() {
     assert_eq!(created.status(), 201);
 
     let started = Instant::now();
-    let clients = (0..CONCURRENCY).map(|_| {
-        let client = client.clone();
-        let url = format!("{base}/authentications");
-        tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while started.elapsed() < DURATION {
-                let t = Instant::now();
-                let response = client
-                    .post(&url)
-                    .json(&json!({"username": "bench", "password": "benchmark-password"}))
-                    .send()
-                    .await
-                    .expect("login");
-                assert_eq!(response.status(), 201);
-                latencies.push(t.elapsed());
-            }
-            latencies
+    let clients: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let client = client.clone();
+            let url = format!("{base}/authentications");
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while started.elapsed() < DURATION {
+                    let t = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .json(&json!({"username": "bench", "password": "benchmark-password"}))
+                        .send()
+                        .await
+                        .expect("login");
+                    assert_eq!(response.status(), 201);
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
         })
-    });
+        .collect();
     let mut latencies: Vec<Duration> = Vec::new();
     for handle in clients {
         latencies.extend(handle.await.expect("client"));

@@ -4,7 +4,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
-use crate::routes::{authentications, health, users};
+use crate::routes::{
+    albums, authentications, collaborations, health, playlist_activities, playlist_songs, playlists, songs, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +25,24 @@ use crate::routes::{authentications, health, users};
         authentications::login,
         authentications::refresh,
         authentications::logout,
+        albums::create,
+        albums::get,
+        albums::update,
+        albums::delete,
+        songs::create,
+        songs::search,
+        songs::get,
+        songs::update,
+        songs::delete,
+        playlists::create,
+        playlists::list,
+        playlists::delete,
+        playlist_songs::add,
+        playlist_songs::list,
+        playlist_songs::remove,
+        playlist_activities::list,
+        collaborations::create,
+        collaborations::delete,
         health::live,
         health::ready,
     ),
@@ -30,6 +50,10 @@ use crate::routes::{authentications, health, users};
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Sign-up and tokens"),
+        (name = "catalog", description = "Albums and songs (openMusic). Writes need an access token unless \
+            `compat.openmusic_anonymous_catalog` is set; the creator owns the row and only the owner or an admin \
+            may change it."),
+        (name = "playlists", description = "Playlists, their songs, activities and collaborations (openMusic)"),
         (name = "operations", description = "Health checks"),
     )
 )]

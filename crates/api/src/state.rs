@@ -9,7 +9,7 @@ use backbeat_db::DbPool;
 use backbeat_queue::Broker;
 use deadpool_redis::{Pool as RedisPool, Runtime};
 
-use crate::auth::{Passwords, Tokens};
+use crate::auth::{CatalogPolicy, Passwords, Tokens};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,6 +39,10 @@ impl AppState {
             tokens,
             passwords,
         })
+    }
+
+    pub fn catalog_policy(&self) -> CatalogPolicy {
+        CatalogPolicy { anonymous_writes: self.settings.compat.openmusic_anonymous_catalog }
     }
 }
 

@@ -1,11 +1,15 @@
 //! PostgreSQL for backbeat: the connection pool, the diesel schema, embedded migrations and the
 //! queries of each feature (one module per feature, named after it).
 
+pub mod albums;
+pub mod collaborations;
 pub mod error;
 pub mod migrations;
+pub mod playlists;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod schema;
+pub mod songs;
 pub mod users;
 
 pub use diesel_async::AsyncPgConnection;

@@ -23,4 +23,87 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, users);
+diesel::table! {
+    albums (id) {
+        id -> Text,
+        name -> Text,
+        year -> Int4,
+        owner_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    songs (id) {
+        id -> Text,
+        title -> Text,
+        year -> Int4,
+        genre -> Text,
+        performer -> Text,
+        duration -> Nullable<Int4>,
+        album_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    playlists (id) {
+        id -> Text,
+        name -> Text,
+        owner_id -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    playlist_songs (playlist_id, song_id) {
+        playlist_id -> Text,
+        song_id -> Text,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    collaborations (id) {
+        id -> Text,
+        playlist_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    playlist_activities (id) {
+        id -> Text,
+        seq -> Int8,
+        playlist_id -> Text,
+        song_id -> Nullable<Text>,
+        song_title -> Text,
+        user_id -> Text,
+        action -> Text,
+        time -> Timestamptz,
+    }
+}
+
+diesel::joinable!(albums -> users (owner_id));
+diesel::joinable!(songs -> albums (album_id));
+diesel::joinable!(playlists -> users (owner_id));
+diesel::joinable!(playlist_songs -> playlists (playlist_id));
+diesel::joinable!(playlist_songs -> songs (song_id));
+diesel::joinable!(collaborations -> playlists (playlist_id));
+diesel::joinable!(playlist_activities -> playlists (playlist_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    albums,
+    songs,
+    playlists,
+    playlist_songs,
+    collaborations,
+    playlist_activities,
+    users,
+    refresh_tokens,
+);

@@ -58,6 +58,32 @@ typed_id!(
     "user"
 );
 
+typed_id!(
+    /// An album (`album-...`).
+    AlbumId,
+    "album"
+);
+typed_id!(
+    /// A song (`song-...`).
+    SongId,
+    "song"
+);
+typed_id!(
+    /// A playlist (`playlist-...`).
+    PlaylistId,
+    "playlist"
+);
+typed_id!(
+    /// A playlist collaboration (`collab-...`).
+    CollaborationId,
+    "collab"
+);
+typed_id!(
+    /// A playlist activity entry (`activity-...`).
+    ActivityId,
+    "activity"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! at the edge, and pass typed values inward.
 
 pub mod account;
+pub mod catalog;
 pub mod ids;
 pub mod role;
 pub mod validation;

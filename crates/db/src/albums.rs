@@ -1,0 +1,57 @@
+//! Albums.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::DbError;
+use crate::schema::albums;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = albums)]
+pub struct Album {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub owner_id: Option<String>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, album: &Album) -> Result<(), DbError> {
+    diesel::insert_into(albums::table)
+        .values((
+            albums::id.eq(&album.id),
+            albums::name.eq(&album.name),
+            albums::year.eq(album.year),
+            albums::owner_id.eq(&album.owner_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Album>, DbError> {
+    Ok(albums::table
+        .find(id)
+        .select(Album::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// `false` when the album does not exist.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    name: &str,
+    year: i32,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(albums::table.find(id))
+        .set((albums::name.eq(name), albums::year.eq(year)))
+        .execute(conn)
+        .await?;
+    Ok(updated > 0)
+}
+
+/// Deletes the album; its songs stay, without an album. `false` when it did not exist.
+pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+    Ok(diesel::delete(albums::table.find(id)).execute(conn).await? > 0)
+}

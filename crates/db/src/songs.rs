@@ -1,0 +1,151 @@
+//! Songs, and the catalog search.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::DbError;
+use crate::schema::songs;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = songs, treat_none_as_null = true)]
+pub struct Song {
+    pub id: String,
+    pub title: String,
+    pub year: i32,
+    pub genre: String,
+    pub performer: String,
+    pub duration: Option<i32>,
+    pub album_id: Option<String>,
+    #[diesel(skip_update)]
+    pub owner_id: Option<String>,
+}
+
+/// The three keys openMusic lists show.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = songs)]
+pub struct SongSummary {
+    pub id: String,
+    pub title: String,
+    pub performer: String,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, song: &Song) -> Result<(), DbError> {
+    diesel::insert_into(songs::table)
+        .values(song)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Song>, DbError> {
+    Ok(songs::table
+        .find(id)
+        .select(Song::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Replaces every field but the id and owner. `false` when the song does not exist.
+pub async fn update(conn: &mut AsyncPgConnection, song: &Song) -> Result<bool, DbError> {
+    Ok(diesel::update(songs::table.find(&song.id))
+        .set(song)
+        .execute(conn)
+        .await?
+        > 0)
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+    Ok(diesel::delete(songs::table.find(id)).execute(conn).await? > 0)
+}
+
+/// The songs of an album, in the order they were added.
+pub async fn of_album(
+    conn: &mut AsyncPgConnection,
+    album_id: &str,
+) -> Result<Vec<SongSummary>, DbError> {
+    Ok(songs::table
+        .filter(songs::album_id.eq(album_id))
+        .order((songs::created_at, songs::id))
+        .select(SongSummary::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Where a page of search results resumes: the sort key of the last song shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: String,
+}
+
+#[derive(Debug, Default)]
+pub struct SongSearch<'a> {
+    /// Case-insensitive substring of the title.
+    pub title: Option<&'a str>,
+    /// Case-insensitive substring of the performer; with `title`, both must match.
+    pub performer: Option<&'a str>,
+    pub after: Option<SearchCursor>,
+    pub limit: i64,
+}
+
+/// Songs matching the search, oldest first, with a cursor for the next page when there is one.
+/// Substring matches use the trigram indexes (`ILIKE '%...%'`).
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    search: &SongSearch<'_>,
+) -> Result<(Vec<SongSummary>, Option<SearchCursor>), DbError> {
+    let mut query = songs::table.into_boxed();
+    if let Some(title) = search.title {
+        query = query.filter(songs::title.ilike(contains_pattern(title)));
+    }
+    if let Some(performer) = search.performer {
+        query = query.filter(songs::performer.ilike(contains_pattern(performer)));
+    }
+    if let Some(after) = &search.after {
+        query = query.filter(
+            songs::created_at.gt(after.created_at).or(songs::created_at
+                .eq(after.created_at)
+                .and(songs::id.gt(&after.id))),
+        );
+    }
+    let mut rows: Vec<(SongSummary, DateTime<Utc>)> = query
+        .order((songs::created_at, songs::id))
+        .limit(search.limit + 1)
+        .select((SongSummary::as_select(), songs::created_at))
+        .load(conn)
+        .await?;
+    let next = if rows.len() as i64 > search.limit {
+        rows.truncate(search.limit as usize);
+        rows.last().map(|(song, created_at)| SearchCursor {
+            created_at: *created_at,
+            id: song.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(|(song, _)| song).collect(), next))
+}
+
+/// `%term%` with LIKE's wildcards in `term` taken literally.
+fn contains_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(super::contains_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+    }
+}
