@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    albums, authentications, collaborations, health, playlist_activities, playlist_songs, playlists, songs, users,
+    albums, authentications, collaborations, health, playlist_activities, playlist_songs,
+    playlists, songs, users,
 };
 
 #[derive(OpenApi)]

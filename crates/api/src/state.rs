@@ -42,7 +42,9 @@ impl AppState {
     }
 
     pub fn catalog_policy(&self) -> CatalogPolicy {
-        CatalogPolicy { anonymous_writes: self.settings.compat.openmusic_anonymous_catalog }
+        CatalogPolicy {
+            anonymous_writes: self.settings.compat.openmusic_anonymous_catalog,
+        }
     }
 }
 

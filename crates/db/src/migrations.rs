@@ -9,6 +9,9 @@ use secrecy::ExposeSecret;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// A fingerprint of the embedded migrations (see build.rs): names databases migrated by them.
+pub const FINGERPRINT: &str = env!("BACKBEAT_MIGRATIONS_HASH");
+
 /// Arbitrary, fixed: every backbeat process agrees on it.
 const MIGRATION_LOCK_KEY: i64 = 0x6261_636b_6265_6174; // "backbeat"
 

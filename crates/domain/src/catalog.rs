@@ -32,14 +32,20 @@ pub fn genre(field: &str, value: String) -> Result<String, FieldError> {
 
 pub fn year(field: &str, value: i64) -> Result<i32, FieldError> {
     if !(YEAR_MIN..=YEAR_MAX).contains(&value) {
-        return Err(FieldError::new(field, format!("must be between {YEAR_MIN} and {YEAR_MAX}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be between {YEAR_MIN} and {YEAR_MAX}"),
+        ));
     }
     Ok(value as i32)
 }
 
 pub fn duration(field: &str, value: i64) -> Result<i32, FieldError> {
     if !(0..=DURATION_MAX).contains(&value) {
-        return Err(FieldError::new(field, format!("must be between 0 and {DURATION_MAX} seconds")));
+        return Err(FieldError::new(
+            field,
+            format!("must be between 0 and {DURATION_MAX} seconds"),
+        ));
     }
     Ok(value as i32)
 }

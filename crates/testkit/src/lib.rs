@@ -11,7 +11,6 @@ use backbeat_config::Settings;
 use backbeat_config::secrecy::ExposeSecret;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use rand::Rng;
-use sha2::{Digest, Sha256};
 
 pub use backbeat_config;
 
@@ -122,37 +121,6 @@ pub fn migrations_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations")
 }
 
-fn migrations_hash() -> String {
-    let mut files = Vec::new();
-    collect_files(&migrations_dir(), &mut files);
-    files.sort();
-    let mut hasher = Sha256::new();
-    for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&file).expect("read migration"));
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir)
-        .expect("read migrations dir")
-        .flatten()
-    {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
 #[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -160,7 +128,7 @@ struct Count {
 }
 
 async fn ensure_template(settings: &Settings) -> String {
-    let template = format!("backbeat_template_{}", migrations_hash());
+    let template = format!("backbeat_template_{}", backbeat_db::migrations::FINGERPRINT);
     let mut admin = admin_connection(settings).await;
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"))

@@ -52,8 +52,12 @@ pub struct AlbumData {
 
 fn read_album(body: JsonObject) -> ApiResult<(String, i32)> {
     let mut f = Fields::new(body);
-    let name = f.string("name").and_then(|v| f.check(catalog::name("name", v)));
-    let year = f.integer("year").and_then(|v| f.check(catalog::year("year", v)));
+    let name = f
+        .string("name")
+        .and_then(|v| f.check(catalog::name("name", v)));
+    let year = f
+        .integer("year")
+        .and_then(|v| f.check(catalog::year("year", v)));
     f.finish((name, year))
 }
 
@@ -69,7 +73,9 @@ pub(crate) async fn writable_album(
     id: &str,
 ) -> ApiResult<Album> {
     let album = albums::find(conn, id).await?.ok_or_else(album_not_found)?;
-    state.catalog_policy().may_write(caller, album.owner_id.as_deref(), "album")?;
+    state
+        .catalog_policy()
+        .may_write(caller, album.owner_id.as_deref(), "album")?;
     Ok(album)
 }
 
@@ -83,13 +89,25 @@ pub(crate) async fn writable_album(
         (status = 401, description = "No access token (unless compat.openmusic_anonymous_catalog)", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: MaybeCaller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let owner_id = state.catalog_policy().creator(&caller)?;
     let (name, year) = read_album(body)?;
-    let album = Album { id: AlbumId::generate().0, name, year, owner_id };
+    let album = Album {
+        id: AlbumId::generate().0,
+        name,
+        year,
+        owner_id,
+    };
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     albums::insert(&mut conn, &album).await?;
-    Ok(response::data(StatusCode::CREATED, AlbumCreated { album_id: album.id }))
+    Ok(response::data(
+        StatusCode::CREATED,
+        AlbumCreated { album_id: album.id },
+    ))
 }
 
 #[utoipa::path(
@@ -102,7 +120,9 @@ pub async fn create(state: web::Data<AppState>, caller: MaybeCaller, body: JsonO
 )]
 pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let album = albums::find(&mut conn, &id).await?.ok_or_else(album_not_found)?;
+    let album = albums::find(&mut conn, &id)
+        .await?
+        .ok_or_else(album_not_found)?;
     let songs = songs::of_album(&mut conn, &album.id).await?;
     Ok(response::data(
         StatusCode::OK,
@@ -158,7 +178,11 @@ pub async fn update(
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn delete(state: web::Data<AppState>, caller: MaybeCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(&caller)?;
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     let album = writable_album(&state, &mut conn, &caller, &id).await?;

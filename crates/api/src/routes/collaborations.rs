@@ -35,8 +35,12 @@ pub struct CollaborationCreated {
 
 fn read_body(body: JsonObject) -> ApiResult<(String, String)> {
     let mut f = Fields::new(body);
-    let playlist_id = f.string("playlistId").and_then(|v| f.check(catalog::reference("playlistId", v)));
-    let user_id = f.string("userId").and_then(|v| f.check(catalog::reference("userId", v)));
+    let playlist_id = f
+        .string("playlistId")
+        .and_then(|v| f.check(catalog::reference("playlistId", v)));
+    let user_id = f
+        .string("userId")
+        .and_then(|v| f.check(catalog::reference("userId", v)));
     f.finish((playlist_id, user_id))
 }
 
@@ -52,7 +56,11 @@ fn read_body(body: JsonObject) -> ApiResult<(String, String)> {
         (status = 404, description = "Unknown playlist or user", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let (playlist_id, user_id) = read_body(body)?;
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     authorize(&mut conn, &playlist_id, &caller, Need::Owner).await?;
@@ -61,11 +69,17 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject
     }
     let id = CollaborationId::generate();
     match collaborations::insert(&mut conn, id.as_str(), &playlist_id, &user_id).await {
-        Err(e) if e.is_unique_violation(ALREADY_COLLABORATOR) => {
-            Err(ApiError::field("userId", "already collaborates on this playlist"))
-        }
+        Err(e) if e.is_unique_violation(ALREADY_COLLABORATOR) => Err(ApiError::field(
+            "userId",
+            "already collaborates on this playlist",
+        )),
         Err(e) => Err(e.into()),
-        Ok(()) => Ok(response::data(StatusCode::CREATED, CollaborationCreated { collaboration_id: id.0 })),
+        Ok(()) => Ok(response::data(
+            StatusCode::CREATED,
+            CollaborationCreated {
+                collaboration_id: id.0,
+            },
+        )),
     }
 }
 
@@ -81,7 +95,11 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject
         (status = 404, description = "Unknown playlist, or the user does not collaborate on it", body = ErrorBody),
     )
 )]
-pub async fn delete(state: web::Data<AppState>, caller: Caller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let (playlist_id, user_id) = read_body(body)?;
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     authorize(&mut conn, &playlist_id, &caller, Need::Owner).await?;

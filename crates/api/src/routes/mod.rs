@@ -55,7 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(playlist_songs::list))
                 .route(web::delete().to(playlist_songs::remove)),
         )
-        .service(web::resource("/playlists/{id}/activities").route(web::get().to(playlist_activities::list)))
+        .service(
+            web::resource("/playlists/{id}/activities")
+                .route(web::get().to(playlist_activities::list)),
+        )
         .service(
             web::resource("/collaborations")
                 .route(web::post().to(collaborations::create))

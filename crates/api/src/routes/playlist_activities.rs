@@ -44,7 +44,11 @@ pub struct ActivityLog {
         (status = 404, description = "Unknown playlist", body = ErrorBody),
     )
 )]
-pub async fn list(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     let membership = authorize(&mut conn, &id, &caller, Need::Member).await?;
     let activities = playlists::activities(&mut conn, &id).await?;
@@ -54,7 +58,12 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, id: web::Path<Stri
             playlist_id: membership.playlist.id,
             activities: activities
                 .into_iter()
-                .map(|a| ActivityItem { username: a.username, title: a.title, action: a.action, time: a.time })
+                .map(|a| ActivityItem {
+                    username: a.username,
+                    title: a.title,
+                    action: a.action,
+                    time: a.time,
+                })
                 .collect(),
         },
     ))

@@ -2,9 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use backbeat_db::AsyncPgConnection;
 use backbeat_db::playlists::{self, SONG_ALREADY_IN_PLAYLIST};
 use backbeat_db::songs::{self, SongSummary};
-use backbeat_db::AsyncPgConnection;
 use backbeat_domain::catalog;
 use backbeat_domain::ids::ActivityId;
 use serde::Serialize;
@@ -42,14 +42,22 @@ pub struct PlaylistSongsData {
 
 fn read_song_id(body: JsonObject) -> ApiResult<String> {
     let mut f = Fields::new(body);
-    let song_id = f.string("songId").and_then(|v| f.check(catalog::reference("songId", v)));
+    let song_id = f
+        .string("songId")
+        .and_then(|v| f.check(catalog::reference("songId", v)));
     let (song_id,) = f.finish((song_id,))?;
     Ok(song_id)
 }
 
 async fn existing_song(conn: &mut AsyncPgConnection, id: &str) -> ApiResult<SongSummary> {
-    let song = songs::find(conn, id).await?.ok_or_else(|| ApiError::NotFound("song not found".to_owned()))?;
-    Ok(SongSummary { id: song.id, title: song.title, performer: song.performer })
+    let song = songs::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("song not found".to_owned()))?;
+    Ok(SongSummary {
+        id: song.id,
+        title: song.title,
+        performer: song.performer,
+    })
 }
 
 #[utoipa::path(
@@ -76,14 +84,27 @@ pub async fn add(
     authorize(&mut conn, &id, &caller, Need::Member).await?;
     let song = existing_song(&mut conn, &song_id).await?;
     let activity = ActivityId::generate();
-    match playlists::add_song(&mut conn, &id, &song, caller.user_id.as_str(), activity.as_str()).await {
+    match playlists::add_song(
+        &mut conn,
+        &id,
+        &song,
+        caller.user_id.as_str(),
+        activity.as_str(),
+    )
+    .await
+    {
         Err(e) if e.is_unique_violation(SONG_ALREADY_IN_PLAYLIST) => {
             Err(ApiError::field("songId", "is already in the playlist"))
         }
         // The song was deleted between the check and the insert.
-        Err(backbeat_db::DbError::ForeignKeyViolation(_)) => Err(ApiError::NotFound("song not found".to_owned())),
+        Err(backbeat_db::DbError::ForeignKeyViolation(_)) => {
+            Err(ApiError::NotFound("song not found".to_owned()))
+        }
         Err(e) => Err(e.into()),
-        Ok(()) => Ok(response::message(StatusCode::CREATED, "Song added to playlist")),
+        Ok(()) => Ok(response::message(
+            StatusCode::CREATED,
+            "Song added to playlist",
+        )),
     }
 }
 
@@ -98,7 +119,11 @@ pub async fn add(
         (status = 404, description = "Unknown playlist", body = ErrorBody),
     )
 )]
-pub async fn list(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     let membership = authorize(&mut conn, &id, &caller, Need::Member).await?;
     let found = playlists::songs(&mut conn, &id).await?;
@@ -140,8 +165,21 @@ pub async fn remove(
     authorize(&mut conn, &id, &caller, Need::Member).await?;
     let song = existing_song(&mut conn, &song_id).await?;
     let activity = ActivityId::generate();
-    if !playlists::remove_song(&mut conn, &id, &song, caller.user_id.as_str(), activity.as_str()).await? {
-        return Err(ApiError::NotFound("the song is not in this playlist".to_owned()));
+    if !playlists::remove_song(
+        &mut conn,
+        &id,
+        &song,
+        caller.user_id.as_str(),
+        activity.as_str(),
+    )
+    .await?
+    {
+        return Err(ApiError::NotFound(
+            "the song is not in this playlist".to_owned(),
+        ));
     }
-    Ok(response::message(StatusCode::OK, "Song removed from playlist"))
+    Ok(response::message(
+        StatusCode::OK,
+        "Song removed from playlist",
+    ))
 }

@@ -73,7 +73,11 @@ pub struct PlaylistItem {
 
 impl From<PlaylistSummary> for PlaylistItem {
     fn from(p: PlaylistSummary) -> Self {
-        Self { id: p.id, name: p.name, username: p.username }
+        Self {
+            id: p.id,
+            name: p.name,
+            username: p.username,
+        }
     }
 }
 
@@ -92,14 +96,23 @@ pub struct PlaylistList {
         (status = 401, description = "No access token", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let mut f = Fields::new(body);
-    let name = f.string("name").and_then(|v| f.check(catalog::name("name", v)));
+    let name = f
+        .string("name")
+        .and_then(|v| f.check(catalog::name("name", v)));
     let (name,) = f.finish((name,))?;
     let id = PlaylistId::generate();
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     playlists::insert(&mut conn, id.as_str(), &name, caller.user_id.as_str()).await?;
-    Ok(response::data(StatusCode::CREATED, PlaylistCreated { playlist_id: id.0 }))
+    Ok(response::data(
+        StatusCode::CREATED,
+        PlaylistCreated { playlist_id: id.0 },
+    ))
 }
 
 #[utoipa::path(
@@ -115,7 +128,9 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
     let found = playlists::visible_to(&mut conn, caller.user_id.as_str()).await?;
     Ok(response::data(
         StatusCode::OK,
-        PlaylistList { playlists: found.into_iter().map(PlaylistItem::from).collect() },
+        PlaylistList {
+            playlists: found.into_iter().map(PlaylistItem::from).collect(),
+        },
     ))
 }
 
@@ -130,7 +145,11 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
         (status = 404, description = "Unknown playlist", body = ErrorBody),
     )
 )]
-pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     authorize(&mut conn, &id, &caller, Need::Owner).await?;
     playlists::delete(&mut conn, &id).await?;

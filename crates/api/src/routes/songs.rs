@@ -50,7 +50,11 @@ pub struct SongItem {
 
 impl From<SongSummary> for SongItem {
     fn from(song: SongSummary) -> Self {
-        Self { id: song.id, title: song.title, performer: song.performer }
+        Self {
+            id: song.id,
+            title: song.title,
+            performer: song.performer,
+        }
     }
 }
 
@@ -125,15 +129,40 @@ struct SongInput {
 
 fn read_song(body: JsonObject) -> ApiResult<SongInput> {
     let mut f = Fields::new(body);
-    let title = f.string("title").and_then(|v| f.check(catalog::title("title", v)));
-    let year = f.integer("year").and_then(|v| f.check(catalog::year("year", v)));
-    let genre = f.string("genre").and_then(|v| f.check(catalog::genre("genre", v)));
-    let performer = f.string("performer").and_then(|v| f.check(catalog::performer("performer", v)));
-    let duration = f.optional_integer("duration").and_then(|v| f.check(catalog::duration("duration", v)));
-    let album_id = f.optional_string("albumId").and_then(|v| f.check(catalog::reference("albumId", v)));
-    let (title, year, genre, performer, duration, album_id) =
-        f.finish((title, year, genre, performer, Some(duration), Some(album_id)))?;
-    Ok(SongInput { title, year, genre, performer, duration, album_id })
+    let title = f
+        .string("title")
+        .and_then(|v| f.check(catalog::title("title", v)));
+    let year = f
+        .integer("year")
+        .and_then(|v| f.check(catalog::year("year", v)));
+    let genre = f
+        .string("genre")
+        .and_then(|v| f.check(catalog::genre("genre", v)));
+    let performer = f
+        .string("performer")
+        .and_then(|v| f.check(catalog::performer("performer", v)));
+    let duration = f
+        .optional_integer("duration")
+        .and_then(|v| f.check(catalog::duration("duration", v)));
+    let album_id = f
+        .optional_string("albumId")
+        .and_then(|v| f.check(catalog::reference("albumId", v)));
+    let (title, year, genre, performer, duration, album_id) = f.finish((
+        title,
+        year,
+        genre,
+        performer,
+        Some(duration),
+        Some(album_id),
+    ))?;
+    Ok(SongInput {
+        title,
+        year,
+        genre,
+        performer,
+        duration,
+        album_id,
+    })
 }
 
 /// A song may join only an album the caller may write: 404 for an unknown album, 403 otherwise.
@@ -144,8 +173,12 @@ async fn check_album(
     album_id: Option<&str>,
 ) -> ApiResult<()> {
     if let Some(album_id) = album_id {
-        let album = albums::find(conn, album_id).await?.ok_or_else(album_not_found)?;
-        state.catalog_policy().may_write(caller, album.owner_id.as_deref(), "album")?;
+        let album = albums::find(conn, album_id)
+            .await?
+            .ok_or_else(album_not_found)?;
+        state
+            .catalog_policy()
+            .may_write(caller, album.owner_id.as_deref(), "album")?;
     }
     Ok(())
 }
@@ -166,7 +199,11 @@ fn song_not_found() -> ApiError {
         (status = 404, description = "`albumId` names no album", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: MaybeCaller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let owner_id = state.catalog_policy().creator(&caller)?;
     let input = read_song(body)?;
     let mut conn = backbeat_db::pool::get(&state.db).await?;
@@ -182,7 +219,10 @@ pub async fn create(state: web::Data<AppState>, caller: MaybeCaller, body: JsonO
         owner_id,
     };
     songs::insert(&mut conn, &song).await?;
-    Ok(response::data(StatusCode::CREATED, SongCreated { song_id: song.id }))
+    Ok(response::data(
+        StatusCode::CREATED,
+        SongCreated { song_id: song.id },
+    ))
 }
 
 #[utoipa::path(
@@ -193,11 +233,18 @@ pub async fn create(state: web::Data<AppState>, caller: MaybeCaller, body: JsonO
         (status = 400, description = "A parameter is too long, or `limit`/`cursor` is invalid", body = ErrorBody),
     )
 )]
-pub async fn search(state: web::Data<AppState>, query: web::Query<SongQuery>) -> ApiResult<HttpResponse> {
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<SongQuery>,
+) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let mut errors = Vec::new();
     let mut term = |field: &str, value: Option<String>| {
-        value.and_then(|v| catalog::search_term(field, v).map_err(|e| errors.push(e)).ok())
+        value.and_then(|v| {
+            catalog::search_term(field, v)
+                .map_err(|e| errors.push(e))
+                .ok()
+        })
     };
     let title = term("title", query.title);
     let performer = term("performer", query.performer);
@@ -206,7 +253,10 @@ pub async fn search(state: web::Data<AppState>, query: web::Query<SongQuery>) ->
         None => DEFAULT_LIMIT,
         Some(Ok(limit)) if (1..=DEFAULT_LIMIT).contains(&limit) => limit,
         Some(_) => {
-            errors.push(backbeat_domain::FieldError::new("limit", format!("must be an integer between 1 and {DEFAULT_LIMIT}")));
+            errors.push(backbeat_domain::FieldError::new(
+                "limit",
+                format!("must be an integer between 1 and {DEFAULT_LIMIT}"),
+            ));
             DEFAULT_LIMIT
         }
     };
@@ -214,7 +264,10 @@ pub async fn search(state: web::Data<AppState>, query: web::Query<SongQuery>) ->
         None => None,
         Some(Some(cursor)) => Some(cursor),
         Some(None) => {
-            errors.push(backbeat_domain::FieldError::new("cursor", "is not a cursor this server issued"));
+            errors.push(backbeat_domain::FieldError::new(
+                "cursor",
+                "is not a cursor this server issued",
+            ));
             None
         }
     };
@@ -229,24 +282,35 @@ pub async fn search(state: web::Data<AppState>, query: web::Query<SongQuery>) ->
     };
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     let (found, next) = songs::search(&mut conn, &search).await?;
-    let meta = (paging || next.is_some())
-        .then(|| PageMeta { next_cursor: next.as_ref().map(encode_cursor), limit });
+    let meta = (paging || next.is_some()).then(|| PageMeta {
+        next_cursor: next.as_ref().map(encode_cursor),
+        limit,
+    });
     Ok(HttpResponse::Ok().json(SongListEnvelope {
         status: "success",
-        data: SongList { songs: found.into_iter().map(SongItem::from).collect() },
+        data: SongList {
+            songs: found.into_iter().map(SongItem::from).collect(),
+        },
         meta,
     }))
 }
 
 fn encode_cursor(cursor: &SearchCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", cursor.created_at.timestamp_micros(), cursor.id))
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}:{}",
+        cursor.created_at.timestamp_micros(),
+        cursor.id
+    ))
 }
 
 fn decode_cursor(raw: &str) -> Option<SearchCursor> {
     let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
     let (micros, id) = decoded.split_once(':')?;
     let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some(SearchCursor { created_at, id: id.to_owned() })
+    Some(SearchCursor {
+        created_at,
+        id: id.to_owned(),
+    })
 }
 
 #[utoipa::path(
@@ -259,7 +323,9 @@ fn decode_cursor(raw: &str) -> Option<SearchCursor> {
 )]
 pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let song = songs::find(&mut conn, &id).await?.ok_or_else(song_not_found)?;
+    let song = songs::find(&mut conn, &id)
+        .await?
+        .ok_or_else(song_not_found)?;
     Ok(response::data(
         StatusCode::OK,
         SongData {
@@ -283,7 +349,9 @@ async fn writable_song(
     id: &str,
 ) -> ApiResult<Song> {
     let song = songs::find(conn, id).await?.ok_or_else(song_not_found)?;
-    state.catalog_policy().may_write(caller, song.owner_id.as_deref(), "song")?;
+    state
+        .catalog_policy()
+        .may_write(caller, song.owner_id.as_deref(), "song")?;
     Ok(song)
 }
 
@@ -340,7 +408,11 @@ pub async fn update(
         (status = 404, description = "Unknown song", body = ErrorBody),
     )
 )]
-pub async fn delete(state: web::Data<AppState>, caller: MaybeCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(&caller)?;
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     let song = writable_song(&state, &mut conn, &caller, &id).await?;

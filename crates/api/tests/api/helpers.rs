@@ -21,6 +21,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::create().await;
     let mut settings = db.settings();
     configure(&mut settings);
+    // Warnings and errors (with their cause chains) show in a failing test's output.
+    backbeat_telemetry::init(&settings.log);
     let app = Application::build(settings)
         .await
         .expect("application builds");
@@ -155,4 +157,80 @@ pub async fn expect_field_error(response: Response, field: &str) -> Value {
         "no detail for {field}: {body}"
     );
     body
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, None, token).await
+    }
+
+    pub async fn post_as(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        self.request(Method::POST, path, Some(body), token).await
+    }
+
+    pub async fn put_as(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        self.request(Method::PUT, path, Some(body), token).await
+    }
+
+    pub async fn delete_as(
+        &self,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Response {
+        self.request(Method::DELETE, path, body, token).await
+    }
+
+    /// Creates an album as `token`'s user and returns its id.
+    pub async fn album(&self, token: Option<&str>, name: &str, year: i64) -> String {
+        let (status, body) = read(
+            self.post_as("/albums", json!({"name": name, "year": year}), token)
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["albumId"]
+            .as_str()
+            .expect("albumId")
+            .to_owned()
+    }
+
+    /// Creates a song as `token`'s user and returns its id.
+    pub async fn song(&self, token: Option<&str>, song: Value) -> String {
+        let (status, body) = read(self.post_as("/songs", song, token).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["songId"].as_str().expect("songId").to_owned()
+    }
+
+    pub async fn playlist(&self, token: &str, name: &str) -> String {
+        let (status, body) = read(
+            self.post_as("/playlists", json!({"name": name}), Some(token))
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["playlistId"]
+            .as_str()
+            .expect("playlistId")
+            .to_owned()
+    }
+}
+
+pub fn song_body(title: &str, performer: &str) -> Value {
+    json!({"title": title, "year": 2008, "genre": "Indie", "performer": performer, "duration": 120})
+}
+
+/// Asserts a success status and returns the body.
+pub async fn expect_status(response: Response, status: StatusCode) -> Value {
+    let (actual, body) = read(response).await;
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(body["status"], "success", "{body}");
+    body
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    keys
 }

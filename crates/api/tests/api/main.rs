@@ -2,9 +2,12 @@
 
 mod authentications;
 mod binary;
+mod catalog;
+mod catalog_compat;
 mod docs;
 mod envelope;
 mod health;
 mod helpers;
+mod playlists;
 mod tokens;
 mod users;
