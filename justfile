@@ -20,3 +20,7 @@ promote USER ROLE="admin":
 
 bench-login:
     ./dev bench-login
+
+# The load benchmark: seeds a catalog, drives the release API (see README)
+bench *ARGS:
+    ./dev bench {{ARGS}}

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
 use crate::schema::songs;
@@ -110,11 +110,23 @@ pub async fn search(
                 .and(songs::id.gt(&after.id))),
         );
     }
-    let mut rows: Vec<(SongSummary, DateTime<Utc>)> = query
+    let query = query
         .order((songs::created_at, songs::id))
         .limit(search.limit + 1)
-        .select((SongSummary::as_select(), songs::created_at))
-        .load(conn)
+        .select((SongSummary::as_select(), songs::created_at));
+    let filtered = search.title.is_some() || search.performer.is_some();
+    let mut rows: Vec<(SongSummary, DateTime<Utc>)> = conn
+        .transaction::<_, DbError, _>(async |conn| {
+            if filtered {
+                // The statement is prepared once per connection; PostgreSQL's generic plan for it
+                // cannot see the pattern and walks the created_at index filtering every row
+                // (36 ms at 100k songs). A custom plan uses the trigram index (7 ms).
+                diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan")
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(query.load(conn).await?)
+        })
         .await?;
     let next = if rows.len() as i64 > search.limit {
         rows.truncate(search.limit as usize);

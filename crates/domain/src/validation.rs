@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// One field that failed validation, and why (`"must be a number"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("\"{field}\" {message}")]
 pub struct FieldError {
     pub field: String,
     pub message: String,

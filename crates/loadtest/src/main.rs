@@ -1,0 +1,143 @@
+//! `backbeat-loadtest`: the load benchmark behind `./dev bench`.
+//!
+//! 1. (Re)creates the database `backbeat_bench`, migrates it and seeds a catalog in SQL
+//!    (default: 1k users, 10k albums, 100k songs, 2 playlists per user with 20 songs each).
+//! 2. Starts the release `backbeat-api` against it on a loopback port.
+//! 3. Drives each scenario from this separate process at a fixed concurrency for a fixed time
+//!    and prints requests/s and p50/p99 latency per endpoint, also written to
+//!    `bench/results/latest.md`.
+//!
+//! `explain` prints the song search's query plan on the seeded database instead.
+
+mod load;
+mod seed;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use backbeat_config::Settings;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "backbeat-loadtest",
+    about = "Seed a catalog and measure the API under load"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    options: Options,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Songs to seed (albums are a tenth of this, users a hundredth).
+    #[arg(long, default_value_t = 100_000, global = true)]
+    songs: i64,
+    /// Concurrent connections driving the API.
+    #[arg(long, default_value_t = 32, global = true)]
+    concurrency: usize,
+    /// Seconds each scenario runs (after a short warm-up).
+    #[arg(long, default_value_t = 15, global = true)]
+    seconds: u64,
+    /// Loopback port for the API under test.
+    #[arg(long, default_value_t = 5099, global = true)]
+    port: u16,
+    /// Reuse the seeded database if it exists with this many songs.
+    #[arg(long, global = true)]
+    reuse: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Seed, start the API, run every scenario (the default).
+    Run,
+    /// Seed only.
+    Seed,
+    /// Print EXPLAIN ANALYZE of the song search on the seeded database.
+    Explain {
+        #[arg(long, default_value = "love")]
+        title: String,
+    },
+}
+
+pub const DATABASE: &str = "backbeat_bench";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load()?;
+    settings.database.name = DATABASE.to_owned();
+    settings.database.url = None;
+    let options = cli.options;
+    match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Seed => {
+            seed::seed(&settings, &options).await?;
+        }
+        Cmd::Explain { title } => {
+            seed::seed(
+                &settings,
+                &Options {
+                    reuse: true,
+                    ..options
+                },
+            )
+            .await?;
+            println!("{}", seed::explain_search(&settings, &title).await?);
+        }
+        Cmd::Run => {
+            let catalog = seed::seed(&settings, &options).await?;
+            let mut api = start_api(&options)?;
+            let result = async {
+                wait_until_ready(options.port).await?;
+                load::run(&options, &catalog).await
+            }
+            .await;
+            let _ = Command::new("kill")
+                .args(["-TERM", &api.id().to_string()])
+                .status();
+            let _ = api.wait();
+            let report = result?;
+            print!("{report}");
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/results");
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("latest.md"), &report)?;
+            eprintln!("written to bench/results/latest.md");
+        }
+    }
+    Ok(())
+}
+
+fn start_api(options: &Options) -> anyhow::Result<Child> {
+    let binary =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/backbeat-api");
+    anyhow::ensure!(
+        binary.exists(),
+        "build it first: cargo build --release --bin backbeat-api"
+    );
+    Ok(Command::new(binary)
+        .arg("serve")
+        .env("APP_DATABASE__NAME", DATABASE)
+        .env("APP_SERVER__PORT", options.port.to_string())
+        .env("APP_LOG__FILTER", "warn")
+        .stdout(Stdio::null())
+        .spawn()?)
+}
+
+async fn wait_until_ready(port: u16) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/health/live"))
+            .send()
+            .await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the API did not start on port {port}")
+}
