@@ -13,6 +13,8 @@ pub struct Album {
     pub name: String,
     pub year: i32,
     pub owner_id: Option<String>,
+    /// Where the cover is in storage; `None` until one is uploaded.
+    pub cover_key: Option<String>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, album: &Album) -> Result<(), DbError> {
@@ -54,4 +56,28 @@ pub async fn update(
 /// Deletes the album; its songs stay, without an album. `false` when it did not exist.
 pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
     Ok(diesel::delete(albums::table.find(id)).execute(conn).await? > 0)
+}
+
+/// Points the album at a new cover and returns the previous one's key (to delete once this
+/// commits); `None` when the album does not exist.
+pub async fn set_cover(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    cover_key: &str,
+) -> Result<Option<Option<String>>, DbError> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let previous: Option<Option<String>> = albums::table
+            .find(id)
+            .select(albums::cover_key)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        if previous.is_some() {
+            diesel::update(albums::table.find(id)).set(albums::cover_key.eq(cover_key)).execute(conn).await?;
+        }
+        Ok(previous)
+    })
+    .await
 }

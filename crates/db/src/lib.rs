@@ -4,11 +4,15 @@
 pub mod albums;
 pub mod collaborations;
 pub mod error;
+pub mod jobs;
+pub mod likes;
 pub mod migrations;
+pub mod outbox;
 pub mod playlists;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod schema;
+pub mod sent_emails;
 pub mod songs;
 pub mod users;
 

@@ -31,6 +31,7 @@ diesel::table! {
         owner_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        cover_key -> Nullable<Text>,
     }
 }
 
@@ -89,7 +90,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        last_error -> Nullable<Text>,
+        progress_done -> Int4,
+        progress_total -> Int4,
+        result -> Nullable<Jsonb>,
+        user_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        job_id -> Text,
+        kind -> Text,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sent_emails (idempotency_key) {
+        idempotency_key -> Text,
+        message_id -> Text,
+        recipient -> Text,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    album_likes (album_id, user_id) {
+        album_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(albums -> users (owner_id));
+diesel::joinable!(outbox -> jobs (job_id));
+diesel::joinable!(album_likes -> albums (album_id));
 diesel::joinable!(songs -> albums (album_id));
 diesel::joinable!(playlists -> users (owner_id));
 diesel::joinable!(playlist_songs -> playlists (playlist_id));
@@ -106,4 +158,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     playlist_activities,
     users,
     refresh_tokens,
+    jobs,
+    outbox,
+    sent_emails,
+    album_likes,
 );

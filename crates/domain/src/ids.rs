@@ -84,6 +84,12 @@ typed_id!(
     "activity"
 );
 
+typed_id!(
+    /// A background job (`job-...`).
+    JobId,
+    "job"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

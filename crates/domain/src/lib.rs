@@ -5,7 +5,9 @@
 
 pub mod account;
 pub mod catalog;
+pub mod email;
 pub mod ids;
+pub mod jobs;
 pub mod role;
 pub mod validation;
 
