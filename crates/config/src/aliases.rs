@@ -16,6 +16,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("ACCESS_TOKEN_AGE", "APP_AUTH__ACCESS_TOKEN_AGE_SECS"),
     ("REDIS_SERVER", "APP_REDIS__URL"),
     ("RABBITMQ_SERVER", "APP_RABBITMQ__URL"),
+    ("SMTP_HOST", "APP_SMTP__HOST"),
+    ("SMTP_PORT", "APP_SMTP__PORT"),
+    ("SMTP_USER", "APP_SMTP__USERNAME"),
+    ("SMTP_PASSWORD", "APP_SMTP__PASSWORD"),
 ];
 
 /// The `APP_` variables implied by the openMusic names present in `vars`.

@@ -56,6 +56,11 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
     pub rabbitmq: RabbitMqSettings,
+    pub jobs: JobSettings,
+    pub smtp: SmtpSettings,
+    pub mail: MailSettings,
+    pub storage: StorageSettings,
+    pub cache: CacheSettings,
     pub auth: AuthSettings,
     pub compat: CompatSettings,
     pub log: LogSettings,
@@ -151,6 +156,55 @@ pub struct RedisSettings {
 pub struct RabbitMqSettings {
     pub url: SecretString,
     pub connect_timeout_ms: u64,
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub max_attempts: u32,
+    pub retry_base_ms: u64,
+    pub prefetch: u16,
+    pub relay_interval_ms: u64,
+    pub relay_batch: i64,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Upgrade with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+    /// Plain text: local mail catchers only.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: Option<SecretString>,
+    pub tls: SmtpTls,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub from: String,
+    pub outbox_dir: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub root: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CacheSettings {
+    pub prefix: String,
+    pub likes_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

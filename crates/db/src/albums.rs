@@ -75,7 +75,10 @@ pub async fn set_cover(
             .await
             .optional()?;
         if previous.is_some() {
-            diesel::update(albums::table.find(id)).set(albums::cover_key.eq(cover_key)).execute(conn).await?;
+            diesel::update(albums::table.find(id))
+                .set(albums::cover_key.eq(cover_key))
+                .execute(conn)
+                .await?;
         }
         Ok(previous)
     })

@@ -52,34 +52,51 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<()
         .execute(conn)
         .await?;
     diesel::insert_into(outbox::table)
-        .values((outbox::job_id.eq(job.id), outbox::kind.eq(job.kind), outbox::request_id.eq(job.request_id)))
+        .values((
+            outbox::job_id.eq(job.id),
+            outbox::kind.eq(job.kind),
+            outbox::request_id.eq(job.request_id),
+        ))
         .execute(conn)
         .await?;
     Ok(())
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>, DbError> {
-    Ok(jobs::table.find(id).select(Job::as_select()).first(conn).await.optional()?)
+    Ok(jobs::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Marks an attempt as started and returns the job, or `None` when it is finished (succeeded or
 /// dead) or unknown, in which case a redelivered message is simply acknowledged. A `running` job
 /// is taken over: its previous worker died without acknowledging.
 pub async fn start_attempt(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>, DbError> {
-    Ok(diesel::update(jobs::table.find(id).filter(jobs::status.eq_any(["queued", "failed", "running"])))
-        .set((
-            jobs::status.eq("running"),
-            jobs::attempts.eq(jobs::attempts + 1),
-            jobs::started_at.eq(Some(Utc::now())),
-            jobs::last_error.eq(None::<String>),
-        ))
-        .returning(Job::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+    Ok(diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::status.eq_any(["queued", "failed", "running"])),
+    )
+    .set((
+        jobs::status.eq("running"),
+        jobs::attempts.eq(jobs::attempts + 1),
+        jobs::started_at.eq(Some(Utc::now())),
+        jobs::last_error.eq(None::<String>),
+    ))
+    .returning(Job::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
-pub async fn succeed(conn: &mut AsyncPgConnection, id: &str, result: &Value) -> Result<(), DbError> {
+pub async fn succeed(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    result: &Value,
+) -> Result<(), DbError> {
     diesel::update(jobs::table.find(id))
         .set((
             jobs::status.eq("succeeded"),
@@ -92,7 +109,12 @@ pub async fn succeed(conn: &mut AsyncPgConnection, id: &str, result: &Value) -> 
 }
 
 /// Records a failed attempt: `dead` when no attempt will follow, else `failed` (a retry is due).
-pub async fn fail(conn: &mut AsyncPgConnection, id: &str, error: &str, dead: bool) -> Result<(), DbError> {
+pub async fn fail(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    error: &str,
+    dead: bool,
+) -> Result<(), DbError> {
     let finished = dead.then(Utc::now);
     diesel::update(jobs::table.find(id))
         .set((
@@ -105,7 +127,12 @@ pub async fn fail(conn: &mut AsyncPgConnection, id: &str, error: &str, dead: boo
     Ok(())
 }
 
-pub async fn set_progress(conn: &mut AsyncPgConnection, id: &str, done: i32, total: i32) -> Result<(), DbError> {
+pub async fn set_progress(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    done: i32,
+    total: i32,
+) -> Result<(), DbError> {
     diesel::update(jobs::table.find(id))
         .set((jobs::progress_done.eq(done), jobs::progress_total.eq(total)))
         .execute(conn)
@@ -138,9 +165,15 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbEr
                 .get_result(conn)
                 .await
                 .optional()?;
-        let Some((kind, request_id)) = job else { return Ok(false) };
+        let Some((kind, request_id)) = job else {
+            return Ok(false);
+        };
         diesel::insert_into(outbox::table)
-            .values((outbox::job_id.eq(id), outbox::kind.eq(kind), outbox::request_id.eq(request_id)))
+            .values((
+                outbox::job_id.eq(id),
+                outbox::kind.eq(kind),
+                outbox::request_id.eq(request_id),
+            ))
             .execute(conn)
             .await?;
         Ok(true)

@@ -9,18 +9,31 @@ use crate::schema::album_likes;
 /// The constraint that lets a user like an album once.
 pub const ALREADY_LIKED: &str = "album_likes_pkey";
 
-pub async fn like(conn: &mut AsyncPgConnection, album_id: &str, user_id: &str) -> Result<(), DbError> {
+pub async fn like(
+    conn: &mut AsyncPgConnection,
+    album_id: &str,
+    user_id: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(album_likes::table)
-        .values((album_likes::album_id.eq(album_id), album_likes::user_id.eq(user_id)))
+        .values((
+            album_likes::album_id.eq(album_id),
+            album_likes::user_id.eq(user_id),
+        ))
         .execute(conn)
         .await?;
     Ok(())
 }
 
 /// `false` when the user had not liked the album.
-pub async fn unlike(conn: &mut AsyncPgConnection, album_id: &str, user_id: &str) -> Result<bool, DbError> {
+pub async fn unlike(
+    conn: &mut AsyncPgConnection,
+    album_id: &str,
+    user_id: &str,
+) -> Result<bool, DbError> {
     Ok(diesel::delete(
-        album_likes::table.filter(album_likes::album_id.eq(album_id)).filter(album_likes::user_id.eq(user_id)),
+        album_likes::table
+            .filter(album_likes::album_id.eq(album_id))
+            .filter(album_likes::user_id.eq(user_id)),
     )
     .execute(conn)
     .await?
@@ -28,5 +41,9 @@ pub async fn unlike(conn: &mut AsyncPgConnection, album_id: &str, user_id: &str)
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, album_id: &str) -> Result<i64, DbError> {
-    Ok(album_likes::table.filter(album_likes::album_id.eq(album_id)).count().get_result(conn).await?)
+    Ok(album_likes::table
+        .filter(album_likes::album_id.eq(album_id))
+        .count()
+        .get_result(conn)
+        .await?)
 }

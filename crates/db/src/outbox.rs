@@ -39,5 +39,9 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<(), 
 }
 
 pub async fn pending_count(conn: &mut AsyncPgConnection) -> Result<i64, DbError> {
-    Ok(outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn).await?)
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?)
 }

@@ -240,3 +240,17 @@ pub async fn activities(
         .load(conn)
         .await?)
 }
+
+/// The playlist with its owner's username, whoever asks (for jobs acting on the owner's behalf).
+pub async fn summary(
+    conn: &mut AsyncPgConnection,
+    playlist_id: &str,
+) -> Result<Option<PlaylistSummary>, DbError> {
+    Ok(playlists::table
+        .inner_join(users::table)
+        .filter(playlists::id.eq(playlist_id))
+        .select((playlists::id, playlists::name, users::username))
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -16,7 +16,12 @@ pub async fn find(conn: &mut AsyncPgConnection, key: &str) -> Result<Option<Stri
         .optional()?)
 }
 
-pub async fn record(conn: &mut AsyncPgConnection, key: &str, message_id: &str, recipient: &str) -> Result<(), DbError> {
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    message_id: &str,
+    recipient: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(sent_emails::table)
         .values((
             sent_emails::idempotency_key.eq(key),

@@ -55,9 +55,15 @@ impl JobStatus {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Queued, Self::Running, Self::Succeeded, Self::Failed, Self::Dead]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        [
+            Self::Queued,
+            Self::Running,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Dead,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
     }
 }
 
@@ -90,8 +96,12 @@ mod tests {
         assert_eq!(JobStatus::parse("dead"), Some(JobStatus::Dead));
         assert_eq!(JobStatus::parse("zombie"), None);
         let payload: PlaylistExport =
-            serde_json::from_str(r#"{"playlistId":"playlist-1","targetEmail":"a@b.co"}"#).expect("payload");
+            serde_json::from_str(r#"{"playlistId":"playlist-1","targetEmail":"a@b.co"}"#)
+                .expect("payload");
         assert_eq!(payload.target_email.as_str(), "a@b.co");
-        assert!(serde_json::from_str::<PlaylistExport>(r#"{"playlistId":"p","targetEmail":"nope"}"#).is_err());
+        assert!(
+            serde_json::from_str::<PlaylistExport>(r#"{"playlistId":"p","targetEmail":"nope"}"#)
+                .is_err()
+        );
     }
 }

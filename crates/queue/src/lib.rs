@@ -1,4 +1,12 @@
-//! RabbitMQ for backbeat: one lazily (re)connected connection per process.
+//! RabbitMQ for backbeat: one lazily (re)connected connection per process, the queue topology,
+//! publishing with confirms, and the outbox relay.
+
+pub mod publish;
+pub mod relay;
+pub mod topology;
+
+pub use relay::{Relay, RelayHandle};
+pub use topology::Topology;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +27,8 @@ pub enum QueueError {
     Unavailable(String),
     #[error("RabbitMQ error: {0}")]
     Broker(#[from] lapin::Error),
+    #[error("message not routed: {0}")]
+    Unroutable(String),
 }
 
 /// A process's link to the broker. Cheap to clone; reconnects on demand after an outage, so a

@@ -1,12 +1,42 @@
-use clap::Parser;
+use backbeat_queue::{Broker, Topology};
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "backbeat-worker", version, about = "The backbeat job worker")]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Consume jobs until SIGINT/SIGTERM (the default).
+    Run,
+    /// Inspect and replay dead jobs.
+    Dead {
+        #[command(subcommand)]
+        command: DeadCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadCommand {
+    /// List dead jobs, most recent first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a dead job again with fresh attempts (or every dead job with --all).
+    Replay {
+        job_id: Option<String>,
+        #[arg(long, conflicts_with = "job_id")]
+        all: bool,
+    },
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let _cli = Cli::parse();
+    let cli = Cli::parse();
     let settings = match backbeat_config::Settings::load() {
         Ok(settings) => settings,
         Err(error) => {
@@ -15,11 +45,34 @@ async fn main() -> std::process::ExitCode {
         }
     };
     backbeat_telemetry::init(&settings.log);
-    match backbeat_worker::run(settings).await {
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => backbeat_worker::run(settings).await,
+        Command::Dead { command } => dead(settings, command).await,
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "backbeat-worker failed");
+            eprintln!("backbeat-worker: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+async fn dead(settings: backbeat_config::Settings, command: DeadCommand) -> anyhow::Result<()> {
+    let db = backbeat_db::pool::build(&settings.database, "backbeat-worker-admin");
+    let broker = Broker::new(&settings.rabbitmq, "backbeat-worker-admin");
+    let topology = Topology::new(&settings.rabbitmq, &settings.jobs);
+    let ctx = backbeat_worker::JobContext::new(settings, db)?;
+    match command {
+        DeadCommand::List { limit } => backbeat_worker::dead::list(&ctx, limit).await?,
+        DeadCommand::Replay { job_id, all } => {
+            anyhow::ensure!(job_id.is_some() || all, "name a job id, or pass --all");
+            let count =
+                backbeat_worker::dead::replay(&ctx, &broker, &topology, job_id.as_deref()).await?;
+            println!("replayed {count} job(s)");
+        }
+    }
+    broker.close().await;
+    Ok(())
 }

@@ -1,0 +1,146 @@
+//! Queue and exchange names, and their idempotent declaration (both processes declare them).
+//!
+//! Per job kind: the work queue `{prefix}.{kind}` bound to the direct exchange `{prefix}.jobs`;
+//! delay queues `{prefix}.{kind}.retry.{n}` whose messages expire after `base * 2^(n-1)` and are
+//! dead-lettered back to the exchange (exponential back-off without a scheduler); and the
+//! dead-letter queue `{prefix}.{kind}.dead` where given-up messages wait for an operator.
+
+use std::time::Duration;
+
+use backbeat_config::{JobSettings, RabbitMqSettings};
+use backbeat_domain::jobs::JobKind;
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{Channel, ExchangeKind};
+
+use crate::QueueError;
+
+#[derive(Debug, Clone)]
+pub struct Topology {
+    prefix: String,
+    retry_base: Duration,
+    /// One delay queue per retry: attempts - 1 of them.
+    retry_tiers: u32,
+}
+
+impl Topology {
+    pub fn new(rabbitmq: &RabbitMqSettings, jobs: &JobSettings) -> Self {
+        Self {
+            prefix: rabbitmq.prefix.clone(),
+            retry_base: Duration::from_millis(jobs.retry_base_ms),
+            retry_tiers: jobs.max_attempts.saturating_sub(1).max(1),
+        }
+    }
+
+    pub fn exchange(&self) -> String {
+        format!("{}.jobs", self.prefix)
+    }
+
+    pub fn queue(&self, kind: JobKind) -> String {
+        format!("{}.{kind}", self.prefix)
+    }
+
+    pub fn dead_queue(&self, kind: JobKind) -> String {
+        format!("{}.{kind}.dead", self.prefix)
+    }
+
+    /// The delay queue for the retry after failed attempt `attempt` (1-based).
+    pub fn retry_queue(&self, kind: JobKind, attempt: u32) -> String {
+        format!(
+            "{}.{kind}.retry.{}",
+            self.prefix,
+            attempt.clamp(1, self.retry_tiers)
+        )
+    }
+
+    pub fn retry_delay(&self, tier: u32) -> Duration {
+        self.retry_base * 2u32.saturating_pow(tier.saturating_sub(1))
+    }
+
+    /// Declares everything; safe to repeat, and from every process.
+    pub async fn declare(&self, channel: &Channel) -> Result<(), QueueError> {
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        channel
+            .exchange_declare(
+                self.exchange().as_str().into(),
+                ExchangeKind::Direct,
+                ExchangeDeclareOptions {
+                    durable: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        for kind in JobKind::ALL.iter().copied() {
+            let queue = self.queue(kind);
+            channel
+                .queue_declare(queue.as_str().into(), durable, FieldTable::default())
+                .await?;
+            channel
+                .queue_bind(
+                    queue.as_str().into(),
+                    self.exchange().as_str().into(),
+                    kind.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            channel
+                .queue_declare(
+                    self.dead_queue(kind).as_str().into(),
+                    durable,
+                    FieldTable::default(),
+                )
+                .await?;
+            for tier in 1..=self.retry_tiers {
+                let mut arguments = FieldTable::default();
+                let ttl = i64::try_from(self.retry_delay(tier).as_millis()).unwrap_or(i64::MAX);
+                arguments.insert(
+                    ShortString::from("x-message-ttl"),
+                    AMQPValue::LongLongInt(ttl),
+                );
+                arguments.insert(
+                    ShortString::from("x-dead-letter-exchange"),
+                    AMQPValue::LongString(self.exchange().as_str().into()),
+                );
+                arguments.insert(
+                    ShortString::from("x-dead-letter-routing-key"),
+                    AMQPValue::LongString(kind.as_str().into()),
+                );
+                channel
+                    .queue_declare(
+                        self.retry_queue(kind, tier).as_str().into(),
+                        durable,
+                        arguments,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_back_off() {
+        let topology = Topology {
+            prefix: "bb".into(),
+            retry_base: Duration::from_secs(2),
+            retry_tiers: 4,
+        };
+        let kind = JobKind::PlaylistExport;
+        assert_eq!(topology.exchange(), "bb.jobs");
+        assert_eq!(topology.queue(kind), "bb.playlist_export");
+        assert_eq!(topology.dead_queue(kind), "bb.playlist_export.dead");
+        assert_eq!(topology.retry_queue(kind, 1), "bb.playlist_export.retry.1");
+        assert_eq!(topology.retry_queue(kind, 9), "bb.playlist_export.retry.4");
+        assert_eq!(topology.retry_delay(1), Duration::from_secs(2));
+        assert_eq!(topology.retry_delay(4), Duration::from_secs(16));
+    }
+}
