@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod error;
 pub mod input;
+pub mod likes_cache;
 pub mod openapi;
 pub mod request_context;
 pub mod response;

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    albums, authentications, collaborations, health, playlist_activities, playlist_songs,
-    playlists, songs, users,
+    album_covers, album_likes, albums, authentications, collaborations, exports, health, jobs,
+    playlist_activities, playlist_songs, playlists, songs, users,
 };
 
 #[derive(OpenApi)]
@@ -30,6 +30,11 @@ use crate::routes::{
         albums::get,
         albums::update,
         albums::delete,
+        album_covers::upload,
+        album_covers::serve,
+        album_likes::like,
+        album_likes::unlike,
+        album_likes::count,
         songs::create,
         songs::search,
         songs::get,
@@ -44,6 +49,8 @@ use crate::routes::{
         playlist_activities::list,
         collaborations::create,
         collaborations::delete,
+        exports::export_playlist,
+        jobs::get,
         health::live,
         health::ready,
     ),
@@ -55,6 +62,7 @@ use crate::routes::{
             `compat.openmusic_anonymous_catalog` is set; the creator owns the row and only the owner or an admin \
             may change it."),
         (name = "playlists", description = "Playlists, their songs, activities and collaborations (openMusic)"),
+        (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks"),
     )
 )]

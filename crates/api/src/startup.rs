@@ -16,6 +16,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    relay: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -25,7 +26,9 @@ impl Application {
         if settings.server.public_base_url.is_empty() {
             settings.server.public_base_url = format!("http://{}:{port}", settings.server.host);
         }
-        let state = AppState::build(settings).await?;
+        let (state, relay) = AppState::build(settings).await?;
+        // On this (the main) runtime: actix's per-worker runtimes stop at shutdown.
+        let relay = tokio::spawn(relay.run());
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.server.host),
@@ -35,6 +38,7 @@ impl Application {
             port,
             server,
             state,
+            relay,
         })
     }
 
@@ -49,6 +53,7 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.relay.abort();
         self.state.broker.close().await;
         result
     }

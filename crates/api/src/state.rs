@@ -6,7 +6,8 @@ use std::time::Duration;
 use backbeat_config::Settings;
 use backbeat_config::secrecy::ExposeSecret;
 use backbeat_db::DbPool;
-use backbeat_queue::Broker;
+use backbeat_queue::{Broker, Relay, RelayHandle};
+use backbeat_storage::Storage;
 use deadpool_redis::{Pool as RedisPool, Runtime};
 
 use crate::auth::{CatalogPolicy, Passwords, Tokens};
@@ -19,26 +20,42 @@ pub struct AppState {
     pub broker: Broker,
     pub tokens: Arc<Tokens>,
     pub passwords: Passwords,
+    pub relay: RelayHandle,
+    pub storage: Storage,
+    pub likes: crate::likes_cache::LikesCache,
 }
 
 impl AppState {
     /// Builds the pools without connecting: the API starts even when a dependency is down and
     /// reports it through `/health/ready` and 503s.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Also returns the outbox relay, to be run on the process's main runtime.
+    pub async fn build(settings: Settings) -> anyhow::Result<(Self, Relay)> {
         let db = backbeat_db::pool::build(&settings.database, "backbeat-api");
         let redis = redis_pool(&settings)?;
         let broker = Broker::new(&settings.rabbitmq, "backbeat-api");
         let tokens = Arc::new(Tokens::new(&settings.auth)?);
         let passwords =
             Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes).await?;
-        Ok(Self {
+        let relay = Relay::new(
+            db.clone(),
+            broker.clone(),
+            &settings.rabbitmq,
+            &settings.jobs,
+        );
+        let storage = Storage::local(&settings.storage.root);
+        let likes = crate::likes_cache::LikesCache::new(redis.clone(), &settings.cache);
+        let state = Self {
             settings: Arc::new(settings),
             db,
             redis,
             broker,
             tokens,
             passwords,
-        })
+            relay: relay.handle(),
+            storage,
+            likes,
+        };
+        Ok((state, relay))
     }
 
     pub fn catalog_policy(&self) -> CatalogPolicy {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod email;
 pub mod ids;
 pub mod jobs;
+pub mod media;
 pub mod role;
 pub mod validation;
 

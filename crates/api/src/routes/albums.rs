@@ -13,6 +13,7 @@ use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
+use crate::routes::album_covers::media_url;
 use crate::routes::songs::SongItem;
 use crate::state::AppState;
 
@@ -101,6 +102,7 @@ pub async fn create(
         name,
         year,
         owner_id,
+        cover_key: None,
     };
     let mut conn = backbeat_db::pool::get(&state.db).await?;
     albums::insert(&mut conn, &album).await?;
@@ -131,7 +133,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult
                 id: album.id,
                 name: album.name,
                 year: album.year,
-                cover_url: None,
+                cover_url: album.cover_key.as_deref().map(|key| media_url(&state, key)),
                 songs: songs.into_iter().map(SongItem::from).collect(),
             },
         },
@@ -188,6 +190,13 @@ pub async fn delete(
     let album = writable_album(&state, &mut conn, &caller, &id).await?;
     if !albums::delete(&mut conn, &album.id).await? {
         return Err(album_not_found());
+    }
+    // Its likes went with it.
+    state.likes.invalidate(&album.id).await;
+    if let Some(cover) = &album.cover_key
+        && let Err(error) = state.storage.delete(cover).await
+    {
+        tracing::warn!(%error, key = %cover, "cannot remove the deleted album's cover");
     }
     Ok(response::message(StatusCode::OK, "Album deleted"))
 }

@@ -1,11 +1,15 @@
 //! Route table: one module per resource, each registered here with its methods, so an unknown
 //! method on a known path answers 405 (actix's resource default) and an unknown path 404.
 
+pub mod album_covers;
+pub mod album_likes;
 pub mod albums;
 pub mod authentications;
 pub mod collaborations;
 pub mod docs;
+pub mod exports;
 pub mod health;
+pub mod jobs;
 pub mod playlist_activities;
 pub mod playlist_songs;
 pub mod playlists;
@@ -32,6 +36,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(albums::update))
                 .route(web::delete().to(albums::delete)),
         )
+        .service(web::resource("/albums/{id}/covers").route(web::post().to(album_covers::upload)))
+        .service(
+            web::resource("/albums/{id}/likes")
+                .route(web::post().to(album_likes::like))
+                .route(web::delete().to(album_likes::unlike))
+                .route(web::get().to(album_likes::count)),
+        )
+        .service(web::resource("/media/{key:.+}").route(web::get().to(album_covers::serve)))
+        .service(
+            web::resource("/export/playlists/{id}").route(web::post().to(exports::export_playlist)),
+        )
+        .service(web::resource("/jobs/{id}").route(web::get().to(jobs::get)))
         .service(
             web::resource("/songs")
                 .route(web::post().to(songs::create))

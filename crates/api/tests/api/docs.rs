@@ -32,6 +32,13 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/playlists/{id}/activities", "get"),
         ("/collaborations", "post"),
         ("/collaborations", "delete"),
+        ("/albums/{id}/covers", "post"),
+        ("/albums/{id}/likes", "post"),
+        ("/albums/{id}/likes", "delete"),
+        ("/albums/{id}/likes", "get"),
+        ("/media/{key}", "get"),
+        ("/export/playlists/{playlistId}", "post"),
+        ("/jobs/{id}", "get"),
         ("/health/live", "get"),
         ("/health/ready", "get"),
     ];
