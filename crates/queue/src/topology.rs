@@ -123,6 +123,22 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// Deletes every queue and the exchange (test clean-up, decommissioning).
+    pub async fn delete_all(&self, channel: &Channel) -> Result<(), QueueError> {
+        use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+        for kind in JobKind::ALL.iter().copied() {
+            let mut queues = vec![self.queue(kind), self.dead_queue(kind)];
+            queues.extend((1..=self.retry_tiers).map(|tier| self.retry_queue(kind, tier)));
+            for queue in queues {
+                channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await?;
+            }
+        }
+        channel.exchange_delete(self.exchange().as_str().into(), ExchangeDeleteOptions::default()).await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

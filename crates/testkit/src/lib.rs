@@ -5,6 +5,9 @@
 //! processes do not race), and dropped when the test ends. Tests therefore run in parallel and
 //! rerun cleanly.
 
+pub mod broker;
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 
 use backbeat_config::Settings;

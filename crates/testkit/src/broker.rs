@@ -1,0 +1,47 @@
+//! RabbitMQ names of a test's own: a random prefix, and every queue deleted at the end.
+
+use backbeat_config::Settings;
+use backbeat_queue::{Broker, Topology};
+use rand::Rng;
+
+pub struct TestQueues {
+    pub prefix: String,
+    settings: Settings,
+}
+
+impl TestQueues {
+    pub fn new(settings: &Settings) -> Self {
+        let suffix: u64 = rand::rng().random();
+        Self { prefix: format!("test-{suffix:016x}"), settings: settings.clone() }
+    }
+
+    /// `settings` with this test's prefix.
+    pub fn apply(&self, settings: &mut Settings) {
+        settings.rabbitmq.prefix = self.prefix.clone();
+    }
+
+    pub fn topology(&self) -> Topology {
+        let mut settings = self.settings.clone();
+        self.apply(&mut settings);
+        Topology::new(&settings.rabbitmq, &settings.jobs)
+    }
+}
+
+impl Drop for TestQueues {
+    fn drop(&mut self) {
+        let topology = self.topology();
+        let settings = self.settings.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let broker = Broker::new(&settings.rabbitmq, "backbeat-test-cleanup");
+                let connection = broker.connection().await.ok()?;
+                let channel = connection.create_channel().await.ok()?;
+                topology.delete_all(&channel).await.ok()?;
+                broker.close().await;
+                Some(())
+            })
+        })
+        .join();
+    }
+}

@@ -1,0 +1,228 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backbeat_api::Application;
+use backbeat_config::Settings;
+use backbeat_config::SmtpTls;
+use backbeat_testkit::TestDatabase;
+use backbeat_testkit::broker::TestQueues;
+use backbeat_testkit::smtp::SmtpServer;
+use mail_parser::MimeHeaders;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A database, RabbitMQ names, and an SMTP server of this test's own.
+pub struct Stack {
+    pub settings: Settings,
+    pub smtp: SmtpServer,
+    pub queues: TestQueues,
+    pub db: TestDatabase,
+}
+
+pub struct Api {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl Stack {
+    pub async fn new(configure: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::create().await;
+        let smtp = SmtpServer::start().await;
+        let mut settings = db.settings();
+        settings.smtp.host = "127.0.0.1".to_owned();
+        settings.smtp.port = smtp.port;
+        settings.smtp.tls = SmtpTls::None;
+        settings.smtp.timeout_secs = 60;
+        settings.jobs.max_attempts = 3;
+        settings.jobs.retry_base_ms = 200;
+        settings.jobs.relay_interval_ms = 200;
+        settings.log.filter = "warn".to_owned();
+        configure(&mut settings);
+        let queues = TestQueues::new(&settings);
+        queues.apply(&mut settings);
+        backbeat_telemetry::init(&settings.log);
+        Self { settings, smtp, queues, db }
+    }
+
+    /// The API in this process, with `configure` applied on top of the stack's settings.
+    pub async fn api_with(&self, configure: impl FnOnce(&mut Settings)) -> Api {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        let app = Application::build(settings).await.expect("api builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Api { address, client: reqwest::Client::new() }
+    }
+
+    pub async fn api(&self) -> Api {
+        self.api_with(|_| {}).await
+    }
+
+    fn worker_command(&self) -> Command {
+        let s = &self.settings;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backbeat-worker"));
+        command
+            .env("APP_DATABASE__NAME", &s.database.name)
+            .env("APP_RABBITMQ__PREFIX", &s.rabbitmq.prefix)
+            .env("APP_SMTP__HOST", &s.smtp.host)
+            .env("APP_SMTP__PORT", s.smtp.port.to_string())
+            .env("APP_SMTP__TLS", "none")
+            .env("APP_SMTP__TIMEOUT_SECS", s.smtp.timeout_secs.to_string())
+            .env("APP_JOBS__MAX_ATTEMPTS", s.jobs.max_attempts.to_string())
+            .env("APP_JOBS__RETRY_BASE_MS", s.jobs.retry_base_ms.to_string())
+            .env("APP_JOBS__RELAY_INTERVAL_MS", s.jobs.relay_interval_ms.to_string())
+            .env("APP_JOBS__SHUTDOWN_GRACE_SECS", s.jobs.shutdown_grace_secs.to_string())
+            .env("APP_LOG__FORMAT", "json")
+            .env("APP_LOG__FILTER", "info");
+        command
+    }
+
+    /// A `backbeat-worker` process; its JSON log lines are collected.
+    pub fn spawn_worker(&self) -> Worker {
+        let mut child = self.worker_command().stderr(Stdio::piped()).spawn().expect("start worker");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().expect("lock").push(line);
+            }
+        });
+        let worker = Worker { child, lines };
+        worker.wait_for_log("consuming jobs", Duration::from_secs(30));
+        worker
+    }
+
+    /// Runs `backbeat-worker <args>` to completion (operator commands).
+    pub fn worker_cli(&self, args: &[&str]) -> std::process::Output {
+        let output = self.worker_command().args(args).output().expect("run worker command");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        output
+    }
+}
+
+pub struct Worker {
+    pub child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Worker {
+    pub fn logs(&self) -> Vec<String> {
+        self.lines.lock().expect("lock").clone()
+    }
+
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            if self.logs().iter().any(|l| l.contains(needle)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("worker never logged `{needle}`:\n{}", self.logs().join("\n"));
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(started.elapsed() < timeout, "worker still running:\n{}", self.logs().join("\n"));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Api {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: Option<&str>) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut request = self.client.request(method, format!("{}{path}", self.address)).header("X-Request-Id", "test-request-0001");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body, headers)
+    }
+
+    /// A user owning a playlist of two songs: (token, playlist id, [(song id, title, performer)]).
+    pub async fn listener_with_playlist(&self, username: &str) -> (String, String, Vec<(String, String, String)>) {
+        let post = reqwest::Method::POST;
+        let (status, _, _) = self
+            .call(post.clone(), "/users", Some(json!({"username": username, "password": "secret-password", "fullname": "Listener"})), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, body, _) =
+            self.call(post.clone(), "/authentications", Some(json!({"username": username, "password": "secret-password"})), None).await;
+        let token = body["data"]["accessToken"].as_str().expect("token").to_owned();
+        let (_, body, _) = self.call(post.clone(), "/playlists", Some(json!({"name": "Road <trip> & more"})), Some(&token)).await;
+        let playlist = body["data"]["playlistId"].as_str().expect("playlist").to_owned();
+        let mut songs = Vec::new();
+        for (title, performer) in [("Life in Technicolor", "Coldplay"), ("Yellow", "Coldplay")] {
+            let (_, body, _) = self
+                .call(post.clone(), "/songs", Some(json!({"title": title, "year": 2008, "genre": "Indie", "performer": performer})), Some(&token))
+                .await;
+            let song = body["data"]["songId"].as_str().expect("song").to_owned();
+            let (status, _, _) = self.call(post.clone(), &format!("/playlists/{playlist}/songs"), Some(json!({"songId": song})), Some(&token)).await;
+            assert_eq!(status, StatusCode::CREATED);
+            songs.push((song, title.to_owned(), performer.to_owned()));
+        }
+        (token, playlist, songs)
+    }
+
+    /// Starts an export; returns the job id.
+    pub async fn export(&self, token: &str, playlist: &str, email: &str) -> String {
+        let (status, body, headers) =
+            self.call(reqwest::Method::POST, &format!("/export/playlists/{playlist}"), Some(json!({"targetEmail": email})), Some(token)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["status"], "success");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
+        assert_eq!(headers["location"].to_str().expect("ascii"), format!("/jobs/{job}"));
+        job
+    }
+
+    /// Polls `GET /jobs/{id}` until the job is `succeeded` or `dead`.
+    pub async fn wait_job(&self, token: &str, job: &str, timeout: Duration) -> Value {
+        let started = Instant::now();
+        loop {
+            let (status, body, _) = self.call(reqwest::Method::GET, &format!("/jobs/{job}"), None, Some(token)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let job = body["data"]["job"].clone();
+            if job["status"] == "succeeded" || job["status"] == "dead" {
+                return job;
+            }
+            assert!(started.elapsed() < timeout, "job still {}: {job}", job["status"]);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The `playlist.json` attachment of a received message, parsed.
+pub fn playlist_attachment(raw: &[u8]) -> Value {
+    let message = mail_parser::MessageParser::default().parse(raw).expect("parse email");
+    let attachment = message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("playlist.json"))
+        .expect("playlist.json attachment");
+    serde_json::from_slice(attachment.contents()).expect("attachment is JSON")
+}
