@@ -131,10 +131,17 @@ impl Topology {
             let mut queues = vec![self.queue(kind), self.dead_queue(kind)];
             queues.extend((1..=self.retry_tiers).map(|tier| self.retry_queue(kind, tier)));
             for queue in queues {
-                channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await?;
+                channel
+                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                    .await?;
             }
         }
-        channel.exchange_delete(self.exchange().as_str().into(), ExchangeDeleteOptions::default()).await?;
+        channel
+            .exchange_delete(
+                self.exchange().as_str().into(),
+                ExchangeDeleteOptions::default(),
+            )
+            .await?;
         Ok(())
     }
 }

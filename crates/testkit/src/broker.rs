@@ -12,7 +12,10 @@ pub struct TestQueues {
 impl TestQueues {
     pub fn new(settings: &Settings) -> Self {
         let suffix: u64 = rand::rng().random();
-        Self { prefix: format!("test-{suffix:016x}"), settings: settings.clone() }
+        Self {
+            prefix: format!("test-{suffix:016x}"),
+            settings: settings.clone(),
+        }
     }
 
     /// `settings` with this test's prefix.
@@ -32,7 +35,10 @@ impl Drop for TestQueues {
         let topology = self.topology();
         let settings = self.settings.clone();
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let broker = Broker::new(&settings.rabbitmq, "backbeat-test-cleanup");
                 let connection = broker.connection().await.ok()?;

@@ -78,13 +78,15 @@ impl SmtpServer {
 
     /// Waits until `count` messages were accepted; panics after `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
-        self.wait(|s| s.received().len() >= count, timeout, "messages").await;
+        self.wait(|s| s.received().len() >= count, timeout, "messages")
+            .await;
         self.received()
     }
 
     /// Waits until `count` messages were read (accepted or not).
     pub async fn wait_for_data(&self, count: usize, timeout: Duration) {
-        self.wait(|s| s.data_seen() >= count, timeout, "DATA commands").await;
+        self.wait(|s| s.data_seen() >= count, timeout, "DATA commands")
+            .await;
     }
 
     async fn wait(&self, done: impl Fn(&Self) -> bool, timeout: Duration, what: &str) {
@@ -98,7 +100,10 @@ impl SmtpServer {
                 return;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() && !done(self) {
-                panic!("SMTP server: timed out waiting for {what}; received {}", self.received().len());
+                panic!(
+                    "SMTP server: timed out waiting for {what}; received {}",
+                    self.received().len()
+                );
             }
         }
     }
@@ -119,16 +124,28 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> std::io:
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            write.write_all(b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n").await?;
+            write
+                .write_all(b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                .await?;
         } else if upper.starts_with("MAIL FROM:") {
-            from = command[10..].trim().trim_matches(['<', '>']).split_whitespace().next().unwrap_or("").to_owned();
+            from = command[10..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_owned();
             to.clear();
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
             to.push(command[8..].trim().trim_matches(['<', '>']).to_owned());
             write.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
-            let behaviour = shared.behaviour.lock().expect("lock").unwrap_or(Behaviour::Accept);
+            let behaviour = shared
+                .behaviour
+                .lock()
+                .expect("lock")
+                .unwrap_or(Behaviour::Accept);
             if behaviour == Behaviour::RejectTemporarily {
                 write.write_all(b"451 4.3.0 try again later\r\n").await?;
                 *shared.data_seen.lock().expect("lock") += 1;
@@ -146,7 +163,11 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> std::io:
                     break;
                 }
                 // Dot-unstuffing (RFC 5321 4.5.2).
-                let raw = if raw.starts_with(b"..") { raw[1..].to_vec() } else { raw };
+                let raw = if raw.starts_with(b"..") {
+                    raw[1..].to_vec()
+                } else {
+                    raw
+                };
                 data.extend_from_slice(&raw);
             }
             *shared.data_seen.lock().expect("lock") += 1;
@@ -159,7 +180,11 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> std::io:
                 Behaviour::Delay(delay) => tokio::time::sleep(delay).await,
                 _ => {}
             }
-            shared.received.lock().expect("lock").push(ReceivedMail { from: from.clone(), to: to.clone(), data });
+            shared.received.lock().expect("lock").push(ReceivedMail {
+                from: from.clone(),
+                to: to.clone(),
+                data,
+            });
             shared.changed.notify_waiters();
             write.write_all(b"250 2.0.0 queued\r\n").await?;
         } else if upper == "QUIT" {

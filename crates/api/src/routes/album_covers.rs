@@ -97,7 +97,7 @@ pub async fn upload(
         .map_err(|e| ApiError::InvalidJson(format!("malformed multipart body: {e}")))?
     {
         let is_cover = field.name() == Some("cover");
-        if is_cover && !field.content_type().is_some_and(|m| m.type_() == "image") {
+        if is_cover && field.content_type().is_none_or(|m| m.type_() != "image") {
             return Err(ApiError::field(
                 "cover",
                 "must be an image (image/jpeg, image/png or image/webp)",

@@ -2,6 +2,7 @@ use backbeat_api::Application;
 use backbeat_api::state::AppState;
 use backbeat_config::Settings;
 use backbeat_testkit::TestDatabase;
+use backbeat_testkit::broker::TestQueues;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -10,6 +11,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub db: TestDatabase,
+    /// Held for its drop, which deletes this test's queues.
+    pub _queues: TestQueues,
+    /// This test's storage folder (covers).
+    pub storage: tempfile::TempDir,
 }
 
 /// Starts the real application on a random port, on a database of its own.
@@ -20,7 +25,13 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::create().await;
     let mut settings = db.settings();
+    let storage = tempfile::tempdir().expect("storage dir");
+    settings.storage.root = storage.path().display().to_string();
+    // Redis keys and queue names of this test's own.
+    settings.cache.prefix = format!("test:{}:", db.name);
     configure(&mut settings);
+    let queues = TestQueues::new(&settings);
+    queues.apply(&mut settings);
     // Warnings and errors (with their cause chains) show in a failing test's output.
     backbeat_telemetry::init(&settings.log);
     let app = Application::build(settings)
@@ -34,6 +45,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         state,
         db,
+        _queues: queues,
+        storage,
     }
 }
 

@@ -1,5 +1,7 @@
 //! HTTP tests against the real application, each on its own database.
 
+mod album_covers;
+mod album_likes;
 mod authentications;
 mod binary;
 mod catalog;

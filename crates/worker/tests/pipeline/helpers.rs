@@ -43,7 +43,12 @@ impl Stack {
         let queues = TestQueues::new(&settings);
         queues.apply(&mut settings);
         backbeat_telemetry::init(&settings.log);
-        Self { settings, smtp, queues, db }
+        Self {
+            settings,
+            smtp,
+            queues,
+            db,
+        }
     }
 
     /// The API in this process, with `configure` applied on top of the stack's settings.
@@ -53,7 +58,10 @@ impl Stack {
         let app = Application::build(settings).await.expect("api builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Api { address, client: reqwest::Client::new() }
+        Api {
+            address,
+            client: reqwest::Client::new(),
+        }
     }
 
     pub async fn api(&self) -> Api {
@@ -72,8 +80,14 @@ impl Stack {
             .env("APP_SMTP__TIMEOUT_SECS", s.smtp.timeout_secs.to_string())
             .env("APP_JOBS__MAX_ATTEMPTS", s.jobs.max_attempts.to_string())
             .env("APP_JOBS__RETRY_BASE_MS", s.jobs.retry_base_ms.to_string())
-            .env("APP_JOBS__RELAY_INTERVAL_MS", s.jobs.relay_interval_ms.to_string())
-            .env("APP_JOBS__SHUTDOWN_GRACE_SECS", s.jobs.shutdown_grace_secs.to_string())
+            .env(
+                "APP_JOBS__RELAY_INTERVAL_MS",
+                s.jobs.relay_interval_ms.to_string(),
+            )
+            .env(
+                "APP_JOBS__SHUTDOWN_GRACE_SECS",
+                s.jobs.shutdown_grace_secs.to_string(),
+            )
             .env("APP_LOG__FORMAT", "json")
             .env("APP_LOG__FILTER", "info");
         command
@@ -81,7 +95,11 @@ impl Stack {
 
     /// A `backbeat-worker` process; its JSON log lines are collected.
     pub fn spawn_worker(&self) -> Worker {
-        let mut child = self.worker_command().stderr(Stdio::piped()).spawn().expect("start worker");
+        let mut child = self
+            .worker_command()
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start worker");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().expect("stderr");
         let sink = Arc::clone(&lines);
@@ -97,8 +115,16 @@ impl Stack {
 
     /// Runs `backbeat-worker <args>` to completion (operator commands).
     pub fn worker_cli(&self, args: &[&str]) -> std::process::Output {
-        let output = self.worker_command().args(args).output().expect("run worker command");
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = self
+            .worker_command()
+            .args(args)
+            .output()
+            .expect("run worker command");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         output
     }
 }
@@ -121,11 +147,17 @@ impl Worker {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("worker never logged `{needle}`:\n{}", self.logs().join("\n"));
+        panic!(
+            "worker never logged `{needle}`:\n{}",
+            self.logs().join("\n")
+        );
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().expect("kill");
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
         assert!(status.success());
     }
 
@@ -135,7 +167,11 @@ impl Worker {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(started.elapsed() < timeout, "worker still running:\n{}", self.logs().join("\n"));
+            assert!(
+                started.elapsed() < timeout,
+                "worker still running:\n{}",
+                self.logs().join("\n")
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -149,8 +185,17 @@ impl Drop for Worker {
 }
 
 impl Api {
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: Option<&str>) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let mut request = self.client.request(method, format!("{}{path}", self.address)).header("X-Request-Id", "test-request-0001");
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-Request-Id", "test-request-0001");
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -165,24 +210,53 @@ impl Api {
     }
 
     /// A user owning a playlist of two songs: (token, playlist id, [(song id, title, performer)]).
-    pub async fn listener_with_playlist(&self, username: &str) -> (String, String, Vec<(String, String, String)>) {
+    pub async fn listener_with_playlist(
+        &self,
+        username: &str,
+    ) -> (String, String, Vec<(String, String, String)>) {
         let post = reqwest::Method::POST;
         let (status, _, _) = self
             .call(post.clone(), "/users", Some(json!({"username": username, "password": "secret-password", "fullname": "Listener"})), None)
             .await;
         assert_eq!(status, StatusCode::CREATED);
-        let (_, body, _) =
-            self.call(post.clone(), "/authentications", Some(json!({"username": username, "password": "secret-password"})), None).await;
-        let token = body["data"]["accessToken"].as_str().expect("token").to_owned();
-        let (_, body, _) = self.call(post.clone(), "/playlists", Some(json!({"name": "Road <trip> & more"})), Some(&token)).await;
-        let playlist = body["data"]["playlistId"].as_str().expect("playlist").to_owned();
+        let (_, body, _) = self
+            .call(
+                post.clone(),
+                "/authentications",
+                Some(json!({"username": username, "password": "secret-password"})),
+                None,
+            )
+            .await;
+        let token = body["data"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let (_, body, _) = self
+            .call(
+                post.clone(),
+                "/playlists",
+                Some(json!({"name": "Road <trip> & more"})),
+                Some(&token),
+            )
+            .await;
+        let playlist = body["data"]["playlistId"]
+            .as_str()
+            .expect("playlist")
+            .to_owned();
         let mut songs = Vec::new();
         for (title, performer) in [("Life in Technicolor", "Coldplay"), ("Yellow", "Coldplay")] {
             let (_, body, _) = self
                 .call(post.clone(), "/songs", Some(json!({"title": title, "year": 2008, "genre": "Indie", "performer": performer})), Some(&token))
                 .await;
             let song = body["data"]["songId"].as_str().expect("song").to_owned();
-            let (status, _, _) = self.call(post.clone(), &format!("/playlists/{playlist}/songs"), Some(json!({"songId": song})), Some(&token)).await;
+            let (status, _, _) = self
+                .call(
+                    post.clone(),
+                    &format!("/playlists/{playlist}/songs"),
+                    Some(json!({"songId": song})),
+                    Some(&token),
+                )
+                .await;
             assert_eq!(status, StatusCode::CREATED);
             songs.push((song, title.to_owned(), performer.to_owned()));
         }
@@ -191,13 +265,22 @@ impl Api {
 
     /// Starts an export; returns the job id.
     pub async fn export(&self, token: &str, playlist: &str, email: &str) -> String {
-        let (status, body, headers) =
-            self.call(reqwest::Method::POST, &format!("/export/playlists/{playlist}"), Some(json!({"targetEmail": email})), Some(token)).await;
+        let (status, body, headers) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/export/playlists/{playlist}"),
+                Some(json!({"targetEmail": email})),
+                Some(token),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["status"], "success");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
         let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
-        assert_eq!(headers["location"].to_str().expect("ascii"), format!("/jobs/{job}"));
+        assert_eq!(
+            headers["location"].to_str().expect("ascii"),
+            format!("/jobs/{job}")
+        );
         job
     }
 
@@ -205,13 +288,24 @@ impl Api {
     pub async fn wait_job(&self, token: &str, job: &str, timeout: Duration) -> Value {
         let started = Instant::now();
         loop {
-            let (status, body, _) = self.call(reqwest::Method::GET, &format!("/jobs/{job}"), None, Some(token)).await;
+            let (status, body, _) = self
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/jobs/{job}"),
+                    None,
+                    Some(token),
+                )
+                .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             let job = body["data"]["job"].clone();
             if job["status"] == "succeeded" || job["status"] == "dead" {
                 return job;
             }
-            assert!(started.elapsed() < timeout, "job still {}: {job}", job["status"]);
+            assert!(
+                started.elapsed() < timeout,
+                "job still {}: {job}",
+                job["status"]
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -219,7 +313,9 @@ impl Api {
 
 /// The `playlist.json` attachment of a received message, parsed.
 pub fn playlist_attachment(raw: &[u8]) -> Value {
-    let message = mail_parser::MessageParser::default().parse(raw).expect("parse email");
+    let message = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("parse email");
     let attachment = message
         .attachments()
         .find(|a| a.attachment_name() == Some("playlist.json"))

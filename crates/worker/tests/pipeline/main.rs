@@ -8,8 +8,8 @@ use std::time::Duration;
 use backbeat_db::jobs::{self, NewJob};
 use backbeat_db::outbox;
 use backbeat_domain::jobs::JobKind;
-use backbeat_queue::publish::{confirm_channel, publish};
 use backbeat_queue::Broker;
+use backbeat_queue::publish::{confirm_channel, publish};
 use backbeat_testkit::smtp::Behaviour;
 use lapin::BasicProperties;
 use lapin::options::BasicGetOptions;
@@ -37,12 +37,25 @@ async fn an_export_emails_the_playlist_as_json() {
     let job = api.export(&token, &playlist, "listener@example.com").await;
     let mail = stack.smtp.wait_for(1, WAIT).await;
     assert_eq!(mail[0].to, ["listener@example.com"]);
-    assert_eq!(playlist_attachment(&mail[0].data), expected_document(&playlist, &songs));
+    assert_eq!(
+        playlist_attachment(&mail[0].data),
+        expected_document(&playlist, &songs)
+    );
 
-    let message = mail_parser::MessageParser::default().parse(&mail[0].data).expect("parse");
-    assert!(message.subject().is_some_and(|s| s.contains("Road <trip> & more")));
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .expect("parse");
+    assert!(
+        message
+            .subject()
+            .is_some_and(|s| s.contains("Road <trip> & more"))
+    );
     assert!(message.body_text(0).is_some_and(|t| t.contains("2 songs")));
-    assert!(message.body_html(0).is_some_and(|h| h.contains("Road &lt;trip&gt; &amp; more")));
+    assert!(
+        message
+            .body_html(0)
+            .is_some_and(|h| h.contains("Road &lt;trip&gt; &amp; more"))
+    );
     let message_id = message.message_id().expect("Message-ID").to_owned();
     assert!(message_id.contains(&job), "{message_id}");
 
@@ -59,7 +72,14 @@ async fn an_export_emails_the_playlist_as_json() {
     }
     // The request id travels with the job into the worker's logs.
     worker.wait_for_log("job succeeded", WAIT);
-    assert!(worker.logs().iter().any(|l| l.contains("job succeeded") && l.contains("test-request-0001")), "{:#?}", worker.logs());
+    assert!(
+        worker
+            .logs()
+            .iter()
+            .any(|l| l.contains("job succeeded") && l.contains("test-request-0001")),
+        "{:#?}",
+        worker.logs()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -70,20 +90,55 @@ async fn export_checks_ownership_and_input() {
     let (stranger, _, _) = api.listener_with_playlist("stranger").await;
     let post = reqwest::Method::POST;
     let path = format!("/export/playlists/{playlist}");
-    let (status, body, _) = api.call(post.clone(), &path, Some(json!({"targetEmail": "a@b.co"})), Some(&stranger)).await;
-    assert_eq!((status.as_u16(), body["code"].as_str()), (403, Some("FORBIDDEN")));
-    let (status, _, _) = api.call(post.clone(), "/export/playlists/playlist-unknown00000000", Some(json!({"targetEmail": "a@b.co"})), Some(&token)).await;
+    let (status, body, _) = api
+        .call(
+            post.clone(),
+            &path,
+            Some(json!({"targetEmail": "a@b.co"})),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (403, Some("FORBIDDEN"))
+    );
+    let (status, _, _) = api
+        .call(
+            post.clone(),
+            "/export/playlists/playlist-unknown00000000",
+            Some(json!({"targetEmail": "a@b.co"})),
+            Some(&token),
+        )
+        .await;
     assert_eq!(status.as_u16(), 404);
-    for bad in [json!({}), json!({"targetEmail": "not-an-email"}), json!({"targetEmail": 42})] {
+    for bad in [
+        json!({}),
+        json!({"targetEmail": "not-an-email"}),
+        json!({"targetEmail": 42}),
+    ] {
         let (status, body, _) = api.call(post.clone(), &path, Some(bad), Some(&token)).await;
         assert_eq!(status.as_u16(), 400, "{body}");
         assert_eq!(body["details"][0]["field"], "targetEmail");
     }
-    let (status, _, _) = api.call(post.clone(), &path, Some(json!({"targetEmail": "a@b.co"})), None).await;
+    let (status, _, _) = api
+        .call(
+            post.clone(),
+            &path,
+            Some(json!({"targetEmail": "a@b.co"})),
+            None,
+        )
+        .await;
     assert_eq!(status.as_u16(), 401);
     // Someone else's job is invisible.
     let job = api.export(&token, &playlist, "a@b.co").await;
-    let (status, _, _) = api.call(reqwest::Method::GET, &format!("/jobs/{job}"), None, Some(&stranger)).await;
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("/jobs/{job}"),
+            None,
+            Some(&stranger),
+        )
+        .await;
     assert_eq!(status.as_u16(), 404);
 }
 
@@ -95,19 +150,38 @@ async fn jobs_survive_a_broker_outage() {
         listener.local_addr().expect("addr").port()
     };
     // The API cannot reach RabbitMQ at all.
-    let api = stack.api_with(|s| s.rabbitmq.url = format!("amqp://guest:guest@127.0.0.1:{closed}/%2f").into()).await;
+    let api = stack
+        .api_with(|s| s.rabbitmq.url = format!("amqp://guest:guest@127.0.0.1:{closed}/%2f").into())
+        .await;
     let (token, playlist, songs) = api.listener_with_playlist("listener").await;
     let job = api.export(&token, &playlist, "listener@example.com").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut conn = stack.db.connect().await;
-    assert_eq!(outbox::pending_count(&mut conn).await.expect("count"), 1, "the message waits in the outbox");
-    assert_eq!(jobs::find(&mut conn, &job).await.expect("find").expect("job").status, "queued");
+    assert_eq!(
+        outbox::pending_count(&mut conn).await.expect("count"),
+        1,
+        "the message waits in the outbox"
+    );
+    assert_eq!(
+        jobs::find(&mut conn, &job)
+            .await
+            .expect("find")
+            .expect("job")
+            .status,
+        "queued"
+    );
 
     // A process that can reach the broker (the worker runs a relay too) publishes it.
     let _worker = stack.spawn_worker();
     let mail = stack.smtp.wait_for(1, WAIT).await;
-    assert_eq!(playlist_attachment(&mail[0].data), expected_document(&playlist, &songs));
-    assert_eq!(api.wait_job(&token, &job, WAIT).await["status"], "succeeded");
+    assert_eq!(
+        playlist_attachment(&mail[0].data),
+        expected_document(&playlist, &songs)
+    );
+    assert_eq!(
+        api.wait_job(&token, &job, WAIT).await["status"],
+        "succeeded"
+    );
     assert_eq!(outbox::pending_count(&mut conn).await.expect("count"), 0);
 }
 
@@ -139,7 +213,9 @@ async fn sigterm_finishes_the_job_in_hand_before_exiting() {
     let stack = Stack::new(|_| {}).await;
     let api = stack.api().await;
     let (token, playlist, _) = api.listener_with_playlist("listener").await;
-    stack.smtp.set_behaviour(Behaviour::Delay(Duration::from_secs(2)));
+    stack
+        .smtp
+        .set_behaviour(Behaviour::Delay(Duration::from_secs(2)));
     let mut worker = stack.spawn_worker();
     let job = api.export(&token, &playlist, "listener@example.com").await;
     stack.smtp.wait_for_data(1, WAIT).await;
@@ -148,8 +224,20 @@ async fn sigterm_finishes_the_job_in_hand_before_exiting() {
     assert!(status.success(), "{status}");
     assert_eq!(stack.smtp.received().len(), 1);
     let mut conn = stack.db.connect().await;
-    assert_eq!(jobs::find(&mut conn, &job).await.expect("find").expect("job").status, "succeeded");
-    assert!(worker.logs().iter().any(|l| l.contains("finishing in-flight jobs")));
+    assert_eq!(
+        jobs::find(&mut conn, &job)
+            .await
+            .expect("find")
+            .expect("job")
+            .status,
+        "succeeded"
+    );
+    assert!(
+        worker
+            .logs()
+            .iter()
+            .any(|l| l.contains("finishing in-flight jobs"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,8 +251,17 @@ async fn temporary_failures_are_retried_then_dead_and_replay_completes_the_job()
     let dead = api.wait_job(&token, &job, WAIT).await;
     assert_eq!(dead["status"], "dead");
     assert_eq!(dead["attempts"], 3);
-    assert!(dead["error"].as_str().is_some_and(|e| e.contains("gave up after 3 attempts") && e.contains("451")), "{dead}");
-    assert_eq!(stack.smtp.data_seen(), 3, "three attempts reached the mail server");
+    assert!(
+        dead["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("gave up after 3 attempts") && e.contains("451")),
+        "{dead}"
+    );
+    assert_eq!(
+        stack.smtp.data_seen(),
+        3,
+        "three attempts reached the mail server"
+    );
 
     // The message waits in the dead-letter queue, and the operator command lists the job.
     let topology = stack.queues.topology();
@@ -177,11 +274,18 @@ async fn temporary_failures_are_retried_then_dead_and_replay_completes_the_job()
     let replayed = stack.worker_cli(&["dead", "replay", &job]);
     assert!(String::from_utf8_lossy(&replayed.stdout).contains("replayed 1"));
     let mail = stack.smtp.wait_for(1, WAIT).await;
-    assert_eq!(playlist_attachment(&mail[0].data), expected_document(&playlist, &songs));
+    assert_eq!(
+        playlist_attachment(&mail[0].data),
+        expected_document(&playlist, &songs)
+    );
     let done = api.wait_job(&token, &job, WAIT).await;
     assert_eq!(done["status"], "succeeded");
     assert_eq!(done["attempts"], 1, "a replay starts with fresh attempts");
-    assert_eq!(queue_depth(&stack, &dead_queue).await, 0, "the stale dead letter is gone");
+    assert_eq!(
+        queue_depth(&stack, &dead_queue).await,
+        0,
+        "the stale dead letter is gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -190,17 +294,42 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
     let _worker = stack.spawn_worker();
     let topology = stack.queues.topology();
     let broker = Broker::new(&stack.settings.rabbitmq, "test");
-    let channel = confirm_channel(&*broker.connection().await.expect("broker")).await.expect("channel");
+    let channel = confirm_channel(&broker.connection().await.expect("broker"))
+        .await
+        .expect("channel");
 
     // Not JSON at all, and a job id nobody knows.
     let queue = topology.queue(JobKind::PlaylistExport);
-    publish(&channel, "", &queue, b"\xff not json", BasicProperties::default()).await.expect("publish");
-    publish(&channel, "", &queue, br#"{"jobId":"job-nobodyknowsme00"}"#, BasicProperties::default()).await.expect("publish");
+    publish(
+        &channel,
+        "",
+        &queue,
+        b"\xff not json",
+        BasicProperties::default(),
+    )
+    .await
+    .expect("publish");
+    publish(
+        &channel,
+        "",
+        &queue,
+        br#"{"jobId":"job-nobodyknowsme00"}"#,
+        BasicProperties::default(),
+    )
+    .await
+    .expect("publish");
     // A real job whose payload its handler cannot read.
     let mut conn = stack.db.connect().await;
     jobs::enqueue(
         &mut conn,
-        NewJob { id: "job-badpayload00000", kind: "playlist_export", payload: json!({"nope": 1}), max_attempts: 3, user_id: None, request_id: None },
+        NewJob {
+            id: "job-badpayload00000",
+            kind: "playlist_export",
+            payload: json!({"nope": 1}),
+            max_attempts: 3,
+            user_id: None,
+            request_id: None,
+        },
     )
     .await
     .expect("enqueue");
@@ -208,21 +337,44 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
     let dead_queue = topology.dead_queue(JobKind::PlaylistExport);
     let started = std::time::Instant::now();
     while queue_depth(&stack, &dead_queue).await < 3 {
-        assert!(started.elapsed() < WAIT, "dead-letter queue holds {}", queue_depth(&stack, &dead_queue).await);
+        assert!(
+            started.elapsed() < WAIT,
+            "dead-letter queue holds {}",
+            queue_depth(&stack, &dead_queue).await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let job = jobs::find(&mut conn, "job-badpayload00000").await.expect("find").expect("job");
+    let job = jobs::find(&mut conn, "job-badpayload00000")
+        .await
+        .expect("find")
+        .expect("job");
     assert_eq!(job.status, "dead");
     assert_eq!(job.attempts, 1, "a permanent failure is not retried");
-    assert!(job.last_error.as_deref().is_some_and(|e| e.contains("bad payload")));
-    let message = channel.basic_get(dead_queue.as_str().into(), BasicGetOptions { no_ack: true }).await.expect("get").expect("a dead letter");
-    let headers = message.delivery.properties.headers().clone().expect("headers");
+    assert!(
+        job.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("bad payload"))
+    );
+    let message = channel
+        .basic_get(dead_queue.as_str().into(), BasicGetOptions { no_ack: true })
+        .await
+        .expect("get")
+        .expect("a dead letter");
+    let headers = message
+        .delivery
+        .properties
+        .headers()
+        .clone()
+        .expect("headers");
     assert!(headers.inner().contains_key("x-error"));
     // The worker is still consuming.
     let api = stack.api().await;
     let (token, playlist, _) = api.listener_with_playlist("listener").await;
     let job = api.export(&token, &playlist, "listener@example.com").await;
-    assert_eq!(api.wait_job(&token, &job, WAIT).await["status"], "succeeded");
+    assert_eq!(
+        api.wait_job(&token, &job, WAIT).await["status"],
+        "succeeded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,14 +384,27 @@ async fn a_redelivered_finished_job_is_skipped() {
     let worker = stack.spawn_worker();
     let (token, playlist, _) = api.listener_with_playlist("listener").await;
     let job = api.export(&token, &playlist, "listener@example.com").await;
-    assert_eq!(api.wait_job(&token, &job, WAIT).await["status"], "succeeded");
+    assert_eq!(
+        api.wait_job(&token, &job, WAIT).await["status"],
+        "succeeded"
+    );
 
     // The same message again, as after a lost acknowledgement.
     let topology = stack.queues.topology();
     let broker = Broker::new(&stack.settings.rabbitmq, "test");
-    let channel = confirm_channel(&*broker.connection().await.expect("broker")).await.expect("channel");
+    let channel = confirm_channel(&broker.connection().await.expect("broker"))
+        .await
+        .expect("channel");
     let body = serde_json::to_vec(&json!({"jobId": job})).expect("json");
-    publish(&channel, "", &topology.queue(JobKind::PlaylistExport), &body, BasicProperties::default()).await.expect("publish");
+    publish(
+        &channel,
+        "",
+        &topology.queue(JobKind::PlaylistExport),
+        &body,
+        BasicProperties::default(),
+    )
+    .await
+    .expect("publish");
     worker.wait_for_log("job already finished", WAIT);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stack.smtp.received().len(), 1);
@@ -251,7 +416,9 @@ async fn a_redelivered_finished_job_is_skipped() {
 async fn the_export_handler_runs_without_a_broker() {
     // A plain function of (context, job): the file transport writes the .eml to a folder.
     let stack = Stack::new(|_| {}).await;
-    let api = stack.api_with(|s| s.rabbitmq.url = "amqp://guest:guest@127.0.0.1:1/%2f".to_owned().into()).await;
+    let api = stack
+        .api_with(|s| s.rabbitmq.url = "amqp://guest:guest@127.0.0.1:1/%2f".to_owned().into())
+        .await;
     let (token, playlist, songs) = api.listener_with_playlist("listener").await;
     let job_id = api.export(&token, &playlist, "listener@example.com").await;
     let outbox_dir = tempfile::tempdir().expect("tempdir");
@@ -261,17 +428,35 @@ async fn the_export_handler_runs_without_a_broker() {
     let pool = backbeat_db::pool::build(&settings.database, "test");
     let ctx = backbeat_worker::JobContext::new(settings, pool).expect("context");
     let mut conn = stack.db.connect().await;
-    let job = jobs::start_attempt(&mut conn, &job_id).await.expect("start").expect("job");
-    let result = backbeat_worker::handlers::run(&ctx, &job).await.expect("handler succeeds");
+    let job = jobs::start_attempt(&mut conn, &job_id)
+        .await
+        .expect("start")
+        .expect("job");
+    let result = backbeat_worker::handlers::run(&ctx, &job)
+        .await
+        .expect("handler succeeds");
     assert_eq!(result["songs"], 2);
-    let files: Vec<_> = std::fs::read_dir(outbox_dir.path()).expect("dir").flatten().collect();
+    let files: Vec<_> = std::fs::read_dir(outbox_dir.path())
+        .expect("dir")
+        .flatten()
+        .collect();
     assert_eq!(files.len(), 1);
     let raw = std::fs::read(files[0].path()).expect("eml");
-    assert_eq!(playlist_attachment(&raw), expected_document(&playlist, &songs));
+    assert_eq!(
+        playlist_attachment(&raw),
+        expected_document(&playlist, &songs)
+    );
     // Run again (a redelivery): the idempotency key prevents a second email.
-    backbeat_worker::handlers::run(&ctx, &job).await.expect("handler succeeds");
-    assert_eq!(std::fs::read_dir(outbox_dir.path()).expect("dir").count(), 1);
-    let recorded = backbeat_db::sent_emails::find(&mut conn, &format!("job-email.{job_id}")).await.expect("query");
+    backbeat_worker::handlers::run(&ctx, &job)
+        .await
+        .expect("handler succeeds");
+    assert_eq!(
+        std::fs::read_dir(outbox_dir.path()).expect("dir").count(),
+        1
+    );
+    let recorded = backbeat_db::sent_emails::find(&mut conn, &format!("job-email.{job_id}"))
+        .await
+        .expect("query");
     assert!(recorded.is_some_and(|id| id.contains(&job_id)));
 }
 
@@ -282,7 +467,10 @@ async fn queue_depth(stack: &Stack, queue: &str) -> u32 {
     let depth = channel
         .queue_declare(
             queue.into(),
-            lapin::options::QueueDeclareOptions { passive: true, ..Default::default() },
+            lapin::options::QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
             lapin::types::FieldTable::default(),
         )
         .await
