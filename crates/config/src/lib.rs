@@ -157,6 +157,9 @@ pub struct RabbitMqSettings {
     pub url: SecretString,
     pub connect_timeout_ms: u64,
     pub prefix: String,
+    /// Deletes queues left unused this long (ephemeral environments such as tests); unset in
+    /// production, where queues live forever.
+    pub queue_expires_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -21,6 +21,7 @@ pub struct Topology {
     retry_base: Duration,
     /// One delay queue per retry: attempts - 1 of them.
     retry_tiers: u32,
+    queue_expires_ms: Option<u64>,
 }
 
 impl Topology {
@@ -29,6 +30,7 @@ impl Topology {
             prefix: rabbitmq.prefix.clone(),
             retry_base: Duration::from_millis(jobs.retry_base_ms),
             retry_tiers: jobs.max_attempts.saturating_sub(1).max(1),
+            queue_expires_ms: rabbitmq.queue_expires_ms,
         }
     }
 
@@ -57,6 +59,18 @@ impl Topology {
         self.retry_base * 2u32.saturating_pow(tier.saturating_sub(1))
     }
 
+    fn arguments(&self) -> FieldTable {
+        let mut arguments = FieldTable::default();
+        if let Some(expires) = self.queue_expires_ms {
+            let expires = i64::try_from(expires).unwrap_or(i64::MAX);
+            arguments.insert(
+                ShortString::from("x-expires"),
+                AMQPValue::LongLongInt(expires),
+            );
+        }
+        arguments
+    }
+
     /// Declares everything; safe to repeat, and from every process.
     pub async fn declare(&self, channel: &Channel) -> Result<(), QueueError> {
         let durable = QueueDeclareOptions {
@@ -77,7 +91,7 @@ impl Topology {
         for kind in JobKind::ALL.iter().copied() {
             let queue = self.queue(kind);
             channel
-                .queue_declare(queue.as_str().into(), durable, FieldTable::default())
+                .queue_declare(queue.as_str().into(), durable, self.arguments())
                 .await?;
             channel
                 .queue_bind(
@@ -92,11 +106,11 @@ impl Topology {
                 .queue_declare(
                     self.dead_queue(kind).as_str().into(),
                     durable,
-                    FieldTable::default(),
+                    self.arguments(),
                 )
                 .await?;
             for tier in 1..=self.retry_tiers {
-                let mut arguments = FieldTable::default();
+                let mut arguments = self.arguments();
                 let ttl = i64::try_from(self.retry_delay(tier).as_millis()).unwrap_or(i64::MAX);
                 arguments.insert(
                     ShortString::from("x-message-ttl"),
@@ -156,6 +170,7 @@ mod tests {
             prefix: "bb".into(),
             retry_base: Duration::from_secs(2),
             retry_tiers: 4,
+            queue_expires_ms: None,
         };
         let kind = JobKind::PlaylistExport;
         assert_eq!(topology.exchange(), "bb.jobs");

@@ -4,6 +4,8 @@ use backbeat_config::Settings;
 use backbeat_queue::{Broker, Topology};
 use rand::Rng;
 
+const QUEUE_EXPIRES_MS: u64 = 10 * 60 * 1000;
+
 pub struct TestQueues {
     pub prefix: String,
     settings: Settings,
@@ -12,15 +14,20 @@ pub struct TestQueues {
 impl TestQueues {
     pub fn new(settings: &Settings) -> Self {
         let suffix: u64 = rand::rng().random();
+        let mut settings = settings.clone();
+        settings.rabbitmq.queue_expires_ms = Some(QUEUE_EXPIRES_MS);
         Self {
             prefix: format!("test-{suffix:016x}"),
-            settings: settings.clone(),
+            settings,
         }
     }
 
     /// `settings` with this test's prefix.
+    /// Also makes the queues expire once unused, in case a process re-declares one after the
+    /// clean-up.
     pub fn apply(&self, settings: &mut Settings) {
         settings.rabbitmq.prefix = self.prefix.clone();
+        settings.rabbitmq.queue_expires_ms = Some(QUEUE_EXPIRES_MS);
     }
 
     pub fn topology(&self) -> Topology {

@@ -74,6 +74,13 @@ impl Stack {
         command
             .env("APP_DATABASE__NAME", &s.database.name)
             .env("APP_RABBITMQ__PREFIX", &s.rabbitmq.prefix)
+            .env(
+                "APP_RABBITMQ__QUEUE_EXPIRES_MS",
+                s.rabbitmq
+                    .queue_expires_ms
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+            )
             .env("APP_SMTP__HOST", &s.smtp.host)
             .env("APP_SMTP__PORT", s.smtp.port.to_string())
             .env("APP_SMTP__TLS", "none")
