@@ -18,6 +18,8 @@ enum Scenario {
     SearchSongs,
     ListPlaylists,
     AddThenRemoveSong,
+    /// `GET /albums/{id}/likes` over the first 1000 albums (a hot set the warm-up caches).
+    AlbumLikes,
 }
 
 impl Scenario {
@@ -124,6 +126,7 @@ pub async fn run(options: &Options, catalog: &Catalog) -> anyhow::Result<String>
                 report.push_str(&first.row("POST /playlists/{id}/songs", elapsed));
                 report.push_str(&second.row("DELETE /playlists/{id}/songs", elapsed));
             }
+            Scenario::AlbumLikes => unreachable!("measured by `likes`"),
         }
         eprintln!("{scenario:?} done");
     }
@@ -199,6 +202,14 @@ async fn drive(
                             let t = Instant::now();
                             first.record(t, send(&client, Method::GET, &path, None, None).await);
                         }
+                        Scenario::AlbumLikes => {
+                            let path = format!(
+                                "{base}/albums/{}/likes",
+                                Catalog::album_id(1 + album % albums.min(1000))
+                            );
+                            let t = Instant::now();
+                            first.record(t, send(&client, Method::GET, &path, None, None).await);
+                        }
                         Scenario::ListPlaylists => {
                             let t = Instant::now();
                             first.record(
@@ -270,4 +281,46 @@ async fn send(
         }
         Err(_) => StatusCode::from_u16(599).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     }
+}
+
+/// One `GET /albums/{id}/likes` measurement against the API on `options.port`: a table row
+/// labelled `label`, and the requests per second.
+pub async fn likes(
+    options: &Options,
+    catalog: &Catalog,
+    label: &str,
+) -> anyhow::Result<(String, f64)> {
+    let base = format!("http://127.0.0.1:{}", options.port);
+    let client = Client::builder()
+        .pool_max_idle_per_host(options.concurrency * 2)
+        .build()?;
+    let tokens = vec![String::new()];
+    drive(
+        &client,
+        &base,
+        &tokens,
+        catalog,
+        Scenario::AlbumLikes,
+        options.concurrency,
+        WARM_UP,
+    )
+    .await;
+    let duration = Duration::from_secs(options.seconds);
+    let started = Instant::now();
+    let (samples, _) = drive(
+        &client,
+        &base,
+        &tokens,
+        catalog,
+        Scenario::AlbumLikes,
+        options.concurrency,
+        duration,
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let rate = samples.latencies.len() as f64 / elapsed.as_secs_f64();
+    Ok((
+        samples.row(&format!("GET /albums/{{id}}/likes, {label}"), elapsed),
+        rate,
+    ))
 }

@@ -10,6 +10,7 @@
 //! `explain` prints the song search's query plan on the seeded database instead.
 
 mod load;
+mod pipeline;
 mod seed;
 
 use std::path::PathBuf;
@@ -56,6 +57,17 @@ enum Cmd {
     Run,
     /// Seed only.
     Seed,
+    /// The job pipeline: the relay's publish rate, and export latency with two workers.
+    Jobs {
+        #[arg(long, default_value_t = 1000)]
+        exports: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        #[arg(long, default_value_t = 20_000)]
+        relay_rows: i64,
+    },
+    /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
+    Likes,
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -89,28 +101,75 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Run => {
             let catalog = seed::seed(&settings, &options).await?;
-            let mut api = start_api(&options)?;
+            let mut api = start_api(&options, &[])?;
             let result = async {
                 wait_until_ready(options.port).await?;
                 load::run(&options, &catalog).await
             }
             .await;
-            let _ = Command::new("kill")
-                .args(["-TERM", &api.id().to_string()])
-                .status();
-            let _ = api.wait();
-            let report = result?;
-            print!("{report}");
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/results");
-            std::fs::create_dir_all(&dir)?;
-            std::fs::write(dir.join("latest.md"), &report)?;
-            eprintln!("written to bench/results/latest.md");
+            stop(&mut api);
+            write_report("latest.md", &result?)?;
+        }
+        Cmd::Likes => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            let catalog = seed::seed(&settings, &reuse).await?;
+            let mut rows = String::new();
+            let mut rates = Vec::new();
+            let runs: [(&str, &[(&str, &str)]); 2] = [
+                ("cached (Redis)", &[]),
+                (
+                    "uncached (Redis unreachable: every read counts in PostgreSQL)",
+                    &[("APP_REDIS__URL", "redis://127.0.0.1:1")],
+                ),
+            ];
+            for (label, env) in runs {
+                let mut api = start_api(&options, env)?;
+                let result = async {
+                    wait_until_ready(options.port).await?;
+                    load::likes(&options, &catalog, label).await
+                }
+                .await;
+                stop(&mut api);
+                let (row, rate) = result?;
+                rows.push_str(&row);
+                rates.push(rate);
+            }
+            let report = format!(
+                "## Album likes, cached vs uncached (one run, same machine)\n\n\
+                 - {} concurrent connections, {} s each, random albums among the first 1000\n\n\
+                 | endpoint | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n{rows}\n\
+                 cached / uncached throughput: **{:.2}x**\n",
+                options.concurrency,
+                options.seconds,
+                rates[0] / rates[1].max(f64::MIN_POSITIVE)
+            );
+            write_report("likes.md", &report)?;
+        }
+        Cmd::Jobs {
+            exports,
+            workers,
+            relay_rows,
+        } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            let catalog = seed::seed(&settings, &reuse).await?;
+            let relay = pipeline::relay_rate(&settings, relay_rows).await?;
+            let latency = pipeline::exports(&options, &catalog, exports, workers).await?;
+            write_report(
+                "jobs.md",
+                &format!("# backbeat job pipeline benchmark\n\n{relay}\n{latency}"),
+            )?;
         }
     }
     Ok(())
 }
 
-fn start_api(options: &Options) -> anyhow::Result<Child> {
+fn start_api(options: &Options, env: &[(&str, &str)]) -> anyhow::Result<Child> {
     let binary =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/backbeat-api");
     anyhow::ensure!(
@@ -121,12 +180,29 @@ fn start_api(options: &Options) -> anyhow::Result<Child> {
         .arg("serve")
         .env("APP_DATABASE__NAME", DATABASE)
         .env("APP_SERVER__PORT", options.port.to_string())
-        .env("APP_LOG__FILTER", "warn")
+        .env("APP_LOG__FILTER", "error")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .spawn()?)
 }
 
-async fn wait_until_ready(port: u16) -> anyhow::Result<()> {
+fn stop(api: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &api.id().to_string()])
+        .status();
+    let _ = api.wait();
+}
+
+fn write_report(name: &str, report: &str) -> anyhow::Result<()> {
+    print!("{report}");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/results");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(name), report)?;
+    eprintln!("written to bench/results/{name}");
+    Ok(())
+}
+
+pub async fn wait_until_ready(port: u16) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     for _ in 0..100 {
         if let Ok(response) = client

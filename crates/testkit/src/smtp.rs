@@ -24,6 +24,8 @@ pub struct ReceivedMail {
     pub from: String,
     pub to: Vec<String>,
     pub data: Vec<u8>,
+    /// When the server accepted it (for latency measurements).
+    pub received_at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -184,6 +186,7 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> std::io:
                 from: from.clone(),
                 to: to.clone(),
                 data,
+                received_at: std::time::Instant::now(),
             });
             shared.changed.notify_waiters();
             write.write_all(b"250 2.0.0 queued\r\n").await?;
