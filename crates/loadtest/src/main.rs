@@ -65,6 +65,9 @@ enum Cmd {
         workers: usize,
         #[arg(long, default_value_t = 20_000)]
         relay_rows: i64,
+        /// Requests per second of the paced run (a burst run follows it).
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
     },
     /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
     Likes,
@@ -152,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
             exports,
             workers,
             relay_rows,
+            rate,
         } => {
             let reuse = Options {
                 reuse: true,
@@ -159,10 +163,11 @@ async fn main() -> anyhow::Result<()> {
             };
             let catalog = seed::seed(&settings, &reuse).await?;
             let relay = pipeline::relay_rate(&settings, relay_rows).await?;
-            let latency = pipeline::exports(&options, &catalog, exports, workers).await?;
+            let paced = pipeline::exports(&options, &catalog, exports, workers, Some(rate)).await?;
+            let burst = pipeline::exports(&options, &catalog, exports, workers, None).await?;
             write_report(
                 "jobs.md",
-                &format!("# backbeat job pipeline benchmark\n\n{relay}\n{latency}"),
+                &format!("# backbeat job pipeline benchmark\n\n{relay}\n{paced}\n{burst}"),
             )?;
         }
     }

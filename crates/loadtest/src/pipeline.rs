@@ -60,8 +60,10 @@ pub async fn exports(
     catalog: &Catalog,
     count: usize,
     workers: usize,
+    rate: Option<f64>,
 ) -> anyhow::Result<String> {
     let smtp = SmtpServer::start().await;
+    // Emails go to a fresh server; jobs are matched to requests by id.
     let mut processes = Processes(Vec::new());
     let mut api = Command::new(binary("backbeat-api"));
     api.arg("serve");
@@ -96,44 +98,46 @@ pub async fn exports(
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(count));
     let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|i| {
-            let (client, base, token, sent, remaining) = (
-                client.clone(),
-                base.clone(),
-                tokens[i].clone(),
-                Arc::clone(&sent),
-                Arc::clone(&remaining),
-            );
-            let playlist = Catalog::playlist_id(i as i64 * catalog.playlists_per_user + 1);
-            tokio::spawn(async move {
-                while remaining
-                    .fetch_update(
-                        std::sync::atomic::Ordering::SeqCst,
-                        std::sync::atomic::Ordering::SeqCst,
-                        |n| n.checked_sub(1),
-                    )
-                    .is_ok()
-                {
-                    let t = Instant::now();
-                    let response = client
-                        .post(format!("{base}/export/playlists/{playlist}"))
-                        .bearer_auth(&token)
-                        .json(&json!({"targetEmail": format!("listener{i}@example.com")}))
-                        .send()
-                        .await;
-                    if let Ok(response) = response
-                        && let Ok(body) = response.json::<serde_json::Value>().await
-                        && let Some(job) = body["data"]["jobId"].as_str()
-                    {
-                        sent.lock().await.insert(job.to_owned(), t);
-                    }
-                }
-            })
-        })
-        .collect();
+    let mut tasks = Vec::with_capacity(count);
+    let mut ticker = rate.map(|r| tokio::time::interval(Duration::from_secs_f64(1.0 / r)));
+    let limit = Arc::new(tokio::sync::Semaphore::new(clients));
+    for n in 0..count {
+        // Paced: one request per tick, whatever the answers take (open loop). Burst: at most
+        // `clients` requests in flight (closed loop).
+        if let Some(ticker) = ticker.as_mut() {
+            ticker.tick().await;
+        }
+        let permit = if rate.is_none() {
+            Some(Arc::clone(&limit).acquire_owned().await?)
+        } else {
+            None
+        };
+        let i = n % clients;
+        let (client, base, token, sent) = (
+            client.clone(),
+            base.clone(),
+            tokens[i].clone(),
+            Arc::clone(&sent),
+        );
+        let playlist = Catalog::playlist_id(i as i64 * catalog.playlists_per_user + 1);
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let response = client
+                .post(format!("{base}/export/playlists/{playlist}"))
+                .bearer_auth(&token)
+                .json(&json!({"targetEmail": format!("listener{i}@example.com")}))
+                .send()
+                .await;
+            if let Ok(response) = response
+                && let Ok(body) = response.json::<serde_json::Value>().await
+                && let Some(job) = body["data"]["jobId"].as_str()
+            {
+                sent.lock().await.insert(job.to_owned(), t);
+            }
+            drop(permit);
+        }));
+    }
     for task in tasks {
         task.await?;
     }
@@ -156,10 +160,13 @@ pub async fn exports(
             .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
+    let load = match rate {
+        Some(rate) => format!("paced at {rate:.0} requests/s"),
+        None => format!("burst: {clients} clients sending back to back"),
+    };
     Ok(format!(
-        "## Playlist export: request to email received\n\n\
-         - {count} exports from {clients} concurrent clients, {workers} release workers (prefetch 8 each), \
-         release API, SMTP server on loopback\n\
+        "## Playlist export: request to email received ({load})\n\n\
+         - {count} exports, {workers} release workers (prefetch 8 each), release API, SMTP server on loopback\n\
          - all {} accepted (201) in {:.1} s; all emails received after {:.1} s ({:.0} exports/s end to end)\n\n\
          | exports | p50 ms | p99 ms | max ms |\n|---|---|---|---|\n| {} | {:.1} | {:.1} | {:.1} |\n",
         sent.len(),

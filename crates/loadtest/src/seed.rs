@@ -273,6 +273,9 @@ struct Count {
     count: i64,
 }
 
+/// Bumped whenever the seed changes, so `--reuse` does not keep an older one.
+const SEED_VERSION: i64 = 2;
+
 pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Catalog> {
     let catalog = Catalog::for_songs(options.songs);
     let url = settings
@@ -286,6 +289,12 @@ pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Cata
             .get_result::<Count>(&mut conn)
             .await
         && found.count == catalog.songs
+        && let Ok(version) = diesel::sql_query(format!(
+            "SELECT count(*) AS count FROM pg_tables WHERE tablename = 'bench_seed_v{SEED_VERSION}'"
+        ))
+        .get_result::<Count>(&mut conn)
+        .await
+        && version.count == 1
     {
         eprintln!("reusing {DATABASE} ({} songs)", found.count);
         return Ok(catalog);
@@ -340,6 +349,7 @@ pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Cata
     let sql = format!(
         r#"
         CREATE TEMP TABLE w AS SELECT {words} AS a;
+        CREATE TABLE bench_seed_v{SEED_VERSION} ();
         INSERT INTO users (id, username, password_hash, fullname)
             SELECT 'user-b' || lpad(i::text, 15, '0'), 'bench' || i, '{hash}', 'Bench User ' || i
             FROM generate_series(1, {users}) i;
@@ -372,6 +382,12 @@ pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Cata
                    'playlist-b' || lpad((1 + (i % {users}) * {playlists_per_user})::text, 15, '0'),
                    'user-b' || lpad(i::text, 15, '0')
             FROM generate_series(1, {users}) i;
+        -- Each user likes 50 of the first 1000 albums: about 50 likes per popular album.
+        INSERT INTO album_likes (album_id, user_id)
+            SELECT 'album-b' || lpad((1 + abs(hashtext(u || ':' || k)) % LEAST(1000, {albums}))::text, 15, '0'),
+                   'user-b' || lpad(u::text, 15, '0')
+            FROM generate_series(1, {users}) u, generate_series(1, 50) k
+            ON CONFLICT DO NOTHING;
         ANALYZE;
         "#,
         album_a = word("aa", "i::text"),
