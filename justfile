@@ -24,3 +24,7 @@ bench-login:
 # The load benchmark: seeds a catalog, drives the release API (see README)
 bench *ARGS:
     ./dev bench {{ARGS}}
+
+# Inspect and replay dead jobs: just dead list | just dead replay JOB_ID | just dead replay --all
+dead *ARGS:
+    ./dev dead {{ARGS}}
