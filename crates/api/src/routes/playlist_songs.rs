@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::AsyncPgConnection;
+use backbeat_db::PooledConnection;
 use backbeat_db::playlists::{self, SONG_ALREADY_IN_PLAYLIST};
 use backbeat_db::songs::{self, SongSummary};
 use backbeat_domain::catalog;
@@ -40,24 +40,29 @@ pub struct PlaylistSongsData {
     pub playlist: PlaylistWithSongs,
 }
 
-fn read_song_id(body: JsonObject) -> ApiResult<String> {
+/// Reads `songId`, checks the caller may edit the playlist (404/403), and finds the song (404).
+async fn playlist_and_song(
+    state: &AppState,
+    caller: &Caller,
+    playlist_id: &str,
+    body: JsonObject,
+) -> ApiResult<(PooledConnection, SongSummary)> {
     let mut f = Fields::new(body);
     let song_id = f
         .string("songId")
         .and_then(|v| f.check(catalog::reference("songId", v)));
     let (song_id,) = f.finish((song_id,))?;
-    Ok(song_id)
-}
-
-async fn existing_song(conn: &mut AsyncPgConnection, id: &str) -> ApiResult<SongSummary> {
-    let song = songs::find(conn, id)
+    let mut conn = backbeat_db::pool::get(&state.db).await?;
+    authorize(&mut conn, playlist_id, caller, Need::Member).await?;
+    let song = songs::find(&mut conn, &song_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("song not found".to_owned()))?;
-    Ok(SongSummary {
+    let song = SongSummary {
         id: song.id,
         title: song.title,
         performer: song.performer,
-    })
+    };
+    Ok((conn, song))
 }
 
 #[utoipa::path(
@@ -79,10 +84,7 @@ pub async fn add(
     id: web::Path<String>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let song_id = read_song_id(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    authorize(&mut conn, &id, &caller, Need::Member).await?;
-    let song = existing_song(&mut conn, &song_id).await?;
+    let (mut conn, song) = playlist_and_song(&state, &caller, &id, body).await?;
     let activity = ActivityId::generate();
     match playlists::add_song(
         &mut conn,
@@ -160,10 +162,7 @@ pub async fn remove(
     id: web::Path<String>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let song_id = read_song_id(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    authorize(&mut conn, &id, &caller, Need::Member).await?;
-    let song = existing_song(&mut conn, &song_id).await?;
+    let (mut conn, song) = playlist_and_song(&state, &caller, &id, body).await?;
     let activity = ActivityId::generate();
     if !playlists::remove_song(
         &mut conn,
