@@ -71,25 +71,33 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>,
         .optional()?)
 }
 
-/// Marks an attempt as started and returns the job, or `None` when it is finished (succeeded or
-/// dead) or unknown, in which case a redelivered message is simply acknowledged. A `running` job
-/// is taken over: its previous worker died without acknowledging.
-pub async fn start_attempt(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>, DbError> {
-    Ok(diesel::update(
-        jobs::table
-            .find(id)
-            .filter(jobs::status.eq_any(["queued", "failed", "running"])),
+/// Marks an attempt as started and returns the job, or `None` when it may not start: finished
+/// (succeeded or dead), unknown, or `running` while `take_over` is false. A redelivered message
+/// takes over a `running` job (its worker died without acknowledging); a fresh duplicate of the
+/// message (a relay that published twice) does not, so one job never runs twice at once.
+pub async fn start_attempt(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    take_over: bool,
+) -> Result<Option<Job>, DbError> {
+    let startable: &[&str] = if take_over {
+        &["queued", "failed", "running"]
+    } else {
+        &["queued", "failed"]
+    };
+    Ok(
+        diesel::update(jobs::table.find(id).filter(jobs::status.eq_any(startable)))
+            .set((
+                jobs::status.eq("running"),
+                jobs::attempts.eq(jobs::attempts + 1),
+                jobs::started_at.eq(Some(Utc::now())),
+                jobs::last_error.eq(None::<String>),
+            ))
+            .returning(Job::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?,
     )
-    .set((
-        jobs::status.eq("running"),
-        jobs::attempts.eq(jobs::attempts + 1),
-        jobs::started_at.eq(Some(Utc::now())),
-        jobs::last_error.eq(None::<String>),
-    ))
-    .returning(Job::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
 }
 
 pub async fn succeed(

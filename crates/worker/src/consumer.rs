@@ -174,7 +174,7 @@ async fn process(
         attempt = tracing::field::Empty,
     );
     async move {
-        let job = match start(&ctx, &message.job_id).await {
+        let job = match start(&ctx, &message.job_id, delivery.redelivered).await {
             Ok(Some(job)) => job,
             Ok(None) => {
                 return settle_unstartable(
@@ -205,12 +205,12 @@ async fn process(
     .await;
 }
 
-async fn start(ctx: &JobContext, job_id: &str) -> Result<Option<Job>, JobError> {
-    Ok(jobs::start_attempt(&mut *ctx.conn().await?, job_id).await?)
+async fn start(ctx: &JobContext, job_id: &str, redelivered: bool) -> Result<Option<Job>, JobError> {
+    Ok(jobs::start_attempt(&mut *ctx.conn().await?, job_id, redelivered).await?)
 }
 
-/// A message whose job cannot start: finished already (a redelivery: acknowledge and skip), or
-/// unknown (not ours: dead-letter).
+/// A message whose job cannot start: finished already (a redelivery) or running in another
+/// worker (a duplicate): acknowledge and skip; unknown (not ours): dead-letter.
 async fn settle_unstartable(
     ctx: &JobContext,
     topology: &Topology,
@@ -221,6 +221,10 @@ async fn settle_unstartable(
 ) {
     match ctx.conn().await {
         Ok(mut conn) => match jobs::find(&mut conn, job_id).await {
+            Ok(Some(job)) if job.status == "running" => {
+                tracing::info!("job already running elsewhere; skipping the duplicate message");
+                ack(delivery).await;
+            }
             Ok(Some(job)) => {
                 tracing::info!(status = %job.status, "job already finished; skipping the redelivered message");
                 ack(delivery).await;

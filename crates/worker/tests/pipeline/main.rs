@@ -428,7 +428,7 @@ async fn the_export_handler_runs_without_a_broker() {
     let pool = backbeat_db::pool::build(&settings.database, "test");
     let ctx = backbeat_worker::JobContext::new(settings, pool).expect("context");
     let mut conn = stack.db.connect().await;
-    let job = jobs::start_attempt(&mut conn, &job_id)
+    let job = jobs::start_attempt(&mut conn, &job_id, false)
         .await
         .expect("start")
         .expect("job");
@@ -478,4 +478,41 @@ async fn queue_depth(stack: &Stack, queue: &str) -> u32 {
         .message_count();
     broker.close().await;
     depth
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicate_message_does_not_run_a_job_twice_at_once() {
+    let stack = Stack::new(|_| {}).await;
+    let api = stack.api().await;
+    let (token, playlist, _) = api.listener_with_playlist("listener").await;
+    stack
+        .smtp
+        .set_behaviour(Behaviour::Delay(Duration::from_secs(2)));
+    let worker = stack.spawn_worker();
+    let job = api.export(&token, &playlist, "listener@example.com").await;
+    stack.smtp.wait_for_data(1, WAIT).await;
+
+    // While the job runs, the same message arrives again (a relay that published twice).
+    let topology = stack.queues.topology();
+    let broker = Broker::new(&stack.settings.rabbitmq, "test");
+    let channel = confirm_channel(&broker.connection().await.expect("broker"))
+        .await
+        .expect("channel");
+    let body = serde_json::to_vec(&json!({"jobId": job})).expect("json");
+    publish(
+        &channel,
+        "",
+        &topology.queue(JobKind::PlaylistExport),
+        &body,
+        BasicProperties::default(),
+    )
+    .await
+    .expect("publish");
+    worker.wait_for_log("job already running elsewhere", WAIT);
+    let finished = api.wait_job(&token, &job, WAIT).await;
+    assert_eq!(finished["status"], "succeeded");
+    assert_eq!(finished["attempts"], 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stack.smtp.received().len(), 1);
+    assert_eq!(stack.smtp.data_seen(), 1, "the mail server saw one attempt");
 }
