@@ -6,6 +6,7 @@ pub mod cli;
 pub mod error;
 pub mod input;
 pub mod likes_cache;
+pub mod metrics;
 pub mod openapi;
 pub mod request_context;
 pub mod response;

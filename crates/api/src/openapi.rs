@@ -53,6 +53,7 @@ use crate::routes::{
         jobs::get,
         health::live,
         health::ready,
+        health::metrics,
     ),
     components(schemas(ErrorBody, ErrorCode, FieldDetail)),
     modifiers(&BearerAuth),
@@ -63,7 +64,7 @@ use crate::routes::{
             may change it."),
         (name = "playlists", description = "Playlists, their songs, activities and collaborations (openMusic)"),
         (name = "jobs", description = "Background work started by other routes"),
-        (name = "operations", description = "Health checks"),
+        (name = "operations", description = "Health checks and metrics"),
     )
 )]
 pub struct ApiDoc;

@@ -53,6 +53,10 @@ pub async fn request_context(
         path = %req.path(),
     );
     let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     // Handlers' and extractors' errors arrive as responses; only an inner middleware could
     // return `Err`, and this is the innermost one.
     let response = next
@@ -65,6 +69,7 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    crate::metrics::record_request(&method, &route, status.as_u16(), started.elapsed());
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),

@@ -26,6 +26,7 @@ impl Application {
         if settings.server.public_base_url.is_empty() {
             settings.server.public_base_url = format!("http://{}:{port}", settings.server.host);
         }
+        crate::metrics::install();
         let (state, relay) = AppState::build(settings).await?;
         // On this (the main) runtime: actix's per-worker runtimes stop at shutdown.
         let relay = tokio::spawn(relay.run());

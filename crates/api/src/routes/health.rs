@@ -1,4 +1,5 @@
-//! `GET /health/live` (the process answers) and `GET /health/ready` (its dependencies answer).
+//! `GET /health/live` (the process answers), `GET /health/ready` (its dependencies answer) and
+//! `GET /metrics` (Prometheus).
 
 use std::time::Duration;
 
@@ -103,4 +104,19 @@ async fn ping_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
         .query_async(&mut conn)
         .await?;
     Ok(())
+}
+
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format: `http_requests_total{method,route,status}`, \
+        `http_request_duration_seconds{method,route}`, `outbox_pending`", content_type = "text/plain"))
+)]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // Jobs waiting for the relay: grows when RabbitMQ is unreachable.
+    if let Ok(mut conn) = backbeat_db::pool::get(&state.db).await
+        && let Ok(pending) = backbeat_db::outbox::pending_count(&mut conn).await
+    {
+        ::metrics::gauge!("outbox_pending").set(pending as f64);
+    }
+    crate::metrics::render().await
 }

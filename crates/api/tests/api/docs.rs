@@ -39,6 +39,7 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/media/{key}", "get"),
         ("/export/playlists/{playlistId}", "post"),
         ("/jobs/{id}", "get"),
+        ("/metrics", "get"),
         ("/health/live", "get"),
         ("/health/ready", "get"),
     ];
@@ -64,6 +65,9 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
             StatusCode::METHOD_NOT_ALLOWED,
             "{method} {path}"
         );
+        if response.status().is_success() {
+            continue;
+        }
         let (_, body) = read(response).await;
         assert_ne!(
             body["message"], "route not found",

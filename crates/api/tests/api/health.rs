@@ -62,3 +62,31 @@ async fn ready_names_each_failing_dependency() {
         }
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let app = spawn_app().await;
+    app.request(Method::GET, "/health/live", None, None).await;
+    app.request(Method::GET, "/albums/album-doesnotexist0000", None, None)
+        .await;
+    let response = app.request(Method::GET, "/metrics", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/health/live",status="200"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/albums/{id}",status="404""#),
+        "the pattern, not the id: {text}"
+    );
+    assert!(!text.contains("album-doesnotexist"));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    assert!(text.contains("outbox_pending"));
+}
