@@ -390,21 +390,11 @@ async fn a_redelivered_finished_job_is_skipped() {
     );
 
     // The same message again, as after a lost acknowledgement.
-    let topology = stack.queues.topology();
-    let broker = Broker::new(&stack.settings.rabbitmq, "test");
-    let channel = confirm_channel(&broker.connection().await.expect("broker"))
-        .await
-        .expect("channel");
-    let body = serde_json::to_vec(&json!({"jobId": job})).expect("json");
-    publish(
-        &channel,
-        "",
-        &topology.queue(JobKind::PlaylistExport),
-        &body,
-        BasicProperties::default(),
+    publish_raw(
+        &stack,
+        &serde_json::to_vec(&json!({"jobId": job})).expect("json"),
     )
-    .await
-    .expect("publish");
+    .await;
     worker.wait_for_log("job already finished", WAIT);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stack.smtp.received().len(), 1);
@@ -493,21 +483,11 @@ async fn a_duplicate_message_does_not_run_a_job_twice_at_once() {
     stack.smtp.wait_for_data(1, WAIT).await;
 
     // While the job runs, the same message arrives again (a relay that published twice).
-    let topology = stack.queues.topology();
-    let broker = Broker::new(&stack.settings.rabbitmq, "test");
-    let channel = confirm_channel(&broker.connection().await.expect("broker"))
-        .await
-        .expect("channel");
-    let body = serde_json::to_vec(&json!({"jobId": job})).expect("json");
-    publish(
-        &channel,
-        "",
-        &topology.queue(JobKind::PlaylistExport),
-        &body,
-        BasicProperties::default(),
+    publish_raw(
+        &stack,
+        &serde_json::to_vec(&json!({"jobId": job})).expect("json"),
     )
-    .await
-    .expect("publish");
+    .await;
     worker.wait_for_log("job already running elsewhere", WAIT);
     let finished = api.wait_job(&token, &job, WAIT).await;
     assert_eq!(finished["status"], "succeeded");
@@ -515,4 +495,23 @@ async fn a_duplicate_message_does_not_run_a_job_twice_at_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(stack.smtp.received().len(), 1);
     assert_eq!(stack.smtp.data_seen(), 1, "the mail server saw one attempt");
+}
+
+/// Puts a raw message on the export queue, as a broker would redeliver or a relay duplicate it.
+async fn publish_raw(stack: &Stack, body: &[u8]) {
+    let topology = stack.queues.topology();
+    let broker = Broker::new(&stack.settings.rabbitmq, "test");
+    let channel = confirm_channel(&broker.connection().await.expect("broker"))
+        .await
+        .expect("channel");
+    publish(
+        &channel,
+        "",
+        &topology.queue(JobKind::PlaylistExport),
+        body,
+        BasicProperties::default(),
+    )
+    .await
+    .expect("publish");
+    broker.close().await;
 }
