@@ -14,7 +14,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Registered per app: Swagger UI must know the document's URL under the configured base path.
 pub fn swagger_ui(base_path: &str) -> SwaggerUi {
-    SwaggerUi::new("/docs/{_:.*}").config(Config::new([format!("{base_path}/openapi.json")]))
+    // No online validator badge: the page must not call out to the internet.
+    SwaggerUi::new("/docs/{_:.*}")
+        .config(Config::new([format!("{base_path}/openapi.json")]).validator_url("none"))
 }
 
 async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
