@@ -1,6 +1,6 @@
 //! Catalog values: the limits albums, songs and playlists are held to.
 
-use crate::validation::{FieldError, text};
+use crate::validation::{FieldError, at_most, text};
 
 pub const NAME_MAX: usize = 200;
 pub const TITLE_MAX: usize = 200;
@@ -56,14 +56,9 @@ pub fn reference(field: &str, value: String) -> Result<String, FieldError> {
     text(field, value, ID_MAX)
 }
 
+/// A search term may be empty (it then matches everything).
 pub fn search_term(field: &str, value: String) -> Result<String, FieldError> {
-    if value.chars().count() > SEARCH_TERM_MAX {
-        return Err(FieldError::new(
-            field,
-            format!("length must be less than or equal to {SEARCH_TERM_MAX} characters long"),
-        ));
-    }
-    Ok(value)
+    at_most(field, value, SEARCH_TERM_MAX)
 }
 
 #[cfg(test)]

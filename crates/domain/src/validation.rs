@@ -29,6 +29,11 @@ pub fn text(field: &str, value: String, max_chars: usize) -> Result<String, Fiel
     if value.trim().is_empty() {
         return Err(FieldError::new(field, "is not allowed to be empty"));
     }
+    at_most(field, value, max_chars)
+}
+
+/// Checks a text value (possibly empty) is at most `max_chars` characters.
+pub fn at_most(field: &str, value: String, max_chars: usize) -> Result<String, FieldError> {
     if value.chars().count() > max_chars {
         return Err(FieldError::new(
             field,

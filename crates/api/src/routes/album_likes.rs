@@ -35,9 +35,7 @@ pub async fn like(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = backbeat_db::pool::get(&state.db).await?;
-    albums::find(&mut conn, &id)
-        .await?
-        .ok_or_else(album_not_found)?;
+    // The foreign key tells an unknown album apart; no lookup first.
     match likes::like(&mut conn, &id, caller.user_id.as_str()).await {
         Err(e) if e.is_unique_violation(ALREADY_LIKED) => {
             return Err(ApiError::field("albumId", "is already liked by you"));
