@@ -1,5 +1,8 @@
 //! Entity identifiers: an entity prefix and 16 random URL-safe characters (`album-Qbax5Oy7L8WKf74l`),
 //! the shape openMusic clients expect.
+//!
+//! Ids that arrive from clients are not validated beyond their length: an id that names nothing
+//! is simply not found.
 
 use rand::Rng;
 
@@ -22,7 +25,9 @@ pub fn new_id(prefix: &str) -> String {
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+        #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -35,6 +40,10 @@ macro_rules! typed_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
             }
         }
 
@@ -49,6 +58,21 @@ macro_rules! typed_id {
                 Self(value)
             }
         }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        #[cfg(feature = "diesel")]
+        crate::sql::text_column!($name, |id| id.as_str(), |text| Ok(Self(text)));
     };
 }
 
@@ -57,14 +81,13 @@ typed_id!(
     UserId,
     "user"
 );
-
 typed_id!(
-    /// An album (`album-...`).
+    /// An album, which is also a release (`album-...`).
     AlbumId,
     "album"
 );
 typed_id!(
-    /// A song (`song-...`).
+    /// A song, which is also a track (`song-...`).
     SongId,
     "song"
 );
@@ -83,7 +106,6 @@ typed_id!(
     ActivityId,
     "activity"
 );
-
 typed_id!(
     /// A background job (`job-...`).
     JobId,

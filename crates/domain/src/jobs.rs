@@ -1,37 +1,12 @@
-//! Background jobs: their kinds, payloads and statuses.
+//! The life of a background job. What each kind does lives with its area (see the services crate).
 
 use serde::{Deserialize, Serialize};
 
-use crate::email::EmailAddress;
-
-/// What a job does. The string form names its queue (`{prefix}.{kind}`).
+/// `queued` → `running` → `succeeded`; a failed attempt that will be retried is `failed`; a
+/// permanent failure or the last failed attempt is `dead` (kept, listed and replayed by operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    PlaylistExport,
-}
-
-impl JobKind {
-    pub const ALL: &'static [JobKind] = &[JobKind::PlaylistExport];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobKind::PlaylistExport => "playlist_export",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == value)
-    }
-}
-
-impl std::fmt::Display for JobKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
@@ -44,6 +19,14 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Dead,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
@@ -55,53 +38,36 @@ impl JobStatus {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [
-            Self::Queued,
-            Self::Running,
-            Self::Succeeded,
-            Self::Failed,
-            Self::Dead,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// No attempt will follow without an operator.
+    pub const fn is_finished(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Dead)
     }
 }
 
-/// Email a playlist as `playlist.json` (openMusic export).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlaylistExport {
-    pub playlist_id: String,
-    pub target_email: EmailAddress,
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-/// The message body on the queue: only ids; the job row holds the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobMessage {
-    pub job_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-}
+#[cfg(feature = "diesel")]
+crate::sql::text_column!(JobStatus, |status| status.as_str(), |text| {
+    JobStatus::parse(&text).ok_or_else(|| format!("unknown job status `{text}`").into())
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn kinds_and_statuses_round_trip() {
-        for kind in JobKind::ALL {
-            assert_eq!(JobKind::parse(kind.as_str()), Some(*kind));
+    fn statuses_round_trip() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
         }
-        assert_eq!(JobStatus::parse("dead"), Some(JobStatus::Dead));
         assert_eq!(JobStatus::parse("zombie"), None);
-        let payload: PlaylistExport =
-            serde_json::from_str(r#"{"playlistId":"playlist-1","targetEmail":"a@b.co"}"#)
-                .expect("payload");
-        assert_eq!(payload.target_email.as_str(), "a@b.co");
-        assert!(
-            serde_json::from_str::<PlaylistExport>(r#"{"playlistId":"p","targetEmail":"nope"}"#)
-                .is_err()
-        );
+        assert!(JobStatus::Dead.is_finished() && !JobStatus::Failed.is_finished());
     }
 }

@@ -1,16 +1,22 @@
-//! The pure domain of backbeat: identifiers, roles and validated values.
+//! The pure domain of backbeat: identifiers, roles, validated values and paging cursors.
 //!
 //! Nothing here performs I/O; adapters (database, HTTP) parse raw input into these types once,
-//! at the edge, and pass typed values inward.
+//! at the edge, and pass typed values inward. With the `diesel` feature, ids, roles and statuses
+//! map to text columns.
 
+pub mod access;
 pub mod account;
 pub mod catalog;
 pub mod email;
 pub mod ids;
 pub mod jobs;
 pub mod media;
+pub mod paging;
 pub mod role;
+#[cfg(feature = "diesel")]
+mod sql;
 pub mod validation;
 
+pub use access::Actor;
 pub use role::Role;
 pub use validation::FieldError;

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// What an account may do beyond what it owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     User,
@@ -49,6 +51,12 @@ impl FromStr for Role {
         }
     }
 }
+
+// The column has a CHECK constraint, so an unknown value cannot be stored.
+#[cfg(feature = "diesel")]
+crate::sql::text_column!(Role, |role| role.as_str(), |text| text
+    .parse()
+    .map_err(|e: UnknownRole| e.to_string().into()));
 
 #[cfg(test)]
 mod tests {
