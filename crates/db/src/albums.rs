@@ -1,7 +1,8 @@
 //! Albums.
 
+use backbeat_domain::ids::{AlbumId, UserId};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
 use crate::schema::albums;
@@ -9,10 +10,10 @@ use crate::schema::albums;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = albums)]
 pub struct Album {
-    pub id: String,
+    pub id: AlbumId,
     pub name: String,
     pub year: i32,
-    pub owner_id: Option<String>,
+    pub owner_id: Option<UserId>,
     /// Where the cover is in storage; `None` until one is uploaded.
     pub cover_key: Option<String>,
 }
@@ -30,7 +31,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, album: &Album) -> Result<(), D
     Ok(())
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Album>, DbError> {
+pub async fn find(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<Album>, DbError> {
     Ok(albums::table
         .find(id)
         .select(Album::as_select())
@@ -42,7 +43,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Album
 /// `false` when the album does not exist.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &AlbumId,
     name: &str,
     year: i32,
 ) -> Result<bool, DbError> {
@@ -54,7 +55,7 @@ pub async fn update(
 }
 
 /// Deletes the album; its songs stay, without an album. `false` when it did not exist.
-pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<bool, DbError> {
     Ok(diesel::delete(albums::table.find(id)).execute(conn).await? > 0)
 }
 
@@ -62,10 +63,9 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbEr
 /// commits); `None` when the album does not exist.
 pub async fn set_cover(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &AlbumId,
     cover_key: &str,
 ) -> Result<Option<Option<String>>, DbError> {
-    use diesel_async::AsyncConnection;
     conn.transaction::<_, DbError, _>(async |conn| {
         let previous: Option<Option<String>> = albums::table
             .find(id)

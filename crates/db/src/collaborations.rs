@@ -1,5 +1,6 @@
 //! Who may edit a playlist besides its owner.
 
+use backbeat_domain::ids::{CollaborationId, PlaylistId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -11,9 +12,9 @@ pub const ALREADY_COLLABORATOR: &str = "collaborations_playlist_user_key";
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    id: &str,
-    playlist_id: &str,
-    user_id: &str,
+    id: &CollaborationId,
+    playlist_id: &PlaylistId,
+    user_id: &UserId,
 ) -> Result<(), DbError> {
     diesel::insert_into(collaborations::table)
         .values((
@@ -29,8 +30,8 @@ pub async fn insert(
 /// `false` when the user was not a collaborator.
 pub async fn delete(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
-    user_id: &str,
+    playlist_id: &PlaylistId,
+    user_id: &UserId,
 ) -> Result<bool, DbError> {
     Ok(diesel::delete(
         collaborations::table

@@ -1,5 +1,7 @@
 //! The jobs table: the source of truth for background work.
 
+use backbeat_domain::ids::{JobId, UserId};
+use backbeat_domain::jobs::JobStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -11,17 +13,18 @@ use crate::schema::{jobs, outbox};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
+    /// The registry's name of the kind (`playlist_export`).
     pub kind: String,
     pub payload: Value,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub last_error: Option<String>,
     pub progress_done: i32,
     pub progress_total: i32,
     pub result: Option<Value>,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -29,22 +32,27 @@ pub struct Job {
 }
 
 pub struct NewJob<'a> {
-    pub id: &'a str,
+    pub id: &'a JobId,
     pub kind: &'a str,
     pub payload: Value,
     pub max_attempts: i32,
-    pub user_id: Option<&'a str>,
+    pub user_id: Option<&'a UserId>,
     pub request_id: Option<&'a str>,
 }
 
-/// Writes the job and its outbox row. Call it inside the transaction of the change that
-/// motivates the job, so both exist or neither does.
-pub async fn enqueue(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<(), DbError> {
+/// The channel the outbox relays listen on. NOTIFY is delivered at commit, so a relay wakes only
+/// once the rows it is told about are visible.
+pub const OUTBOX_CHANNEL: &str = "backbeat_outbox";
+
+/// Writes the job and its outbox row, and notifies the relays. Call it inside the transaction of
+/// the change that motivates the job, so all of them exist or none does.
+pub async fn insert(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<(), DbError> {
     diesel::insert_into(jobs::table)
         .values((
             jobs::id.eq(job.id),
             jobs::kind.eq(job.kind),
             jobs::payload.eq(&job.payload),
+            jobs::status.eq(JobStatus::Queued),
             jobs::max_attempts.eq(job.max_attempts),
             jobs::user_id.eq(job.user_id),
             jobs::request_id.eq(job.request_id),
@@ -59,10 +67,13 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<()
         ))
         .execute(conn)
         .await?;
+    diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>, DbError> {
+pub async fn find(conn: &mut AsyncPgConnection, id: &JobId) -> Result<Option<Job>, DbError> {
     Ok(jobs::table
         .find(id)
         .select(Job::as_select())
@@ -77,18 +88,18 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Job>,
 /// message (a relay that published twice) does not, so one job never runs twice at once.
 pub async fn start_attempt(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &JobId,
     take_over: bool,
 ) -> Result<Option<Job>, DbError> {
-    let startable: &[&str] = if take_over {
-        &["queued", "failed", "running"]
+    let startable: &[JobStatus] = if take_over {
+        &[JobStatus::Queued, JobStatus::Failed, JobStatus::Running]
     } else {
-        &["queued", "failed"]
+        &[JobStatus::Queued, JobStatus::Failed]
     };
     Ok(
         diesel::update(jobs::table.find(id).filter(jobs::status.eq_any(startable)))
             .set((
-                jobs::status.eq("running"),
+                jobs::status.eq(JobStatus::Running),
                 jobs::attempts.eq(jobs::attempts + 1),
                 jobs::started_at.eq(Some(Utc::now())),
                 jobs::last_error.eq(None::<String>),
@@ -102,12 +113,12 @@ pub async fn start_attempt(
 
 pub async fn succeed(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &JobId,
     result: &Value,
 ) -> Result<(), DbError> {
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq("succeeded"),
+            jobs::status.eq(JobStatus::Succeeded),
             jobs::result.eq(Some(result)),
             jobs::finished_at.eq(Some(Utc::now())),
         ))
@@ -119,14 +130,18 @@ pub async fn succeed(
 /// Records a failed attempt: `dead` when no attempt will follow, else `failed` (a retry is due).
 pub async fn fail(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &JobId,
     error: &str,
     dead: bool,
 ) -> Result<(), DbError> {
-    let finished = dead.then(Utc::now);
+    let (status, finished) = if dead {
+        (JobStatus::Dead, Some(Utc::now()))
+    } else {
+        (JobStatus::Failed, None)
+    };
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq(if dead { "dead" } else { "failed" }),
+            jobs::status.eq(status),
             jobs::last_error.eq(Some(error)),
             jobs::finished_at.eq(finished),
         ))
@@ -137,7 +152,7 @@ pub async fn fail(
 
 pub async fn set_progress(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &JobId,
     done: i32,
     total: i32,
 ) -> Result<(), DbError> {
@@ -151,7 +166,7 @@ pub async fn set_progress(
 /// Dead jobs, most recent first.
 pub async fn dead(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<Job>, DbError> {
     Ok(jobs::table
-        .filter(jobs::status.eq("dead"))
+        .filter(jobs::status.eq(JobStatus::Dead))
         .order(jobs::finished_at.desc())
         .limit(limit)
         .select(Job::as_select())
@@ -160,19 +175,22 @@ pub async fn dead(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<Job>, 
 }
 
 /// Puts a dead job back in the queue with a fresh set of attempts; `false` when it is not dead.
-pub async fn replay(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+pub async fn replay(conn: &mut AsyncPgConnection, id: &JobId) -> Result<bool, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
-        let job: Option<(String, Option<String>)> =
-            diesel::update(jobs::table.find(id).filter(jobs::status.eq("dead")))
-                .set((
-                    jobs::status.eq("queued"),
-                    jobs::attempts.eq(0),
-                    jobs::finished_at.eq(None::<DateTime<Utc>>),
-                ))
-                .returning((jobs::kind, jobs::request_id))
-                .get_result(conn)
-                .await
-                .optional()?;
+        let job: Option<(String, Option<String>)> = diesel::update(
+            jobs::table
+                .find(id)
+                .filter(jobs::status.eq(JobStatus::Dead)),
+        )
+        .set((
+            jobs::status.eq(JobStatus::Queued),
+            jobs::attempts.eq(0),
+            jobs::finished_at.eq(None::<DateTime<Utc>>),
+        ))
+        .returning((jobs::kind, jobs::request_id))
+        .get_result(conn)
+        .await
+        .optional()?;
         let Some((kind, request_id)) = job else {
             return Ok(false);
         };
@@ -182,6 +200,9 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbEr
                 outbox::kind.eq(kind),
                 outbox::request_id.eq(request_id),
             ))
+            .execute(conn)
+            .await?;
+        diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
             .execute(conn)
             .await?;
         Ok(true)

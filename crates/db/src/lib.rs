@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod playlists;
 pub mod pool;
 pub mod refresh_tokens;
+pub mod schedules;
 pub mod schema;
 pub mod sent_emails;
 pub mod songs;

@@ -1,5 +1,6 @@
 //! Album likes.
 
+use backbeat_domain::ids::{AlbumId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -11,8 +12,8 @@ pub const ALREADY_LIKED: &str = "album_likes_pkey";
 
 pub async fn like(
     conn: &mut AsyncPgConnection,
-    album_id: &str,
-    user_id: &str,
+    album_id: &AlbumId,
+    user_id: &UserId,
 ) -> Result<(), DbError> {
     diesel::insert_into(album_likes::table)
         .values((
@@ -27,8 +28,8 @@ pub async fn like(
 /// `false` when the user had not liked the album.
 pub async fn unlike(
     conn: &mut AsyncPgConnection,
-    album_id: &str,
-    user_id: &str,
+    album_id: &AlbumId,
+    user_id: &UserId,
 ) -> Result<bool, DbError> {
     Ok(diesel::delete(
         album_likes::table
@@ -40,7 +41,7 @@ pub async fn unlike(
         > 0)
 }
 
-pub async fn count(conn: &mut AsyncPgConnection, album_id: &str) -> Result<i64, DbError> {
+pub async fn count(conn: &mut AsyncPgConnection, album_id: &AlbumId) -> Result<i64, DbError> {
     Ok(album_likes::table
         .filter(album_likes::album_id.eq(album_id))
         .count()

@@ -1,5 +1,6 @@
 //! The transactional outbox: messages waiting for the relay to publish them.
 
+use backbeat_domain::ids::JobId;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -11,7 +12,7 @@ use crate::schema::outbox;
 #[diesel(table_name = outbox)]
 pub struct Pending {
     pub id: i64,
-    pub job_id: String,
+    pub job_id: JobId,
     pub kind: String,
     pub request_id: Option<String>,
 }

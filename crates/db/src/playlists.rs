@@ -1,6 +1,7 @@
 //! Playlists, their songs and their activity log. A change to a playlist's songs and the
 //! activity describing it are written in one transaction.
 
+use backbeat_domain::ids::{ActivityId, PlaylistId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -14,7 +15,7 @@ pub const SONG_ALREADY_IN_PLAYLIST: &str = "playlist_songs_pkey";
 
 #[derive(Debug, Clone, Queryable)]
 pub struct PlaylistSummary {
-    pub id: String,
+    pub id: PlaylistId,
     pub name: String,
     /// The owner's username.
     pub username: String,
@@ -24,7 +25,7 @@ pub struct PlaylistSummary {
 #[derive(Debug, Clone)]
 pub struct Membership {
     pub playlist: PlaylistSummary,
-    pub owner_id: String,
+    pub owner_id: UserId,
     pub is_owner: bool,
     pub is_collaborator: bool,
 }
@@ -54,9 +55,9 @@ impl Action {
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    id: &str,
+    id: &PlaylistId,
     name: &str,
-    owner_id: &str,
+    owner_id: &UserId,
 ) -> Result<(), DbError> {
     diesel::insert_into(playlists::table)
         .values((
@@ -72,7 +73,7 @@ pub async fn insert(
 /// The playlists `user_id` owns or collaborates on, oldest first.
 pub async fn visible_to(
     conn: &mut AsyncPgConnection,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<Vec<PlaylistSummary>, DbError> {
     let collaborating = collaborations::table
         .filter(collaborations::user_id.eq(user_id))
@@ -93,15 +94,15 @@ pub async fn visible_to(
 /// The playlist and `user_id`'s relation to it; `None` when the playlist does not exist.
 pub async fn membership(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
-    user_id: &str,
+    playlist_id: &PlaylistId,
+    user_id: &UserId,
 ) -> Result<Option<Membership>, DbError> {
     let is_collaborator = diesel::dsl::exists(
         collaborations::table
             .filter(collaborations::playlist_id.eq(playlist_id))
             .filter(collaborations::user_id.eq(user_id)),
     );
-    let row: Option<(String, String, String, String, bool)> = playlists::table
+    let row: Option<(PlaylistId, String, String, UserId, bool)> = playlists::table
         .inner_join(users::table)
         .filter(playlists::id.eq(playlist_id))
         .select((
@@ -116,7 +117,7 @@ pub async fn membership(
         .optional()?;
     Ok(row.map(
         |(id, name, username, owner_id, is_collaborator)| Membership {
-            is_owner: owner_id == user_id,
+            is_owner: &owner_id == user_id,
             playlist: PlaylistSummary { id, name, username },
             owner_id,
             is_collaborator,
@@ -124,7 +125,7 @@ pub async fn membership(
     ))
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: &PlaylistId) -> Result<bool, DbError> {
     Ok(diesel::delete(playlists::table.find(id))
         .execute(conn)
         .await?
@@ -135,10 +136,10 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbEr
 /// [`DbError::UniqueViolation`] on [`SONG_ALREADY_IN_PLAYLIST`].
 pub async fn add_song(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
+    playlist_id: &PlaylistId,
     song: &SongSummary,
-    user_id: &str,
-    activity_id: &str,
+    user_id: &UserId,
+    activity_id: &ActivityId,
 ) -> Result<(), DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
         diesel::insert_into(playlist_songs::table)
@@ -156,10 +157,10 @@ pub async fn add_song(
 /// Removes the song and records a `delete` activity, atomically. `false` when it was not there.
 pub async fn remove_song(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
+    playlist_id: &PlaylistId,
     song: &SongSummary,
-    user_id: &str,
-    activity_id: &str,
+    user_id: &UserId,
+    activity_id: &ActivityId,
 ) -> Result<bool, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
         let removed = diesel::delete(
@@ -188,10 +189,10 @@ pub async fn remove_song(
 
 async fn record(
     conn: &mut AsyncPgConnection,
-    activity_id: &str,
-    playlist_id: &str,
+    activity_id: &ActivityId,
+    playlist_id: &PlaylistId,
     song: &SongSummary,
-    user_id: &str,
+    user_id: &UserId,
     action: Action,
 ) -> Result<(), DbError> {
     diesel::insert_into(playlist_activities::table)
@@ -211,7 +212,7 @@ async fn record(
 /// The songs of a playlist, in the order they were added.
 pub async fn songs(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
+    playlist_id: &PlaylistId,
 ) -> Result<Vec<SongSummary>, DbError> {
     Ok(playlist_songs::table
         .inner_join(songs::table)
@@ -225,7 +226,7 @@ pub async fn songs(
 /// The activity log, oldest first.
 pub async fn activities(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
+    playlist_id: &PlaylistId,
 ) -> Result<Vec<Activity>, DbError> {
     Ok(playlist_activities::table
         .inner_join(users::table.on(users::id.eq(playlist_activities::user_id)))
@@ -244,7 +245,7 @@ pub async fn activities(
 /// The playlist with its owner's username, whoever asks (for jobs acting on the owner's behalf).
 pub async fn summary(
     conn: &mut AsyncPgConnection,
-    playlist_id: &str,
+    playlist_id: &PlaylistId,
 ) -> Result<Option<PlaylistSummary>, DbError> {
     Ok(playlists::table
         .inner_join(users::table)

@@ -1,5 +1,6 @@
 //! Server-side refresh tokens, stored as digests so that logout can revoke them.
 
+use backbeat_domain::ids::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -10,7 +11,7 @@ use crate::schema::refresh_tokens;
 pub async fn store(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
-    user_id: &str,
+    user_id: &UserId,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbError> {
     diesel::insert_into(refresh_tokens::table)
@@ -42,4 +43,13 @@ pub async fn revoke(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> Result<b
             .execute(conn)
             .await?;
     Ok(deleted > 0)
+}
+
+/// Forgets every token that has expired; returns how many (the scheduler's clean-up).
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> Result<usize, DbError> {
+    Ok(
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(Utc::now())))
+            .execute(conn)
+            .await?,
+    )
 }

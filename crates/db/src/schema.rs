@@ -162,4 +162,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     sent_emails,
     album_likes,
+    schedules,
 );
+
+diesel::table! {
+    schedules (name) {
+        name -> Text,
+        next_due_at -> Timestamptz,
+        last_run_at -> Nullable<Timestamptz>,
+        last_run_by -> Nullable<Text>,
+        runs -> Int8,
+    }
+}

@@ -1,5 +1,7 @@
 //! Songs, and the catalog search.
 
+use backbeat_domain::ids::{AlbumId, SongId, UserId};
+use backbeat_domain::paging::Cursor;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -10,22 +12,22 @@ use crate::schema::songs;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = songs, treat_none_as_null = true)]
 pub struct Song {
-    pub id: String,
+    pub id: SongId,
     pub title: String,
     pub year: i32,
     pub genre: String,
     pub performer: String,
     pub duration: Option<i32>,
-    pub album_id: Option<String>,
+    pub album_id: Option<AlbumId>,
     #[diesel(skip_update)]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<UserId>,
 }
 
 /// The three keys openMusic lists show.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = songs)]
 pub struct SongSummary {
-    pub id: String,
+    pub id: SongId,
     pub title: String,
     pub performer: String,
 }
@@ -38,7 +40,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, song: &Song) -> Result<(), DbE
     Ok(())
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Song>, DbError> {
+pub async fn find(conn: &mut AsyncPgConnection, id: &SongId) -> Result<Option<Song>, DbError> {
     Ok(songs::table
         .find(id)
         .select(Song::as_select())
@@ -56,14 +58,14 @@ pub async fn update(conn: &mut AsyncPgConnection, song: &Song) -> Result<bool, D
         > 0)
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: &SongId) -> Result<bool, DbError> {
     Ok(diesel::delete(songs::table.find(id)).execute(conn).await? > 0)
 }
 
 /// The songs of an album, in the order they were added.
 pub async fn of_album(
     conn: &mut AsyncPgConnection,
-    album_id: &str,
+    album_id: &AlbumId,
 ) -> Result<Vec<SongSummary>, DbError> {
     Ok(songs::table
         .filter(songs::album_id.eq(album_id))
@@ -73,20 +75,14 @@ pub async fn of_album(
         .await?)
 }
 
-/// Where a page of search results resumes: the sort key of the last song shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchCursor {
-    pub created_at: DateTime<Utc>,
-    pub id: String,
-}
-
 #[derive(Debug, Default)]
 pub struct SongSearch<'a> {
     /// Case-insensitive substring of the title.
     pub title: Option<&'a str>,
     /// Case-insensitive substring of the performer; with `title`, both must match.
     pub performer: Option<&'a str>,
-    pub after: Option<SearchCursor>,
+    /// Resume after this song (its `created_at` and id).
+    pub after: Option<Cursor>,
     pub limit: i64,
 }
 
@@ -95,7 +91,7 @@ pub struct SongSearch<'a> {
 pub async fn search(
     conn: &mut AsyncPgConnection,
     search: &SongSearch<'_>,
-) -> Result<(Vec<SongSummary>, Option<SearchCursor>), DbError> {
+) -> Result<(Vec<SongSummary>, Option<Cursor>), DbError> {
     let mut query = songs::table.into_boxed();
     if let Some(title) = search.title {
         query = query.filter(songs::title.ilike(contains_pattern(title)));
@@ -105,9 +101,9 @@ pub async fn search(
     }
     if let Some(after) = &search.after {
         query = query.filter(
-            songs::created_at.gt(after.created_at).or(songs::created_at
-                .eq(after.created_at)
-                .and(songs::id.gt(&after.id))),
+            songs::created_at
+                .gt(after.at)
+                .or(songs::created_at.eq(after.at).and(songs::id.gt(&after.id))),
         );
     }
     let query = query
@@ -132,9 +128,9 @@ pub async fn search(
     };
     let next = if rows.len() as i64 > search.limit {
         rows.truncate(search.limit as usize);
-        rows.last().map(|(song, created_at)| SearchCursor {
-            created_at: *created_at,
-            id: song.id.clone(),
+        rows.last().map(|(song, created_at)| Cursor {
+            at: *created_at,
+            id: song.id.to_string(),
         })
     } else {
         None

@@ -1,6 +1,8 @@
 //! Accounts.
 
 use backbeat_domain::Role;
+use backbeat_domain::ids::UserId;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -13,7 +15,7 @@ pub const USERNAME_TAKEN: &str = "users_username_key";
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: &'a str,
+    pub id: &'a UserId,
     pub username: &'a str,
     pub password_hash: &'a str,
     pub fullname: &'a str,
@@ -23,16 +25,20 @@ pub struct NewUser<'a> {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct Credentials {
-    pub id: String,
+    pub id: UserId,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
 }
 
-impl Credentials {
-    /// The role column has a CHECK constraint, so an unknown value cannot be stored.
-    pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::User)
-    }
+/// An account as its owner sees it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct Profile {
+    pub id: UserId,
+    pub username: String,
+    pub fullname: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> Result<(), DbError> {
@@ -62,13 +68,13 @@ pub async fn set_role(
     role: Role,
 ) -> Result<bool, DbError> {
     let updated = diesel::update(users::table.filter(users::username.eq(username)))
-        .set(users::role.eq(role.as_str()))
+        .set(users::role.eq(role))
         .execute(conn)
         .await?;
     Ok(updated > 0)
 }
 
-pub async fn exists(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbError> {
+pub async fn exists(conn: &mut AsyncPgConnection, id: &UserId) -> Result<bool, DbError> {
     Ok(
         diesel::select(diesel::dsl::exists(users::table.filter(users::id.eq(id))))
             .get_result(conn)
@@ -77,30 +83,21 @@ pub async fn exists(conn: &mut AsyncPgConnection, id: &str) -> Result<bool, DbEr
 }
 
 /// The current role of a user, `None` when the account no longer exists.
-pub async fn role_of(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Role>, DbError> {
-    let role: Option<String> = users::table
-        .filter(users::id.eq(id))
+pub async fn role_of(conn: &mut AsyncPgConnection, id: &UserId) -> Result<Option<Role>, DbError> {
+    Ok(users::table
+        .find(id)
         .select(users::role)
         .first(conn)
         .await
-        .optional()?;
-    Ok(role.map(|r| r.parse().unwrap_or(Role::User)))
+        .optional()?)
 }
 
-/// An account as its owner sees it.
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = users)]
-pub struct Profile {
-    pub id: String,
-    pub username: String,
-    pub fullname: String,
-    pub role: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-pub async fn profile(conn: &mut AsyncPgConnection, id: &str) -> Result<Option<Profile>, DbError> {
+pub async fn profile(
+    conn: &mut AsyncPgConnection,
+    id: &UserId,
+) -> Result<Option<Profile>, DbError> {
     Ok(users::table
-        .filter(users::id.eq(id))
+        .find(id)
         .select(Profile::as_select())
         .first(conn)
         .await
