@@ -1,12 +1,17 @@
-//! The one mailer of backbeat: SMTP in production (lettre over tokio; STARTTLS or implicit TLS
-//! when configured), or `.eml` files in a folder when no SMTP server is configured.
+//! The one mailer of backbeat, behind the [`Mailer`] trait: SMTP in production (lettre over
+//! tokio; STARTTLS or implicit TLS when configured), or `.eml` files in a folder when no SMTP
+//! server is configured. A test that cannot run a mail server may substitute its own `Mailer`;
+//! the suite itself uses a real SMTP server on loopback.
 //!
 //! Every message has a text and an HTML part, a Message-ID derived from its idempotency key (so a
 //! resend of the same logical email carries the same id), and an `X-Idempotency-Key` header.
 //! Deciding *whether* to send (has this key been sent already?) is the caller's job, with the
-//! record in PostgreSQL.
+//! record in PostgreSQL. What each email says lives in [`templates`].
+
+pub mod templates;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_config::{MailSettings, SmtpSettings, SmtpTls};
@@ -53,19 +58,57 @@ pub struct Email {
     pub idempotency_key: String,
 }
 
+impl Email {
+    /// A rendered template addressed to `to`.
+    pub fn new(
+        to: impl Into<String>,
+        rendered: templates::Rendered,
+        idempotency_key: String,
+    ) -> Self {
+        Self {
+            to: to.into(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            attachments: Vec::new(),
+            idempotency_key,
+        }
+    }
+
+    pub fn attach(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
+        self
+    }
+}
+
+/// Sends an email and returns its Message-ID.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync + std::fmt::Debug {
+    async fn send(&self, email: Email) -> Result<String, MailError>;
+}
+
+/// The configured mailer: SMTP when `smtp.host` is set, else `.eml` files in `mail.outbox_dir`.
+pub fn from_settings(
+    smtp: &SmtpSettings,
+    mail: &MailSettings,
+) -> Result<Arc<dyn Mailer>, MailError> {
+    Ok(Arc::new(LettreMailer::new(smtp, mail)?))
+}
+
 #[derive(Clone)]
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
+/// lettre's SMTP or file transport.
 #[derive(Clone)]
-pub struct Mailer {
+pub struct LettreMailer {
     transport: Transport,
     from: Mailbox,
 }
 
-impl std::fmt::Debug for Mailer {
+impl std::fmt::Debug for LettreMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.transport {
             Transport::Smtp(_) => "smtp",
@@ -95,7 +138,7 @@ impl Header for IdempotencyKey {
     }
 }
 
-impl Mailer {
+impl LettreMailer {
     pub fn new(smtp: &SmtpSettings, mail: &MailSettings) -> Result<Self, MailError> {
         let from: Mailbox = mail
             .from
@@ -130,9 +173,11 @@ impl Mailer {
         };
         Ok(Self { transport, from })
     }
+}
 
-    /// Sends the email and returns its Message-ID.
-    pub async fn send(&self, email: Email) -> Result<String, MailError> {
+#[async_trait::async_trait]
+impl Mailer for LettreMailer {
+    async fn send(&self, email: Email) -> Result<String, MailError> {
         let domain = self.from.email.domain().to_owned();
         let message_id = format!("<{}@{}>", sanitize(&email.idempotency_key), domain);
         let to: Mailbox = email

@@ -1,12 +1,13 @@
 //! RabbitMQ for backbeat: one lazily (re)connected connection per process, the queue topology,
-//! publishing with confirms, and the outbox relay.
+//! and publishing with confirms. What goes on the queues, and when, is the jobs' business
+//! (the services crate); this crate knows nothing of the database.
 
+pub mod message;
 pub mod publish;
-pub mod relay;
 pub mod topology;
 
-pub use relay::{Relay, RelayHandle};
-pub use topology::Topology;
+pub use message::JobMessage;
+pub use topology::{KindQueues, Topology};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,12 +1,11 @@
 //! Publishing with publisher confirms: a message counts as sent only once the broker has it.
 
-use backbeat_domain::jobs::JobMessage;
 use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection};
 
-use crate::QueueError;
+use crate::{JobMessage, QueueError};
 
 /// A channel in confirm mode.
 pub async fn confirm_channel(connection: &Connection) -> Result<Channel, QueueError> {
@@ -63,7 +62,7 @@ pub async fn publish(
     check(confirm)
 }
 
-pub(crate) fn check(confirm: Confirmation) -> Result<(), QueueError> {
+pub fn check(confirm: Confirmation) -> Result<(), QueueError> {
     match confirm {
         // `mandatory`: an unroutable message comes back instead of vanishing.
         Confirmation::Ack(Some(returned)) => Err(QueueError::Unroutable(format!(

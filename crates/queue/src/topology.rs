@@ -7,56 +7,97 @@
 
 use std::time::Duration;
 
-use backbeat_config::{JobSettings, RabbitMqSettings};
-use backbeat_domain::jobs::JobKind;
+use backbeat_config::RabbitMqSettings;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, ExchangeKind};
 
 use crate::QueueError;
 
+/// One job kind's queues: its name (the routing key) and how many delay queues it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindQueues {
+    pub name: &'static str,
+    /// One per retry: `max_attempts - 1`, at least one.
+    pub retry_tiers: u32,
+}
+
+impl KindQueues {
+    pub fn new(name: &'static str, max_attempts: u32) -> Self {
+        Self {
+            name,
+            retry_tiers: max_attempts.saturating_sub(1).max(1),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Topology {
     prefix: String,
     retry_base: Duration,
-    /// One delay queue per retry: attempts - 1 of them.
-    retry_tiers: u32,
+    kinds: Vec<KindQueues>,
     queue_expires_ms: Option<u64>,
 }
 
 impl Topology {
-    pub fn new(rabbitmq: &RabbitMqSettings, jobs: &JobSettings) -> Self {
+    pub fn new(
+        rabbitmq: &RabbitMqSettings,
+        retry_base: Duration,
+        kinds: impl IntoIterator<Item = KindQueues>,
+    ) -> Self {
         Self {
             prefix: rabbitmq.prefix.clone(),
-            retry_base: Duration::from_millis(jobs.retry_base_ms),
-            retry_tiers: jobs.max_attempts.saturating_sub(1).max(1),
+            retry_base,
+            kinds: kinds.into_iter().collect(),
             queue_expires_ms: rabbitmq.queue_expires_ms,
         }
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.iter().map(|k| k.name)
     }
 
     pub fn exchange(&self) -> String {
         format!("{}.jobs", self.prefix)
     }
 
-    pub fn queue(&self, kind: JobKind) -> String {
+    pub fn queue(&self, kind: &str) -> String {
         format!("{}.{kind}", self.prefix)
     }
 
-    pub fn dead_queue(&self, kind: JobKind) -> String {
+    pub fn dead_queue(&self, kind: &str) -> String {
         format!("{}.{kind}.dead", self.prefix)
     }
 
+    fn retry_tiers(&self, kind: &str) -> u32 {
+        self.kinds
+            .iter()
+            .find(|k| k.name == kind)
+            .map_or(1, |k| k.retry_tiers)
+    }
+
     /// The delay queue for the retry after failed attempt `attempt` (1-based).
-    pub fn retry_queue(&self, kind: JobKind, attempt: u32) -> String {
+    pub fn retry_queue(&self, kind: &str, attempt: u32) -> String {
         format!(
             "{}.{kind}.retry.{}",
             self.prefix,
-            attempt.clamp(1, self.retry_tiers)
+            attempt.clamp(1, self.retry_tiers(kind))
         )
     }
 
     pub fn retry_delay(&self, tier: u32) -> Duration {
         self.retry_base * 2u32.saturating_pow(tier.saturating_sub(1))
+    }
+
+    /// Every queue of every kind.
+    pub fn queues(&self) -> Vec<String> {
+        let mut queues = Vec::new();
+        for kind in &self.kinds {
+            queues.push(self.queue(kind.name));
+            queues.push(self.dead_queue(kind.name));
+            queues.extend((1..=kind.retry_tiers).map(|tier| self.retry_queue(kind.name, tier)));
+        }
+        queues
     }
 
     fn arguments(&self) -> FieldTable {
@@ -88,8 +129,8 @@ impl Topology {
                 FieldTable::default(),
             )
             .await?;
-        for kind in JobKind::ALL.iter().copied() {
-            let queue = self.queue(kind);
+        for kind in &self.kinds {
+            let queue = self.queue(kind.name);
             channel
                 .queue_declare(queue.as_str().into(), durable, self.arguments())
                 .await?;
@@ -97,19 +138,19 @@ impl Topology {
                 .queue_bind(
                     queue.as_str().into(),
                     self.exchange().as_str().into(),
-                    kind.as_str().into(),
+                    kind.name.into(),
                     QueueBindOptions::default(),
                     FieldTable::default(),
                 )
                 .await?;
             channel
                 .queue_declare(
-                    self.dead_queue(kind).as_str().into(),
+                    self.dead_queue(kind.name).as_str().into(),
                     durable,
                     self.arguments(),
                 )
                 .await?;
-            for tier in 1..=self.retry_tiers {
+            for tier in 1..=kind.retry_tiers {
                 let mut arguments = self.arguments();
                 let ttl = i64::try_from(self.retry_delay(tier).as_millis()).unwrap_or(i64::MAX);
                 arguments.insert(
@@ -122,11 +163,11 @@ impl Topology {
                 );
                 arguments.insert(
                     ShortString::from("x-dead-letter-routing-key"),
-                    AMQPValue::LongString(kind.as_str().into()),
+                    AMQPValue::LongString(kind.name.into()),
                 );
                 channel
                     .queue_declare(
-                        self.retry_queue(kind, tier).as_str().into(),
+                        self.retry_queue(kind.name, tier).as_str().into(),
                         durable,
                         arguments,
                     )
@@ -135,20 +176,14 @@ impl Topology {
         }
         Ok(())
     }
-}
 
-impl Topology {
     /// Deletes every queue and the exchange (test clean-up, decommissioning).
     pub async fn delete_all(&self, channel: &Channel) -> Result<(), QueueError> {
         use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-        for kind in JobKind::ALL.iter().copied() {
-            let mut queues = vec![self.queue(kind), self.dead_queue(kind)];
-            queues.extend((1..=self.retry_tiers).map(|tier| self.retry_queue(kind, tier)));
-            for queue in queues {
-                channel
-                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-                    .await?;
-            }
+        for queue in self.queues() {
+            channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await?;
         }
         channel
             .exchange_delete(
@@ -169,16 +204,21 @@ mod tests {
         let topology = Topology {
             prefix: "bb".into(),
             retry_base: Duration::from_secs(2),
-            retry_tiers: 4,
+            kinds: vec![
+                KindQueues::new("playlist_export", 5),
+                KindQueues::new("once", 1),
+            ],
             queue_expires_ms: None,
         };
-        let kind = JobKind::PlaylistExport;
+        let kind = "playlist_export";
         assert_eq!(topology.exchange(), "bb.jobs");
         assert_eq!(topology.queue(kind), "bb.playlist_export");
         assert_eq!(topology.dead_queue(kind), "bb.playlist_export.dead");
         assert_eq!(topology.retry_queue(kind, 1), "bb.playlist_export.retry.1");
         assert_eq!(topology.retry_queue(kind, 9), "bb.playlist_export.retry.4");
+        assert_eq!(topology.retry_queue("once", 3), "bb.once.retry.1");
         assert_eq!(topology.retry_delay(1), Duration::from_secs(2));
         assert_eq!(topology.retry_delay(4), Duration::from_secs(16));
+        assert_eq!(topology.queues().len(), 6 + 3);
     }
 }
