@@ -57,6 +57,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub rabbitmq: RabbitMqSettings,
     pub jobs: JobSettings,
+    pub scheduler: SchedulerSettings,
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
     pub storage: StorageSettings,
@@ -170,6 +171,13 @@ pub struct JobSettings {
     pub relay_interval_ms: u64,
     pub relay_batch: i64,
     pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    /// How often each worker looks for periodic tasks that are due.
+    pub poll_interval_ms: u64,
+    pub refresh_token_purge_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

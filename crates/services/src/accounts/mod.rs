@@ -1,0 +1,4 @@
+//! Accounts: sign-up and profiles ([`users`]), log-in, refresh and log-out ([`sessions`]).
+
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,56 @@
+//! Signing up, and an account as its owner sees it.
+
+use backbeat_db::users::{self, NewUser, Profile, USERNAME_TAKEN};
+use backbeat_domain::Actor;
+use backbeat_domain::account::{Password, Username};
+use backbeat_domain::ids::UserId;
+
+use crate::{Context, Error, Result};
+
+pub struct SignUp {
+    pub username: Username,
+    pub password: Password,
+    pub fullname: String,
+}
+
+fn taken() -> Error {
+    Error::field("username", "is already taken")
+}
+
+pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
+    let mut conn = ctx.conn().await?;
+    // Saves a costly hash for the common case; the unique constraint below settles races.
+    if users::credentials_by_username(&mut conn, input.username.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(taken());
+    }
+    drop(conn);
+    let password_hash = ctx
+        .passwords
+        .hash(&input.password)
+        .await
+        .map_err(Error::internal)?;
+    let id = UserId::generate();
+    let new_user = NewUser {
+        id: &id,
+        username: input.username.as_str(),
+        password_hash: &password_hash,
+        fullname: &input.fullname,
+    };
+    match users::insert(&mut *ctx.conn().await?, &new_user).await {
+        Err(e) if e.is_unique_violation(USERNAME_TAKEN) => Err(taken()),
+        Err(e) => Err(e.into()),
+        Ok(()) => {
+            tracing::info!(user_id = %id, "user created");
+            Ok(id)
+        }
+    }
+}
+
+pub async fn profile(ctx: &Context, actor: &Actor) -> Result<Profile> {
+    users::profile(&mut *ctx.conn().await?, &actor.user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))
+}

@@ -1,0 +1,7 @@
+//! The catalog: albums (releases), songs (tracks), covers and likes, and who may write them.
+
+pub mod access;
+pub mod albums;
+pub mod covers;
+pub mod likes;
+pub mod songs;

@@ -1,0 +1,185 @@
+//! Songs: creating, reading, changing, deleting, and the catalog search.
+
+use backbeat_db::AsyncPgConnection;
+use backbeat_db::albums;
+use backbeat_db::songs::{self, Song, SongSearch, SongSummary};
+use backbeat_domain::ids::{AlbumId, SongId};
+use backbeat_domain::paging::{self, Cursor};
+use backbeat_domain::{Actor, FieldError, catalog};
+
+use crate::catalog::access::Writable;
+use crate::{Context, Error, Result};
+
+/// Search results per page unless `limit` says otherwise; an openMusic client never pages, so
+/// this is large enough to return every match in any catalog it would hold.
+pub const SEARCH_LIMIT: i64 = 1000;
+
+/// The fields of a song body (POST and PUT).
+pub struct SongInput {
+    pub title: String,
+    pub year: i32,
+    pub genre: String,
+    pub performer: String,
+    pub duration: Option<i32>,
+    pub album_id: Option<AlbumId>,
+}
+
+pub fn not_found() -> Error {
+    Error::not_found("song")
+}
+
+/// A song may join only an album the caller may write: 404 for an unknown album, 403 otherwise.
+async fn check_album(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    caller: Option<&Actor>,
+    album_id: Option<&AlbumId>,
+) -> Result<()> {
+    if let Some(album_id) = album_id {
+        let album = albums::find(conn, album_id)
+            .await?
+            .ok_or_else(crate::catalog::albums::not_found)?;
+        ctx.catalog_policy()
+            .may_write(caller, album.owner_id.as_ref(), "album")?;
+    }
+    Ok(())
+}
+
+pub async fn create(ctx: &Context, caller: Option<&Actor>, input: SongInput) -> Result<SongId> {
+    let owner_id = ctx.catalog_policy().creator(caller)?;
+    let mut conn = ctx.conn().await?;
+    check_album(ctx, &mut conn, caller, input.album_id.as_ref()).await?;
+    let song = Song {
+        id: SongId::generate(),
+        title: input.title,
+        year: input.year,
+        genre: input.genre,
+        performer: input.performer,
+        duration: input.duration,
+        album_id: input.album_id,
+        owner_id,
+    };
+    songs::insert(&mut conn, &song).await?;
+    Ok(song.id)
+}
+
+pub async fn get(ctx: &Context, id: &SongId) -> Result<Song> {
+    songs::find(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+async fn writable(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    caller: Option<&Actor>,
+    id: &SongId,
+) -> Result<Writable<Song>> {
+    let song = songs::find(conn, id).await?.ok_or_else(not_found)?;
+    ctx.catalog_policy()
+        .may_write(caller, song.owner_id.as_ref(), "song")?;
+    Ok(Writable::checked(song))
+}
+
+/// Replaces every field but the id and the owner.
+pub async fn update(
+    ctx: &Context,
+    caller: Option<&Actor>,
+    id: &SongId,
+    input: SongInput,
+) -> Result<()> {
+    let mut conn = ctx.conn().await?;
+    let song = writable(ctx, &mut conn, caller, id).await?.into_inner();
+    if input.album_id != song.album_id {
+        check_album(ctx, &mut conn, caller, input.album_id.as_ref()).await?;
+    }
+    let updated = Song {
+        id: song.id,
+        title: input.title,
+        year: input.year,
+        genre: input.genre,
+        performer: input.performer,
+        duration: input.duration,
+        album_id: input.album_id,
+        owner_id: song.owner_id,
+    };
+    if !songs::update(&mut conn, &updated).await? {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// Deletes the song; playlists lose it, their activity logs keep its title.
+pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Result<()> {
+    let mut conn = ctx.conn().await?;
+    let song = writable(ctx, &mut conn, caller, id).await?;
+    if !songs::delete(&mut conn, &song.id).await? {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// `GET /songs` as the client sent it.
+#[derive(Debug, Default)]
+pub struct SearchRequest {
+    pub title: Option<String>,
+    pub performer: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+pub struct SearchPage {
+    pub songs: Vec<SongSummary>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: i64,
+    /// Whether the client asked for pages (`limit` or `cursor`).
+    pub paged: bool,
+}
+
+/// Songs whose title and performer contain the terms (case-insensitively), oldest first, a page
+/// at a time. Every invalid parameter is reported at once.
+pub async fn search(ctx: &Context, request: SearchRequest) -> Result<SearchPage> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut term = |field: &str, value: Option<String>| {
+        value.and_then(|v| {
+            catalog::search_term(field, v)
+                .map_err(|e| errors.push(e))
+                .ok()
+        })
+    };
+    let title = term("title", request.title);
+    let performer = term("performer", request.performer);
+    let paged = request.limit.is_some() || request.cursor.is_some();
+    let limit = paging::limit(
+        "limit",
+        request.limit.as_deref(),
+        SEARCH_LIMIT,
+        SEARCH_LIMIT,
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        SEARCH_LIMIT
+    });
+    let after = request.cursor.as_deref().and_then(|raw| {
+        Cursor::decode("cursor", raw)
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let search = SongSearch {
+        title: title.as_deref().filter(|t| !t.is_empty()),
+        performer: performer.as_deref().filter(|p| !p.is_empty()),
+        after,
+        limit,
+    };
+    let (songs, next) = songs::search(&mut *ctx.conn().await?, &search).await?;
+    Ok(SearchPage {
+        songs,
+        next_cursor: next.as_ref().map(Cursor::encode),
+        limit,
+        paged,
+    })
+}

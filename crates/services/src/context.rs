@@ -1,0 +1,67 @@
+//! What every service and job gets: the configuration, the pools and the adapters.
+
+use std::sync::Arc;
+
+use backbeat_auth::{Passwords, Tokens};
+use backbeat_cache::{LikesCache, RedisPool};
+use backbeat_config::Settings;
+use backbeat_db::{DbPool, PooledConnection};
+use backbeat_mail::Mailer;
+use backbeat_storage::Storage;
+
+use crate::Result;
+use crate::catalog::access::CatalogPolicy;
+
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub db: DbPool,
+    pub redis: RedisPool,
+    pub likes: LikesCache,
+    pub storage: Arc<dyn Storage>,
+    pub mailer: Arc<dyn Mailer>,
+    pub passwords: Passwords,
+    pub tokens: Arc<Tokens>,
+}
+
+impl Context {
+    /// Builds the pools without connecting: a process starts even when a dependency is down, and
+    /// reports it through its health checks and 503s. `application_name` names its database
+    /// connections.
+    pub async fn build(settings: Settings, application_name: &'static str) -> anyhow::Result<Self> {
+        let db = backbeat_db::pool::build(&settings.database, application_name);
+        let redis = backbeat_cache::pool::build(&settings.redis)?;
+        Ok(Self {
+            likes: LikesCache::new(redis.clone(), &settings.cache),
+            storage: backbeat_storage::local(&settings.storage.root),
+            mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,
+            passwords: Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes)
+                .await?,
+            tokens: Arc::new(Tokens::new(&settings.auth)?),
+            settings: Arc::new(settings),
+            db,
+            redis,
+        })
+    }
+
+    /// A connection; exhaustion or an outage is [`crate::Error::Unavailable`].
+    pub async fn conn(&self) -> Result<PooledConnection> {
+        Ok(backbeat_db::pool::get(&self.db).await?)
+    }
+
+    pub fn catalog_policy(&self) -> CatalogPolicy {
+        CatalogPolicy {
+            anonymous_writes: self.settings.compat.openmusic_anonymous_catalog,
+        }
+    }
+
+    /// The public URL of a stored object, served by the API at `/media/{key}`.
+    pub fn media_url(&self, key: &str) -> String {
+        let server = &self.settings.server;
+        format!(
+            "{}{}/media/{key}",
+            server.public_base_url.trim_end_matches('/'),
+            server.base_path
+        )
+    }
+}

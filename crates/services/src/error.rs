@@ -1,0 +1,67 @@
+//! How a service refuses or fails. The API maps each variant to a status and a stable code; the
+//! worker to a permanent or temporary job failure.
+
+use backbeat_db::DbError;
+use backbeat_domain::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input breaks a rule; names every field at fault.
+    #[error("{}", .0.first().map(FieldError::sentence).unwrap_or_default())]
+    Invalid(Vec<FieldError>),
+    /// The operation needs an authenticated caller.
+    #[error("authentication required")]
+    AuthRequired,
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown, or not visible to the caller.
+    #[error("{0}")]
+    NotFound(String),
+    /// The current state does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    /// A dependency is down or saturated: try again later.
+    #[error("service temporarily unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Error::NotFound(format!("{what} not found"))
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Error::Internal(error.into())
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) => Error::Unavailable(error.into()),
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Error::Invalid(vec![error])
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Self {
+        DbError::from(error).into()
+    }
+}

@@ -1,0 +1,99 @@
+//! The registry: every kind of job, one line each. The consumer subscribes to these, the queue
+//! topology declares their queues, `GET /jobs/{id}` and the `dead` commands read their names.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::Context;
+use crate::jobs::{Job, JobError, JobRun};
+
+/// A registered job type knows its kind; only [`kinds!`] implements this.
+pub trait Registered: Job {
+    const KIND: JobKind;
+}
+
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<Value, JobError>> + Send>>;
+
+macro_rules! kinds {
+    ($( $(#[$doc:meta])* $variant:ident($name:literal) => $job:ty, )+) => {
+        /// What a job does. The name is its queue's (`{prefix}.{name}`) and the `kind` shown by
+        /// `GET /jobs/{id}`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum JobKind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        $( impl Registered for $job {
+            const KIND: JobKind = JobKind::$variant;
+        } )+
+
+        impl JobKind {
+            pub const ALL: &'static [JobKind] = &[$(JobKind::$variant),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( JobKind::$variant => $name, )+
+                }
+            }
+
+            pub(super) fn declared_max_attempts(self) -> Option<u32> {
+                match self {
+                    $( JobKind::$variant => <$job as Job>::MAX_ATTEMPTS, )+
+                }
+            }
+
+            pub(super) fn declared_concurrency(self) -> Option<u16> {
+                match self {
+                    $( JobKind::$variant => <$job as Job>::CONCURRENCY, )+
+                }
+            }
+
+            /// Reads the payload as this kind's type and runs its handler. A payload the type
+            /// cannot read is a permanent failure.
+            pub fn run(self, ctx: Arc<Context>, job: JobRun, payload: Value) -> JobFuture {
+                match self {
+                    $( JobKind::$variant => Box::pin(async move {
+                        let payload: $job = serde_json::from_value(payload)
+                            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+                        payload.run(&ctx, &job).await
+                    }), )+
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// Email a playlist as `playlist.json` (openMusic's export).
+    PlaylistExport("playlist_export") => crate::playlists::export::ExportPlaylist,
+}
+
+impl JobKind {
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_unique_name_that_parses_back() {
+        let mut names = std::collections::HashSet::new();
+        for kind in JobKind::ALL {
+            assert!(names.insert(kind.as_str()), "{kind} registered twice");
+            assert_eq!(JobKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(JobKind::parse("no_such_kind"), None);
+    }
+}

@@ -1,0 +1,208 @@
+//! The outbox relay: publishes the jobs that transactions committed, with publisher confirms, and
+//! marks them sent only then. Runs in every API and worker process; rows are claimed with
+//! `FOR UPDATE SKIP LOCKED`, so replicas share the work without publishing a row twice (a crash
+//! between confirm and commit can publish a row again, which idempotent handlers absorb).
+//!
+//! It wakes when PostgreSQL delivers the NOTIFY that [`super::enqueue`] issues, which happens at
+//! commit, in every process; and at least every `jobs.relay_interval_ms`, in case it missed one
+//! (its listening connection was down).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backbeat_config::Settings;
+use backbeat_db::jobs::OUTBOX_CHANNEL;
+use backbeat_db::{AsyncPgConnection, DbError, DbPool, outbox};
+use backbeat_queue::publish::{check, confirm_channel, properties};
+use backbeat_queue::{Broker, JobMessage, QueueError, Topology};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use lapin::Channel;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Mutex, Notify};
+
+pub struct Relay {
+    db: DbPool,
+    database_url: SecretString,
+    broker: Broker,
+    topology: Topology,
+    interval: Duration,
+    batch: i64,
+    wake: Arc<Notify>,
+    channel: Mutex<Option<Channel>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<diesel::result::Error> for RelayError {
+    fn from(error: diesel::result::Error) -> Self {
+        RelayError::Db(error.into())
+    }
+}
+
+impl Relay {
+    pub fn new(db: DbPool, broker: Broker, settings: &Settings) -> Self {
+        Self {
+            db,
+            database_url: settings.database.connection_url(),
+            broker,
+            topology: super::topology(settings),
+            interval: Duration::from_millis(settings.jobs.relay_interval_ms),
+            batch: settings.jobs.relay_batch,
+            wake: Arc::new(Notify::new()),
+            channel: Mutex::new(None),
+        }
+    }
+
+    /// Runs until the task is dropped. Never fails: while the broker or the database is down it
+    /// logs, backs off and tries again; the rows wait in the outbox.
+    pub async fn run(self) {
+        // Stops with the relay: the task running `run` is aborted at shutdown.
+        let _listener = AbortOnDrop(tokio::spawn(listen(
+            self.database_url.clone(),
+            Arc::clone(&self.wake),
+        )));
+        let mut backoff = self.interval;
+        loop {
+            match self.drain().await {
+                Ok(published) => {
+                    if published > 0 {
+                        tracing::debug!(published, "outbox relayed");
+                    }
+                    backoff = self.interval;
+                    tokio::select! {
+                        () = self.wake.notified() => {}
+                        () = tokio::time::sleep(self.interval) => {}
+                    }
+                }
+                Err(error) => {
+                    *self.channel.lock().await = None;
+                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot publish");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    /// Publishes every pending row, batch after batch; returns how many.
+    pub async fn drain(&self) -> Result<usize, RelayError> {
+        let mut total = 0;
+        loop {
+            let published = self.publish_batch().await?;
+            total += published;
+            if published < self.batch as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn channel(&self) -> Result<Channel, QueueError> {
+        let mut slot = self.channel.lock().await;
+        if let Some(channel) = slot.as_ref().filter(|c| c.status().connected()) {
+            return Ok(channel.clone());
+        }
+        let connection = self.broker.connection().await?;
+        let channel = confirm_channel(&connection).await?;
+        self.topology.declare(&channel).await?;
+        *slot = Some(channel.clone());
+        Ok(channel)
+    }
+
+    async fn publish_batch(&self) -> Result<usize, RelayError> {
+        let mut conn = backbeat_db::pool::get(&self.db).await?;
+        let batch = self.batch;
+        let exchange = self.topology.exchange();
+        // Connect before locking rows, so an outage does not hold locks while timing out.
+        let channel = self.channel().await?;
+        conn.transaction::<_, RelayError, _>(async |conn| {
+            let pending = outbox::claim(conn, batch).await?;
+            if pending.is_empty() {
+                return Ok(0);
+            }
+            // Pipelined: every publish is sent, then every confirm awaited.
+            let mut confirms = Vec::with_capacity(pending.len());
+            for row in &pending {
+                let message = JobMessage {
+                    job_id: row.job_id.to_string(),
+                    request_id: row.request_id.clone(),
+                };
+                let body = serde_json::to_vec(&message)
+                    .map_err(|e| QueueError::Unroutable(e.to_string()))?;
+                let confirm = channel
+                    .basic_publish(
+                        exchange.as_str().into(),
+                        row.kind.as_str().into(),
+                        lapin::options::BasicPublishOptions {
+                            mandatory: true,
+                            ..Default::default()
+                        },
+                        &body,
+                        properties(&message, &[]),
+                    )
+                    .await
+                    .map_err(QueueError::from)?;
+                confirms.push(confirm);
+            }
+            for confirm in confirms {
+                check(confirm.await.map_err(QueueError::from)?)?;
+            }
+            let ids: Vec<i64> = pending.iter().map(|row| row.id).collect();
+            outbox::mark_sent(conn, &ids).await?;
+            Ok(pending.len())
+        })
+        .await
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Holds a connection that LISTENs on the outbox channel and wakes the relay on every
+/// notification. Reconnects after a loss; meanwhile the relay polls on its interval.
+async fn listen(url: SecretString, wake: Arc<Notify>) {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match AsyncPgConnection::establish(url.expose_secret()).await {
+            Ok(mut conn) => {
+                match diesel::sql_query(format!("LISTEN {OUTBOX_CHANNEL}"))
+                    .execute(&mut conn)
+                    .await
+                {
+                    Ok(_) => {
+                        delay = Duration::from_millis(500);
+                        // Whatever committed while nobody listened.
+                        wake.notify_one();
+                        let mut notifications = std::pin::pin!(conn.notifications_stream());
+                        while let Some(notification) = notifications.next().await {
+                            match notification {
+                                Ok(_) => wake.notify_one(),
+                                Err(error) => {
+                                    tracing::warn!(%error, "outbox listener lost its connection");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "outbox listener cannot LISTEN"),
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "outbox listener cannot connect; polling meanwhile");
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}

@@ -1,0 +1,16 @@
+//! What backbeat does, independent of how it is asked: one module per area, each holding its
+//! rules (who may read or write what), its transactions and the jobs it enqueues. The API's
+//! routes parse a request, call a service and shape the response; the worker runs the jobs
+//! defined here; both share one [`Context`].
+
+pub mod accounts;
+pub mod catalog;
+pub mod context;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod playlists;
+pub mod schedules;
+
+pub use context::Context;
+pub use error::{Error, Result};

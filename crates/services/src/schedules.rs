@@ -1,0 +1,44 @@
+//! Periodic tasks, fired by the workers' scheduler: at most one worker runs a tick, and a tick
+//! that fell due while every worker was down runs at the next start (see
+//! `backbeat_worker::scheduler`). A tick runs inside the transaction that records it, so what it
+//! writes (rows, enqueued jobs) commits together with the record: it never fires twice. Slow work
+//! belongs in a job the tick enqueues.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use backbeat_config::Settings;
+use backbeat_db::{AsyncPgConnection, refresh_tokens};
+
+use crate::{Context, Result};
+
+/// A tick's outcome: what it did, for the log.
+pub type TickFuture<'a> = Pin<Box<dyn Future<Output = Result<String>> + Send + 'a>>;
+
+pub struct Periodic {
+    /// Unique; names the task's row in `schedules` and its lock.
+    pub name: &'static str,
+    pub every: Duration,
+    pub tick: for<'a> fn(&'a Context, &'a mut AsyncPgConnection) -> TickFuture<'a>,
+}
+
+/// Every periodic task, with its period from the configuration.
+pub fn periodic(settings: &Settings) -> Vec<Periodic> {
+    vec![Periodic {
+        name: "purge_expired_refresh_tokens",
+        every: Duration::from_secs(settings.scheduler.refresh_token_purge_secs),
+        tick: purge_expired_refresh_tokens,
+    }]
+}
+
+/// Logged-out tokens are deleted at once; expired ones only here.
+fn purge_expired_refresh_tokens<'a>(
+    _ctx: &'a Context,
+    conn: &'a mut AsyncPgConnection,
+) -> TickFuture<'a> {
+    Box::pin(async move {
+        let purged = refresh_tokens::purge_expired(conn).await?;
+        Ok(format!("{purged} expired refresh tokens purged"))
+    })
+}
