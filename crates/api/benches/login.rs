@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use backbeat_api::Application;
-use backbeat_api::auth::Passwords;
+use backbeat_auth::Passwords;
 use backbeat_config::ScryptSettings;
 use backbeat_domain::account::Password;
 use backbeat_testkit::TestDatabase;

@@ -3,8 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use backbeat_db::DbError;
 use backbeat_domain::FieldError;
+use backbeat_services::Error as ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -219,11 +219,17 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(error: DbError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
         match error {
-            DbError::Unavailable(_) => ApiError::Unavailable(error.into()),
-            other => ApiError::Internal(other.into()),
+            ServiceError::Invalid(fields) => ApiError::Validation(fields),
+            ServiceError::AuthRequired => ApiError::AuthRequired,
+            ServiceError::InvalidCredentials => ApiError::InvalidCredentials,
+            ServiceError::Forbidden(message) => ApiError::Forbidden(message),
+            ServiceError::NotFound(message) => ApiError::NotFound(message),
+            ServiceError::Conflict(message) => ApiError::Conflict(message),
+            ServiceError::Unavailable(cause) => ApiError::Unavailable(cause),
+            ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -1,11 +1,11 @@
-//! The backbeat HTTP API: an actix-web application over the shared domain, database and queue
-//! crates. `startup` builds it; `routes` holds one module per resource.
+//! The backbeat HTTP API: an actix-web application over the services crate. `startup` builds
+//! it; `routes` holds one module per resource (parse, call a service, shape the response) and the
+//! route table; `views` the response bodies per area.
 
 pub mod auth;
 pub mod cli;
 pub mod error;
 pub mod input;
-pub mod likes_cache;
 pub mod metrics;
 pub mod openapi;
 pub mod request_context;
@@ -13,5 +13,6 @@ pub mod response;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod views;
 
 pub use startup::Application;

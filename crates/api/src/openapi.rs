@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
     album_covers, album_likes, albums, authentications, collaborations, exports, health, jobs,
-    playlist_activities, playlist_songs, playlists, songs, users,
+    media, playlist_activities, playlist_songs, playlists, songs, users,
 };
 
 #[derive(OpenApi)]
@@ -31,7 +31,7 @@ use crate::routes::{
         albums::update,
         albums::delete,
         album_covers::upload,
-        album_covers::serve,
+        media::serve,
         album_likes::like,
         album_likes::unlike,
         album_likes::count,
@@ -83,6 +83,69 @@ impl Modify for BearerAuth {
                     .description(Some("An access token from `POST /authentications`"))
                     .build(),
             ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+    use crate::routes::ROUTED;
+
+    /// `/media/{key:.+}` and `/export/playlists/{playlistId}` → `/media/{}`, `/export/playlists/{}`.
+    fn shape(path: &str) -> String {
+        let mut out = String::new();
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    out.push_str("{}");
+                }
+                '}' => in_param = false,
+                c if !in_param => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        let routed: BTreeSet<(String, String)> = ROUTED
+            .iter()
+            .map(|(method, path)| ((*method).to_owned(), shape(path)))
+            .collect();
+        assert_eq!(routed.len(), ROUTED.len(), "a route is declared twice");
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serialises");
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .expect("path item")
+                    .keys()
+                    .filter(|key| {
+                        ["get", "put", "post", "delete", "patch", "head", "options"]
+                            .contains(&key.as_str())
+                    })
+                    .map(move |method| (method.clone(), shape(path)))
+            })
+            .collect();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routed but not documented: {undocumented:?}"
+        );
+        assert!(
+            unrouted.is_empty(),
+            "documented but not routed: {unrouted:?}"
         );
     }
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use backbeat_config::Settings;
 use backbeat_config::secrecy::ExposeSecret;
-use backbeat_queue::{Broker, Relay, Topology};
+use backbeat_queue::Broker;
+use backbeat_services::jobs::{Relay, topology};
 use backbeat_testkit::smtp::SmtpServer;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::json;
@@ -203,8 +204,8 @@ pub async fn relay_rate(settings: &Settings, count: i64) -> anyhow::Result<Strin
     .await?;
     let db = backbeat_db::pool::build(&settings.database, "backbeat-loadtest");
     let broker = Broker::new(&settings.rabbitmq, "backbeat-loadtest");
-    let topology = Topology::new(&settings.rabbitmq, &settings.jobs);
-    let relay = Relay::new(db, broker.clone(), &settings.rabbitmq, &settings.jobs);
+    let topology = topology(&settings);
+    let relay = Relay::new(db, broker.clone(), &settings);
     // Connects and declares the queues outside the measurement.
     let channel = broker.connection().await?.create_channel().await?;
     topology.declare(&channel).await?;

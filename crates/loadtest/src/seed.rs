@@ -315,7 +315,7 @@ pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Cata
     backbeat_db::migrations::run(url.clone()).await?;
 
     // Cheap hashes: the benchmark measures the catalog, not scrypt (see `./dev bench-login`).
-    let passwords = backbeat_api::auth::Passwords::new(
+    let passwords = backbeat_auth::Passwords::new(
         backbeat_config::ScryptSettings {
             log_n: 10,
             r: 8,

@@ -2,6 +2,7 @@
 
 use backbeat_config::Settings;
 use backbeat_queue::{Broker, Topology};
+use backbeat_services::jobs;
 use rand::Rng;
 
 const QUEUE_EXPIRES_MS: u64 = 10 * 60 * 1000;
@@ -33,7 +34,7 @@ impl TestQueues {
     pub fn topology(&self) -> Topology {
         let mut settings = self.settings.clone();
         self.apply(&mut settings);
-        Topology::new(&settings.rabbitmq, &settings.jobs)
+        jobs::topology(&settings)
     }
 }
 

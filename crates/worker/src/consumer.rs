@@ -1,4 +1,7 @@
-//! The thin shell around the handlers: consume, run, record the outcome, then acknowledge.
+//! The thin shell around the jobs: consume, run, record the outcome, then acknowledge.
+//!
+//! Each kind is consumed on a channel of its own whose prefetch is that kind's concurrency, so a
+//! flood of one kind cannot take the slots of another.
 //!
 //! A message is acknowledged only after the job's outcome is committed. Success → `succeeded`.
 //! A temporary failure → `failed` and a copy goes to the delay queue of that attempt (it comes
@@ -11,9 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_db::jobs::{self, Job};
-use backbeat_domain::jobs::{JobKind, JobMessage};
+use backbeat_domain::ids::JobId;
+use backbeat_domain::jobs::JobStatus;
 use backbeat_queue::publish::{confirm_channel, properties, publish};
-use backbeat_queue::{Broker, QueueError, Topology};
+use backbeat_queue::{Broker, JobMessage, QueueError, Topology};
+use backbeat_services::Context;
+use backbeat_services::jobs::{JobError, JobKind, JobRun};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -24,8 +30,6 @@ use lapin::{BasicProperties, Channel};
 use serde_json::Value;
 use tokio::task::JoinSet;
 use tracing::Instrument;
-
-use crate::{JobContext, JobError, handlers};
 
 /// Runs the handler in its own task, so that a panic fails this job only.
 pub async fn isolated<F>(job: F) -> Result<Value, JobError>
@@ -48,10 +52,9 @@ where
 }
 
 pub struct Consumer {
-    pub ctx: Arc<JobContext>,
+    pub ctx: Arc<Context>,
     pub broker: Broker,
     pub topology: Topology,
-    pub prefetch: u16,
     pub grace: Duration,
     pub name: String,
 }
@@ -73,30 +76,32 @@ impl Consumer {
 
     async fn consume(&self, shutdown: impl Future<Output = ()>) -> Result<(), QueueError> {
         let connection = self.broker.connection().await?;
-        let channel = connection.create_channel().await?;
-        self.topology.declare(&channel).await?;
-        channel
-            .basic_qos(self.prefetch, BasicQosOptions::default())
-            .await?;
         let publisher = Arc::new(confirm_channel(&connection).await?);
+        self.topology.declare(&publisher).await?;
         let mut streams = Vec::new();
-        let mut tags = Vec::new();
+        let mut consumers = Vec::new();
         for kind in JobKind::ALL.iter().copied() {
+            let channel = connection.create_channel().await?;
+            let concurrency = kind.concurrency(&self.ctx.settings.jobs);
+            channel
+                .basic_qos(concurrency, BasicQosOptions::default())
+                .await?;
             let tag = format!("{}.{kind}", self.name);
             let consumer = channel
                 .basic_consume(
-                    self.topology.queue(kind).as_str().into(),
+                    self.topology.queue(kind.as_str()).as_str().into(),
                     tag.as_str().into(),
                     BasicConsumeOptions::default(),
                     FieldTable::default(),
                 )
                 .await?;
-            tags.push(tag);
+            tracing::debug!(%kind, concurrency, "consuming");
+            consumers.push((channel, tag));
             streams.push(consumer.map(move |delivery| (kind, delivery)));
         }
         let mut deliveries = futures_util::stream::select_all(streams);
         let mut in_flight = JoinSet::new();
-        tracing::info!(prefetch = self.prefetch, "consuming jobs");
+        tracing::info!(kinds = consumers.len(), "consuming jobs");
         tokio::pin!(shutdown);
         let result = loop {
             tokio::select! {
@@ -116,7 +121,7 @@ impl Consumer {
         };
         // Stop new deliveries, then let the jobs in hand finish; whatever is still unacknowledged
         // when the channel closes goes back to the queue for another worker.
-        for tag in &tags {
+        for (channel, tag) in &consumers {
             let _ = channel
                 .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
                 .await;
@@ -139,14 +144,16 @@ impl Consumer {
             );
             in_flight.abort_all();
         }
-        let _ = channel.close(200, "worker stopping".into()).await;
+        for (channel, _) in &consumers {
+            let _ = channel.close(200, "worker stopping".into()).await;
+        }
         let _ = publisher.close(200, "worker stopping".into()).await;
         result
     }
 }
 
 async fn process(
-    ctx: Arc<JobContext>,
+    ctx: Arc<Context>,
     topology: Topology,
     publisher: Arc<Channel>,
     kind: JobKind,
@@ -173,19 +180,13 @@ async fn process(
         request_id = message.request_id.as_deref().unwrap_or(""),
         attempt = tracing::field::Empty,
     );
+    let job_id = JobId::from(message.job_id);
     async move {
-        let job = match start(&ctx, &message.job_id, delivery.redelivered).await {
+        let job = match start(&ctx, &job_id, delivery.redelivered).await {
             Ok(Some(job)) => job,
             Ok(None) => {
-                return settle_unstartable(
-                    &ctx,
-                    &topology,
-                    &publisher,
-                    kind,
-                    &delivery,
-                    &message.job_id,
-                )
-                .await;
+                return settle_unstartable(&ctx, &topology, &publisher, kind, &delivery, &job_id)
+                    .await;
             }
             Err(error) => {
                 tracing::warn!(%error, "cannot start job; returning it to the queue");
@@ -194,34 +195,35 @@ async fn process(
         };
         tracing::Span::current().record("attempt", job.attempts);
         tracing::info!("job started");
-        let outcome = {
-            let ctx = Arc::clone(&ctx);
-            let job = job.clone();
-            isolated(async move { handlers::run(&ctx, &job).await }).await
-        };
+        let outcome = isolated(kind.run(
+            Arc::clone(&ctx),
+            JobRun::from_row(&job),
+            job.payload.clone(),
+        ))
+        .await;
         record(&ctx, &topology, &publisher, kind, &delivery, &job, outcome).await;
     }
     .instrument(span)
     .await;
 }
 
-async fn start(ctx: &JobContext, job_id: &str, redelivered: bool) -> Result<Option<Job>, JobError> {
+async fn start(ctx: &Context, job_id: &JobId, redelivered: bool) -> Result<Option<Job>, JobError> {
     Ok(jobs::start_attempt(&mut *ctx.conn().await?, job_id, redelivered).await?)
 }
 
 /// A message whose job cannot start: finished already (a redelivery) or running in another
 /// worker (a duplicate): acknowledge and skip; unknown (not ours): dead-letter.
 async fn settle_unstartable(
-    ctx: &JobContext,
+    ctx: &Context,
     topology: &Topology,
     publisher: &Channel,
     kind: JobKind,
     delivery: &Delivery,
-    job_id: &str,
+    job_id: &JobId,
 ) {
     match ctx.conn().await {
         Ok(mut conn) => match jobs::find(&mut conn, job_id).await {
-            Ok(Some(job)) if job.status == "running" => {
+            Ok(Some(job)) if job.status == JobStatus::Running => {
                 tracing::info!("job already running elsewhere; skipping the duplicate message");
                 ack(delivery).await;
             }
@@ -246,7 +248,7 @@ async fn settle_unstartable(
 }
 
 async fn record(
-    ctx: &JobContext,
+    ctx: &Context,
     topology: &Topology,
     publisher: &Channel,
     kind: JobKind,
@@ -288,7 +290,7 @@ async fn record(
             ack(delivery).await;
         }
         Err(JobError::Retry(error)) if retry_later => {
-            let queue = topology.retry_queue(kind, attempts);
+            let queue = topology.retry_queue(kind.as_str(), attempts);
             tracing::warn!(%error, retry_queue = %queue, "job failed; will retry");
             forward(publisher, &queue, delivery, &error).await;
         }
@@ -306,7 +308,13 @@ async fn dead_letter(
     delivery: &Delivery,
     error: &str,
 ) {
-    forward(publisher, &topology.dead_queue(kind), delivery, error).await;
+    forward(
+        publisher,
+        &topology.dead_queue(kind.as_str()),
+        delivery,
+        error,
+    )
+    .await;
 }
 
 /// Copies the message to `queue` (confirmed), then acknowledges the original. If the copy

@@ -1,15 +1,14 @@
 //! `backbeat-worker dead list|replay`: what operators do with dead jobs.
 
 use backbeat_db::jobs;
-use backbeat_domain::jobs::JobKind;
+use backbeat_domain::ids::JobId;
 use backbeat_queue::{Broker, Topology};
+use backbeat_services::Context;
 use lapin::options::{BasicAckOptions, BasicGetOptions, BasicNackOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 
-use crate::JobContext;
-
 /// Prints dead jobs, most recent first.
-pub async fn list(ctx: &JobContext, limit: i64) -> anyhow::Result<()> {
+pub async fn list(ctx: &Context, limit: i64) -> anyhow::Result<()> {
     let dead = jobs::dead(&mut *ctx.conn().await?, limit).await?;
     if dead.is_empty() {
         println!("no dead jobs");
@@ -35,13 +34,13 @@ pub async fn list(ctx: &JobContext, limit: i64) -> anyhow::Result<()> {
 /// Requeues dead jobs (one, or all when `job_id` is `None`) with fresh attempts, and removes
 /// their copies from the dead-letter queues. Returns how many were replayed.
 pub async fn replay(
-    ctx: &JobContext,
+    ctx: &Context,
     broker: &Broker,
     topology: &Topology,
-    job_id: Option<&str>,
+    job_id: Option<&JobId>,
 ) -> anyhow::Result<usize> {
-    let ids: Vec<String> = match job_id {
-        Some(id) => vec![id.to_owned()],
+    let ids: Vec<JobId> = match job_id {
+        Some(id) => vec![id.clone()],
         None => jobs::dead(&mut *ctx.conn().await?, i64::MAX)
             .await?
             .into_iter()
@@ -51,7 +50,7 @@ pub async fn replay(
     let mut replayed = Vec::new();
     for id in &ids {
         if jobs::replay(&mut *ctx.conn().await?, id).await? {
-            replayed.push(id.clone());
+            replayed.push(id.to_string());
         } else if job_id.is_some() {
             anyhow::bail!("job {id} is not dead (or does not exist)");
         }
@@ -61,7 +60,7 @@ pub async fn replay(
     let connection = broker.connection().await?;
     let channel = connection.create_channel().await?;
     topology.declare(&channel).await?;
-    for kind in JobKind::ALL.iter().copied() {
+    for kind in topology.kinds() {
         let queue = topology.dead_queue(kind);
         let depth = channel
             .queue_declare(

@@ -1,22 +1,19 @@
-//! The backbeat worker: consumes jobs from RabbitMQ and runs their handlers; also runs an outbox
-//! relay, so jobs go out even when no API replica is up.
+//! The backbeat worker: consumes jobs from RabbitMQ and runs them (the jobs themselves are defined
+//! by the services crate, per area), fires periodic tasks, and runs an outbox relay so jobs go out
+//! even when no API replica is up.
 
 pub mod consumer;
-pub mod context;
 pub mod dead;
-pub mod handlers;
-pub mod job_error;
-pub mod mail;
+pub mod scheduler;
 pub mod shutdown;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_config::Settings;
-use backbeat_queue::{Broker, Relay, Topology};
-
-pub use context::JobContext;
-pub use job_error::JobError;
+use backbeat_queue::Broker;
+use backbeat_services::Context;
+use backbeat_services::jobs::Relay;
 
 use crate::consumer::{Consumer, Stopped};
 
@@ -25,11 +22,10 @@ use crate::consumer::{Consumer, Stopped};
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown::signal();
     tokio::pin!(shutdown);
-    let db = backbeat_db::pool::build(&settings.database, "backbeat-worker");
-    let broker = Broker::new(&settings.rabbitmq, "backbeat-worker");
-    let topology = Topology::new(&settings.rabbitmq, &settings.jobs);
+    let ctx = Arc::new(Context::build(settings, "backbeat-worker").await?);
+    let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-worker");
     let connected = async {
-        retry("database", || backbeat_db::pool::ping(&db)).await;
+        retry("database", || backbeat_db::pool::ping(&ctx.db)).await;
         retry("rabbitmq", || broker.ping()).await;
     };
     tokio::select! {
@@ -39,20 +35,20 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let relay = Relay::new(
-        db.clone(),
-        broker.clone(),
-        &settings.rabbitmq,
-        &settings.jobs,
-    );
-    let relay_task = tokio::spawn(relay.run());
+    let name = format!("backbeat-worker-{}", std::process::id());
+    let relay_task = tokio::spawn(Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings).run());
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+    let scheduler_task = tokio::spawn(scheduler::run(
+        Arc::clone(&ctx),
+        name.clone(),
+        scheduler_stopped,
+    ));
     let consumer = Consumer {
-        prefetch: settings.jobs.prefetch,
-        grace: Duration::from_secs(settings.jobs.shutdown_grace_secs),
-        name: format!("backbeat-worker-{}", std::process::id()),
-        ctx: Arc::new(JobContext::new(settings, db.clone())?),
+        grace: Duration::from_secs(ctx.settings.jobs.shutdown_grace_secs),
+        topology: backbeat_services::jobs::topology(&ctx.settings),
+        ctx,
         broker: broker.clone(),
-        topology,
+        name,
     };
     tracing::info!("backbeat-worker ready");
     let mut delay = Duration::from_millis(500);
@@ -70,9 +66,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     }
     tracing::info!("backbeat-worker stopping");
+    // A tick in progress finishes its transaction first.
+    let _ = stop_scheduler.send(true);
+    let _ = scheduler_task.await;
     relay_task.abort();
     broker.close().await;
-    db.close();
+    consumer.ctx.db.close();
     tracing::info!("backbeat-worker stopped");
     Ok(())
 }

@@ -1,4 +1,6 @@
-use backbeat_queue::{Broker, Topology};
+use backbeat_domain::ids::JobId;
+use backbeat_queue::Broker;
+use backbeat_services::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -60,16 +62,20 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn dead(settings: backbeat_config::Settings, command: DeadCommand) -> anyhow::Result<()> {
-    let db = backbeat_db::pool::build(&settings.database, "backbeat-worker-admin");
     let broker = Broker::new(&settings.rabbitmq, "backbeat-worker-admin");
-    let topology = Topology::new(&settings.rabbitmq, &settings.jobs);
-    let ctx = backbeat_worker::JobContext::new(settings, db)?;
+    let topology = backbeat_services::jobs::topology(&settings);
+    let ctx = Context::build(settings, "backbeat-worker-admin").await?;
     match command {
         DeadCommand::List { limit } => backbeat_worker::dead::list(&ctx, limit).await?,
         DeadCommand::Replay { job_id, all } => {
             anyhow::ensure!(job_id.is_some() || all, "name a job id, or pass --all");
-            let count =
-                backbeat_worker::dead::replay(&ctx, &broker, &topology, job_id.as_deref()).await?;
+            let count = backbeat_worker::dead::replay(
+                &ctx,
+                &broker,
+                &topology,
+                job_id.map(JobId::from).as_ref(),
+            )
+            .await?;
             println!("replayed {count} job(s)");
         }
     }

@@ -1,22 +1,16 @@
 //! `POST|DELETE|GET /albums/{id}/likes`, the count cached in Redis.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, web};
-use backbeat_db::likes::{self, ALREADY_LIKED};
-use backbeat_db::{DbError, albums};
-use serde::Serialize;
-use utoipa::ToSchema;
+use backbeat_domain::ids::AlbumId;
+use backbeat_services::catalog::likes::{self, Source};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::response::{DataEnvelope, MessageEnvelope};
-use crate::routes::albums::album_not_found;
-use crate::{response, state::AppState};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LikeCount {
-    pub likes: i64,
-}
+use crate::error::{ApiResult, ErrorBody};
+use crate::response::{self, DataEnvelope, MessageEnvelope};
+use crate::state::AppState;
+use crate::views::catalog::LikeCount;
 
 #[utoipa::path(
     post, path = "/albums/{id}/likes", tag = "catalog",
@@ -32,18 +26,9 @@ pub struct LikeCount {
 pub async fn like(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<AlbumId>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    // The foreign key tells an unknown album apart; no lookup first.
-    match likes::like(&mut conn, &id, caller.user_id.as_str()).await {
-        Err(e) if e.is_unique_violation(ALREADY_LIKED) => {
-            return Err(ApiError::field("albumId", "is already liked by you"));
-        }
-        Err(DbError::ForeignKeyViolation(_)) => return Err(album_not_found()),
-        other => other?,
-    }
-    state.likes.invalidate(&id).await;
+    likes::like(&state, &caller, &id).await?;
     Ok(response::message(StatusCode::CREATED, "Album liked"))
 }
 
@@ -60,18 +45,9 @@ pub async fn like(
 pub async fn unlike(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<AlbumId>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    albums::find(&mut conn, &id)
-        .await?
-        .ok_or_else(album_not_found)?;
-    if !likes::unlike(&mut conn, &id, caller.user_id.as_str()).await? {
-        return Err(ApiError::NotFound(
-            "you have not liked this album".to_owned(),
-        ));
-    }
-    state.likes.invalidate(&id).await;
+    likes::unlike(&state, &caller, &id).await?;
     Ok(response::message(StatusCode::OK, "Album unliked"))
 }
 
@@ -84,25 +60,15 @@ pub async fn unlike(
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn count(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let lookup = state.likes.lookup(&id).await;
-    if let Some(likes) = lookup.count {
-        return Ok(with_source(StatusCode::OK, LikeCount { likes }, "cache"));
-    }
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    albums::find(&mut conn, &id)
-        .await?
-        .ok_or_else(album_not_found)?;
-    let likes = likes::count(&mut conn, &id).await?;
-    state.likes.store(&id, &lookup, likes).await;
-    Ok(with_source(StatusCode::OK, LikeCount { likes }, "database"))
-}
-
-fn with_source(status: StatusCode, data: LikeCount, source: &'static str) -> HttpResponse {
-    let mut response = response::data(status, data);
+pub async fn count(state: web::Data<AppState>, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
+    let (likes, source) = likes::count(&state, &id).await?;
+    let mut response = response::data(StatusCode::OK, LikeCount { likes });
     response.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("x-data-source"),
-        actix_web::http::header::HeaderValue::from_static(source),
+        HeaderName::from_static("x-data-source"),
+        HeaderValue::from_static(match source {
+            Source::Cache => "cache",
+            Source::Database => "database",
+        }),
     );
-    response
+    Ok(response)
 }

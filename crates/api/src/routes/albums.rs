@@ -2,20 +2,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::albums::{self, Album};
-use backbeat_db::songs;
 use backbeat_domain::catalog;
 use backbeat_domain::ids::AlbumId;
-use serde::Serialize;
+use backbeat_services::catalog::albums::{self, AlbumInput};
 use utoipa::ToSchema;
 
 use crate::auth::MaybeCaller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
-use crate::routes::album_covers::media_url;
-use crate::routes::songs::SongItem;
 use crate::state::AppState;
+use crate::views::catalog::{AlbumCreated, AlbumData, AlbumDetail, SongItem};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -28,30 +25,7 @@ pub struct AlbumRequest {
     year: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AlbumCreated {
-    #[schema(example = "album-Qbax5Oy7L8WKf74l")]
-    pub album_id: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AlbumDetail {
-    pub id: String,
-    pub name: String,
-    pub year: i32,
-    /// `null` until a cover is uploaded, then an absolute URL.
-    pub cover_url: Option<String>,
-    pub songs: Vec<SongItem>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlbumData {
-    pub album: AlbumDetail,
-}
-
-fn read_album(body: JsonObject) -> ApiResult<(String, i32)> {
+fn read_album(body: JsonObject) -> ApiResult<AlbumInput> {
     let mut f = Fields::new(body);
     let name = f
         .string("name")
@@ -59,25 +33,8 @@ fn read_album(body: JsonObject) -> ApiResult<(String, i32)> {
     let year = f
         .integer("year")
         .and_then(|v| f.check(catalog::year("year", v)));
-    f.finish((name, year))
-}
-
-pub(crate) fn album_not_found() -> ApiError {
-    ApiError::NotFound("album not found".to_owned())
-}
-
-/// The album, checked writable by the caller.
-pub(crate) async fn writable_album(
-    state: &AppState,
-    conn: &mut backbeat_db::AsyncPgConnection,
-    caller: &MaybeCaller,
-    id: &str,
-) -> ApiResult<Album> {
-    let album = albums::find(conn, id).await?.ok_or_else(album_not_found)?;
-    state
-        .catalog_policy()
-        .may_write(caller, album.owner_id.as_deref(), "album")?;
-    Ok(album)
+    let (name, year) = f.finish((name, year))?;
+    Ok(AlbumInput { name, year })
 }
 
 #[utoipa::path(
@@ -95,20 +52,13 @@ pub async fn create(
     caller: MaybeCaller,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let owner_id = state.catalog_policy().creator(&caller)?;
-    let (name, year) = read_album(body)?;
-    let album = Album {
-        id: AlbumId::generate().0,
-        name,
-        year,
-        owner_id,
-        cover_key: None,
-    };
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    albums::insert(&mut conn, &album).await?;
+    state.catalog_policy().require_writer(caller.actor())?;
+    let id = albums::create(&state, caller.actor(), read_album(body)?).await?;
     Ok(response::data(
         StatusCode::CREATED,
-        AlbumCreated { album_id: album.id },
+        AlbumCreated {
+            album_id: id.into_inner(),
+        },
     ))
 }
 
@@ -120,21 +70,18 @@ pub async fn create(
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let album = albums::find(&mut conn, &id)
-        .await?
-        .ok_or_else(album_not_found)?;
-    let songs = songs::of_album(&mut conn, &album.id).await?;
+pub async fn get(state: web::Data<AppState>, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
+    let found = albums::get(&state, &id).await?;
+    let album = found.album;
     Ok(response::data(
         StatusCode::OK,
         AlbumData {
             album: AlbumDetail {
-                id: album.id,
+                cover_url: album.cover_key.as_deref().map(|key| state.media_url(key)),
+                id: album.id.into_inner(),
                 name: album.name,
                 year: album.year,
-                cover_url: album.cover_key.as_deref().map(|key| media_url(&state, key)),
-                songs: songs.into_iter().map(SongItem::from).collect(),
+                songs: found.songs.into_iter().map(SongItem::from).collect(),
             },
         },
     ))
@@ -156,16 +103,11 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult
 pub async fn update(
     state: web::Data<AppState>,
     caller: MaybeCaller,
-    id: web::Path<String>,
+    id: web::Path<AlbumId>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    state.catalog_policy().require_writer(&caller)?;
-    let (name, year) = read_album(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let album = writable_album(&state, &mut conn, &caller, &id).await?;
-    if !albums::update(&mut conn, &album.id, &name, year).await? {
-        return Err(album_not_found());
-    }
+    state.catalog_policy().require_writer(caller.actor())?;
+    albums::update(&state, caller.actor(), &id, read_album(body)?).await?;
     Ok(response::message(StatusCode::OK, "Album updated"))
 }
 
@@ -183,20 +125,9 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     caller: MaybeCaller,
-    id: web::Path<String>,
+    id: web::Path<AlbumId>,
 ) -> ApiResult<HttpResponse> {
-    state.catalog_policy().require_writer(&caller)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let album = writable_album(&state, &mut conn, &caller, &id).await?;
-    if !albums::delete(&mut conn, &album.id).await? {
-        return Err(album_not_found());
-    }
-    // Its likes went with it.
-    state.likes.invalidate(&album.id).await;
-    if let Some(cover) = &album.cover_key
-        && let Err(error) = state.storage.delete(cover).await
-    {
-        tracing::warn!(%error, key = %cover, "cannot remove the deleted album's cover");
-    }
+    state.catalog_policy().require_writer(caller.actor())?;
+    albums::delete(&state, caller.actor(), &id).await?;
     Ok(response::message(StatusCode::OK, "Album deleted"))
 }

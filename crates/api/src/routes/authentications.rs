@@ -2,17 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::{refresh_tokens, users};
-use backbeat_domain::ids::UserId;
-use serde::Serialize;
+use backbeat_services::accounts::sessions;
 use utoipa::ToSchema;
 
-use crate::auth::TokenKind;
-use crate::auth::tokens::digest;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
 use crate::state::AppState;
+use crate::views::accounts::{AccessToken, TokenPair};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -30,21 +27,11 @@ pub struct RefreshTokenRequest {
     refresh_token: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessToken {
-    pub access_token: String,
-}
-
-fn invalid_refresh_token() -> ApiError {
-    ApiError::field("refreshToken", "is invalid, expired or revoked")
+fn refresh_token(body: JsonObject) -> ApiResult<String> {
+    let mut f = Fields::new(body);
+    let token = f.string("refreshToken");
+    let (token,) = f.finish((token,))?;
+    Ok(token)
 }
 
 #[utoipa::path(
@@ -62,59 +49,14 @@ pub async fn login(state: web::Data<AppState>, body: JsonObject) -> ApiResult<Ht
     let username = f.string("username");
     let password = f.string("password");
     let (username, password) = f.finish((username, password))?;
-
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let account = users::credentials_by_username(&mut conn, &username).await?;
-    drop(conn);
-    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
-    let valid = state
-        .passwords
-        .verify(&password, stored_hash)
-        .await
-        .map_err(ApiError::internal)?;
-    let account = match account {
-        Some(account) if valid => account,
-        _ => return Err(ApiError::InvalidCredentials),
-    };
-
-    let user_id = UserId(account.id.clone());
-    let role = account.role();
-    let access = state
-        .tokens
-        .issue(TokenKind::Access, &user_id, role)
-        .map_err(ApiError::internal)?;
-    let refresh = state
-        .tokens
-        .issue(TokenKind::Refresh, &user_id, role)
-        .map_err(ApiError::internal)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    refresh_tokens::store(
-        &mut conn,
-        &digest(&refresh.token),
-        user_id.as_str(),
-        refresh.expires_at,
-    )
-    .await?;
-    tracing::info!(user_id = %user_id, "logged in");
+    let tokens = sessions::log_in(&state, &username, &password).await?;
     Ok(response::data(
         StatusCode::CREATED,
         TokenPair {
-            access_token: access.token,
-            refresh_token: refresh.token,
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
         },
     ))
-}
-
-/// Reads `refreshToken` and checks it is a refresh token signed by this server (not whether it is still stored).
-async fn signed_refresh_token(state: &AppState, body: JsonObject) -> ApiResult<(UserId, Vec<u8>)> {
-    let mut f = Fields::new(body);
-    let token = f.string("refreshToken");
-    let (token,) = f.finish((token,))?;
-    let claims = state
-        .tokens
-        .verify(TokenKind::Refresh, &token)
-        .map_err(|_| invalid_refresh_token())?;
-    Ok((UserId(claims.sub), digest(&token)))
 }
 
 #[utoipa::path(
@@ -127,25 +69,8 @@ async fn signed_refresh_token(state: &AppState, body: JsonObject) -> ApiResult<(
     )
 )]
 pub async fn refresh(state: web::Data<AppState>, body: JsonObject) -> ApiResult<HttpResponse> {
-    let (user_id, token_digest) = signed_refresh_token(&state, body).await?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    if !refresh_tokens::is_live(&mut conn, &token_digest).await? {
-        return Err(invalid_refresh_token());
-    }
-    // The role is read again so that a promotion takes effect at the next refresh.
-    let role = users::role_of(&mut conn, user_id.as_str())
-        .await?
-        .ok_or_else(invalid_refresh_token)?;
-    let access = state
-        .tokens
-        .issue(TokenKind::Access, &user_id, role)
-        .map_err(ApiError::internal)?;
-    Ok(response::data(
-        StatusCode::OK,
-        AccessToken {
-            access_token: access.token,
-        },
-    ))
+    let access_token = sessions::refresh(&state, &refresh_token(body)?).await?;
+    Ok(response::data(StatusCode::OK, AccessToken { access_token }))
 }
 
 #[utoipa::path(
@@ -158,10 +83,6 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonObject) -> ApiResult<
     )
 )]
 pub async fn logout(state: web::Data<AppState>, body: JsonObject) -> ApiResult<HttpResponse> {
-    let (_, token_digest) = signed_refresh_token(&state, body).await?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    if !refresh_tokens::revoke(&mut conn, &token_digest).await? {
-        return Err(invalid_refresh_token());
-    }
+    sessions::log_out(&state, &refresh_token(body)?).await?;
     Ok(response::message(StatusCode::OK, "Refresh token deleted"))
 }

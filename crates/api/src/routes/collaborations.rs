@@ -2,19 +2,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::collaborations::{self, ALREADY_COLLABORATOR};
-use backbeat_db::users;
 use backbeat_domain::catalog;
-use backbeat_domain::ids::CollaborationId;
-use serde::Serialize;
+use backbeat_domain::ids::{PlaylistId, UserId};
+use backbeat_services::playlists::collaborations;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
-use crate::routes::playlists::{Need, authorize};
 use crate::state::AppState;
+use crate::views::playlists::CollaborationCreated;
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -26,14 +24,7 @@ pub struct CollaborationRequest {
     user_id: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CollaborationCreated {
-    #[schema(example = "collab-Qbax5Oy7L8WKf74l")]
-    pub collaboration_id: String,
-}
-
-fn read_body(body: JsonObject) -> ApiResult<(String, String)> {
+fn read_body(body: JsonObject) -> ApiResult<(PlaylistId, UserId)> {
     let mut f = Fields::new(body);
     let playlist_id = f
         .string("playlistId")
@@ -41,7 +32,8 @@ fn read_body(body: JsonObject) -> ApiResult<(String, String)> {
     let user_id = f
         .string("userId")
         .and_then(|v| f.check(catalog::reference("userId", v)));
-    f.finish((playlist_id, user_id))
+    let (playlist_id, user_id) = f.finish((playlist_id, user_id))?;
+    Ok((playlist_id.into(), user_id.into()))
 }
 
 #[utoipa::path(
@@ -62,25 +54,13 @@ pub async fn create(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let (playlist_id, user_id) = read_body(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    authorize(&mut conn, &playlist_id, &caller, Need::Owner).await?;
-    if !users::exists(&mut conn, &user_id).await? {
-        return Err(ApiError::NotFound("user not found".to_owned()));
-    }
-    let id = CollaborationId::generate();
-    match collaborations::insert(&mut conn, id.as_str(), &playlist_id, &user_id).await {
-        Err(e) if e.is_unique_violation(ALREADY_COLLABORATOR) => Err(ApiError::field(
-            "userId",
-            "already collaborates on this playlist",
-        )),
-        Err(e) => Err(e.into()),
-        Ok(()) => Ok(response::data(
-            StatusCode::CREATED,
-            CollaborationCreated {
-                collaboration_id: id.0,
-            },
-        )),
-    }
+    let id = collaborations::add(&state, &caller, &playlist_id, &user_id).await?;
+    Ok(response::data(
+        StatusCode::CREATED,
+        CollaborationCreated {
+            collaboration_id: id.into_inner(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -101,10 +81,6 @@ pub async fn delete(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let (playlist_id, user_id) = read_body(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    authorize(&mut conn, &playlist_id, &caller, Need::Owner).await?;
-    if !collaborations::delete(&mut conn, &playlist_id, &user_id).await? {
-        return Err(ApiError::NotFound("collaboration not found".to_owned()));
-    }
+    collaborations::remove(&state, &caller, &playlist_id, &user_id).await?;
     Ok(response::message(StatusCode::OK, "Collaboration removed"))
 }

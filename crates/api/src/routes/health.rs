@@ -5,28 +5,14 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::error::ErrorBody;
 use crate::response::{self, DataEnvelope};
 use crate::state::AppState;
+use crate::views::operations::{Liveness, Readiness};
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Liveness {
-    #[schema(example = "live")]
-    pub status: &'static str,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
-    /// `ok` or `down` for `database`, `redis` and `rabbitmq`.
-    #[schema(example = json!({"database": "ok", "redis": "ok", "rabbitmq": "ok"}))]
-    pub checks: serde_json::Value,
-}
 
 #[utoipa::path(
     get, path = "/health/live", tag = "operations",
@@ -46,7 +32,7 @@ pub async fn live() -> HttpResponse {
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let (database, redis, rabbitmq) = tokio::join!(
         check("database", backbeat_db::pool::ping(&state.db)),
-        check("redis", ping_redis(&state.redis)),
+        check("redis", backbeat_cache::ping(&state.redis)),
         check("rabbitmq", state.broker.ping()),
     );
     let checks = [
@@ -98,14 +84,6 @@ async fn check<E: std::fmt::Display>(
     }
 }
 
-async fn ping_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
-    let mut conn = pool.get().await?;
-    let _: String = deadpool_redis::redis::cmd("PING")
-        .query_async(&mut conn)
-        .await?;
-    Ok(())
-}
-
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format: `http_requests_total{method,route,status}`, \
@@ -113,9 +91,7 @@ async fn ping_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
 )]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // Jobs waiting for the relay: grows when RabbitMQ is unreachable.
-    if let Ok(mut conn) = backbeat_db::pool::get(&state.db).await
-        && let Ok(pending) = backbeat_db::outbox::pending_count(&mut conn).await
-    {
+    if let Ok(pending) = backbeat_services::jobs::backlog(&state).await {
         ::metrics::gauge!("outbox_pending").set(pending as f64);
     }
     crate::metrics::render().await

@@ -2,25 +2,20 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::songs::{self, SearchCursor, Song, SongSearch, SongSummary};
-use backbeat_db::{AsyncPgConnection, albums};
 use backbeat_domain::catalog;
-use backbeat_domain::ids::SongId;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
+use backbeat_domain::ids::{AlbumId, SongId};
+use backbeat_services::catalog::songs::{self, SearchRequest, SongInput};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::MaybeCaller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
-use crate::routes::albums::album_not_found;
 use crate::state::AppState;
-
-/// Search results per page unless `limit` says otherwise; an openMusic client never pages, so
-/// this is large enough to return every match in any catalog it would hold.
-const DEFAULT_LIMIT: i64 = 1000;
+use crate::views::catalog::{
+    PageMeta, SongCreated, SongData, SongItem, SongList, SongListEnvelope,
+};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -40,71 +35,6 @@ pub struct SongRequest {
     album_id: Option<String>,
 }
 
-/// A song in a list: exactly these three keys.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SongItem {
-    pub id: String,
-    pub title: String,
-    pub performer: String,
-}
-
-impl From<SongSummary> for SongItem {
-    fn from(song: SongSummary) -> Self {
-        Self {
-            id: song.id,
-            title: song.title,
-            performer: song.performer,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SongDetail {
-    pub id: String,
-    pub title: String,
-    pub year: i32,
-    pub performer: String,
-    pub genre: String,
-    pub duration: Option<i32>,
-    pub album_id: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SongCreated {
-    #[schema(example = "song-Qbax5Oy7L8WKf74l")]
-    pub song_id: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SongData {
-    pub song: SongDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SongList {
-    pub songs: Vec<SongItem>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PageMeta {
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    pub limit: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SongListEnvelope {
-    #[schema(example = "success")]
-    pub status: &'static str,
-    pub data: SongList,
-    /// Present when the client pages (`limit`/`cursor`) or when more results exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PageMeta>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SongQuery {
     /// Case-insensitive substring of the title.
@@ -115,16 +45,6 @@ pub struct SongQuery {
     limit: Option<String>,
     /// `meta.nextCursor` of the previous page.
     cursor: Option<String>,
-}
-
-/// The validated fields of a song body (POST and PUT).
-struct SongInput {
-    title: String,
-    year: i32,
-    genre: String,
-    performer: String,
-    duration: Option<i32>,
-    album_id: Option<String>,
 }
 
 fn read_song(body: JsonObject) -> ApiResult<SongInput> {
@@ -161,30 +81,8 @@ fn read_song(body: JsonObject) -> ApiResult<SongInput> {
         genre,
         performer,
         duration,
-        album_id,
+        album_id: album_id.map(AlbumId::from),
     })
-}
-
-/// A song may join only an album the caller may write: 404 for an unknown album, 403 otherwise.
-async fn check_album(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    caller: &MaybeCaller,
-    album_id: Option<&str>,
-) -> ApiResult<()> {
-    if let Some(album_id) = album_id {
-        let album = albums::find(conn, album_id)
-            .await?
-            .ok_or_else(album_not_found)?;
-        state
-            .catalog_policy()
-            .may_write(caller, album.owner_id.as_deref(), "album")?;
-    }
-    Ok(())
-}
-
-fn song_not_found() -> ApiError {
-    ApiError::NotFound("song not found".to_owned())
 }
 
 #[utoipa::path(
@@ -204,24 +102,13 @@ pub async fn create(
     caller: MaybeCaller,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let owner_id = state.catalog_policy().creator(&caller)?;
-    let input = read_song(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    check_album(&state, &mut conn, &caller, input.album_id.as_deref()).await?;
-    let song = Song {
-        id: SongId::generate().0,
-        title: input.title,
-        year: input.year,
-        genre: input.genre,
-        performer: input.performer,
-        duration: input.duration,
-        album_id: input.album_id,
-        owner_id,
-    };
-    songs::insert(&mut conn, &song).await?;
+    state.catalog_policy().require_writer(caller.actor())?;
+    let id = songs::create(&state, caller.actor(), read_song(body)?).await?;
     Ok(response::data(
         StatusCode::CREATED,
-        SongCreated { song_id: song.id },
+        SongCreated {
+            song_id: id.into_inner(),
+        },
     ))
 }
 
@@ -238,79 +125,27 @@ pub async fn search(
     query: web::Query<SongQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let mut errors = Vec::new();
-    let mut term = |field: &str, value: Option<String>| {
-        value.and_then(|v| {
-            catalog::search_term(field, v)
-                .map_err(|e| errors.push(e))
-                .ok()
-        })
-    };
-    let title = term("title", query.title);
-    let performer = term("performer", query.performer);
-    let paging = query.limit.is_some() || query.cursor.is_some();
-    let limit = match query.limit.as_deref().map(str::parse::<i64>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(limit)) if (1..=DEFAULT_LIMIT).contains(&limit) => limit,
-        Some(_) => {
-            errors.push(backbeat_domain::FieldError::new(
-                "limit",
-                format!("must be an integer between 1 and {DEFAULT_LIMIT}"),
-            ));
-            DEFAULT_LIMIT
-        }
-    };
-    let after = match query.cursor.as_deref().map(decode_cursor) {
-        None => None,
-        Some(Some(cursor)) => Some(cursor),
-        Some(None) => {
-            errors.push(backbeat_domain::FieldError::new(
-                "cursor",
-                "is not a cursor this server issued",
-            ));
-            None
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let search = SongSearch {
-        title: title.as_deref().filter(|t| !t.is_empty()),
-        performer: performer.as_deref().filter(|p| !p.is_empty()),
-        after,
-        limit,
-    };
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let (found, next) = songs::search(&mut conn, &search).await?;
-    let meta = (paging || next.is_some()).then(|| PageMeta {
-        next_cursor: next.as_ref().map(encode_cursor),
-        limit,
+    let page = songs::search(
+        &state,
+        SearchRequest {
+            title: query.title,
+            performer: query.performer,
+            limit: query.limit,
+            cursor: query.cursor,
+        },
+    )
+    .await?;
+    let meta = (page.paged || page.next_cursor.is_some()).then_some(PageMeta {
+        next_cursor: page.next_cursor,
+        limit: page.limit,
     });
     Ok(HttpResponse::Ok().json(SongListEnvelope {
         status: "success",
         data: SongList {
-            songs: found.into_iter().map(SongItem::from).collect(),
+            songs: page.songs.into_iter().map(SongItem::from).collect(),
         },
         meta,
     }))
-}
-
-fn encode_cursor(cursor: &SearchCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}:{}",
-        cursor.created_at.timestamp_micros(),
-        cursor.id
-    ))
-}
-
-fn decode_cursor(raw: &str) -> Option<SearchCursor> {
-    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (micros, id) = decoded.split_once(':')?;
-    let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some(SearchCursor {
-        created_at,
-        id: id.to_owned(),
-    })
 }
 
 #[utoipa::path(
@@ -321,38 +156,12 @@ fn decode_cursor(raw: &str) -> Option<SearchCursor> {
         (status = 404, description = "Unknown song", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let song = songs::find(&mut conn, &id)
-        .await?
-        .ok_or_else(song_not_found)?;
+pub async fn get(state: web::Data<AppState>, id: web::Path<SongId>) -> ApiResult<HttpResponse> {
+    let song = songs::get(&state, &id).await?;
     Ok(response::data(
         StatusCode::OK,
-        SongData {
-            song: SongDetail {
-                id: song.id,
-                title: song.title,
-                year: song.year,
-                performer: song.performer,
-                genre: song.genre,
-                duration: song.duration,
-                album_id: song.album_id,
-            },
-        },
+        SongData { song: song.into() },
     ))
-}
-
-async fn writable_song(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    caller: &MaybeCaller,
-    id: &str,
-) -> ApiResult<Song> {
-    let song = songs::find(conn, id).await?.ok_or_else(song_not_found)?;
-    state
-        .catalog_policy()
-        .may_write(caller, song.owner_id.as_deref(), "song")?;
-    Ok(song)
 }
 
 #[utoipa::path(
@@ -371,29 +180,11 @@ async fn writable_song(
 pub async fn update(
     state: web::Data<AppState>,
     caller: MaybeCaller,
-    id: web::Path<String>,
+    id: web::Path<SongId>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    state.catalog_policy().require_writer(&caller)?;
-    let input = read_song(body)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let song = writable_song(&state, &mut conn, &caller, &id).await?;
-    if input.album_id != song.album_id {
-        check_album(&state, &mut conn, &caller, input.album_id.as_deref()).await?;
-    }
-    let updated = Song {
-        id: song.id,
-        title: input.title,
-        year: input.year,
-        genre: input.genre,
-        performer: input.performer,
-        duration: input.duration,
-        album_id: input.album_id,
-        owner_id: song.owner_id,
-    };
-    if !songs::update(&mut conn, &updated).await? {
-        return Err(song_not_found());
-    }
+    state.catalog_policy().require_writer(caller.actor())?;
+    songs::update(&state, caller.actor(), &id, read_song(body)?).await?;
     Ok(response::message(StatusCode::OK, "Song updated"))
 }
 
@@ -411,13 +202,9 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     caller: MaybeCaller,
-    id: web::Path<String>,
+    id: web::Path<SongId>,
 ) -> ApiResult<HttpResponse> {
-    state.catalog_policy().require_writer(&caller)?;
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let song = writable_song(&state, &mut conn, &caller, &id).await?;
-    if !songs::delete(&mut conn, &song.id).await? {
-        return Err(song_not_found());
-    }
+    state.catalog_policy().require_writer(caller.actor())?;
+    songs::delete(&state, caller.actor(), &id).await?;
     Ok(response::message(StatusCode::OK, "Song deleted"))
 }

@@ -2,17 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use backbeat_db::users::{self, NewUser, USERNAME_TAKEN};
 use backbeat_domain::account::{self, Password, Username};
-use backbeat_domain::ids::UserId;
-use serde::Serialize;
+use backbeat_services::accounts::users::{self, SignUp};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope};
 use crate::state::AppState;
+use crate::views::accounts::{UserCreated, UserProfileData};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -24,13 +23,6 @@ pub struct NewUserRequest {
     password: String,
     #[schema(example = "Dicoding Indonesia")]
     fullname: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserCreated {
-    #[schema(example = "user-Qbax5Oy7L8WKf74l")]
-    pub user_id: String,
 }
 
 #[utoipa::path(
@@ -55,58 +47,21 @@ pub async fn create(state: web::Data<AppState>, body: JsonObject) -> ApiResult<H
         .string("fullname")
         .and_then(|v| f.check(account::parse_fullname("fullname", v)));
     let (username, password, fullname) = f.finish((username, password, fullname))?;
-
-    let taken = || ApiError::field("username", "is already taken");
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    // Saves a costly hash for the common case; the unique constraint below settles races.
-    if users::credentials_by_username(&mut conn, username.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(taken());
-    }
-    drop(conn);
-    let password_hash = state
-        .passwords
-        .hash(&password)
-        .await
-        .map_err(ApiError::internal)?;
-    let id = UserId::generate();
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let new_user = NewUser {
-        id: id.as_str(),
-        username: username.as_str(),
-        password_hash: &password_hash,
-        fullname: &fullname,
-    };
-    match users::insert(&mut conn, &new_user).await {
-        Err(e) if e.is_unique_violation(USERNAME_TAKEN) => Err(taken()),
-        Err(e) => Err(e.into()),
-        Ok(()) => {
-            tracing::info!(user_id = %id, "user created");
-            Ok(response::data(
-                StatusCode::CREATED,
-                UserCreated { user_id: id.0 },
-            ))
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserProfile {
-    #[schema(example = "user-Qbax5Oy7L8WKf74l")]
-    pub id: String,
-    pub username: String,
-    pub fullname: String,
-    /// `user`, `admin` or `super_admin`.
-    pub role: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserProfileData {
-    pub user: UserProfile,
+    let id = users::sign_up(
+        &state,
+        SignUp {
+            username,
+            password,
+            fullname,
+        },
+    )
+    .await?;
+    Ok(response::data(
+        StatusCode::CREATED,
+        UserCreated {
+            user_id: id.into_inner(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -119,20 +74,11 @@ pub struct UserProfileData {
     )
 )]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let mut conn = backbeat_db::pool::get(&state.db).await?;
-    let profile = users::profile(&mut conn, caller.user_id.as_str())
-        .await?
-        .ok_or_else(|| ApiError::NotFound("user not found".to_owned()))?;
+    let profile = users::profile(&state, &caller).await?;
     Ok(response::data(
         StatusCode::OK,
         UserProfileData {
-            user: UserProfile {
-                id: profile.id,
-                username: profile.username,
-                fullname: profile.fullname,
-                role: profile.role,
-                created_at: profile.created_at,
-            },
+            user: profile.into(),
         },
     ))
 }

@@ -95,6 +95,14 @@ impl Stack {
                 "APP_JOBS__SHUTDOWN_GRACE_SECS",
                 s.jobs.shutdown_grace_secs.to_string(),
             )
+            .env(
+                "APP_SCHEDULER__POLL_INTERVAL_MS",
+                s.scheduler.poll_interval_ms.to_string(),
+            )
+            .env(
+                "APP_SCHEDULER__REFRESH_TOKEN_PURGE_SECS",
+                s.scheduler.refresh_token_purge_secs.to_string(),
+            )
             .env("APP_LOG__FORMAT", "json")
             .env("APP_LOG__FILTER", "info");
         command

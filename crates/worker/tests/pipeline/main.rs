@@ -2,14 +2,20 @@
 //! PostgreSQL, and an SMTP server on loopback that receives the mail.
 
 mod helpers;
+mod scheduler;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use backbeat_db::jobs::{self, NewJob};
 use backbeat_db::outbox;
-use backbeat_domain::jobs::JobKind;
+use backbeat_domain::ids::JobId;
+use backbeat_domain::jobs::JobStatus;
 use backbeat_queue::Broker;
 use backbeat_queue::publish::{confirm_channel, publish};
+use backbeat_services::Context;
+use backbeat_services::jobs::{JobKind, JobRun};
 use backbeat_testkit::smtp::Behaviour;
 use lapin::BasicProperties;
 use lapin::options::BasicGetOptions;
@@ -163,12 +169,12 @@ async fn jobs_survive_a_broker_outage() {
         "the message waits in the outbox"
     );
     assert_eq!(
-        jobs::find(&mut conn, &job)
+        jobs::find(&mut conn, &JobId::from(job.as_str()))
             .await
             .expect("find")
             .expect("job")
             .status,
-        "queued"
+        JobStatus::Queued
     );
 
     // A process that can reach the broker (the worker runs a relay too) publishes it.
@@ -225,12 +231,12 @@ async fn sigterm_finishes_the_job_in_hand_before_exiting() {
     assert_eq!(stack.smtp.received().len(), 1);
     let mut conn = stack.db.connect().await;
     assert_eq!(
-        jobs::find(&mut conn, &job)
+        jobs::find(&mut conn, &JobId::from(job.as_str()))
             .await
             .expect("find")
             .expect("job")
             .status,
-        "succeeded"
+        JobStatus::Succeeded
     );
     assert!(
         worker
@@ -265,7 +271,7 @@ async fn temporary_failures_are_retried_then_dead_and_replay_completes_the_job()
 
     // The message waits in the dead-letter queue, and the operator command lists the job.
     let topology = stack.queues.topology();
-    let dead_queue = topology.dead_queue(JobKind::PlaylistExport);
+    let dead_queue = topology.dead_queue(JobKind::PlaylistExport.as_str());
     assert_eq!(queue_depth(&stack, &dead_queue).await, 1);
     let listed = stack.worker_cli(&["dead", "list"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains(&job));
@@ -299,7 +305,7 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
         .expect("channel");
 
     // Not JSON at all, and a job id nobody knows.
-    let queue = topology.queue(JobKind::PlaylistExport);
+    let queue = topology.queue(JobKind::PlaylistExport.as_str());
     publish(
         &channel,
         "",
@@ -320,10 +326,11 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
     .expect("publish");
     // A real job whose payload its handler cannot read.
     let mut conn = stack.db.connect().await;
-    jobs::enqueue(
+    let bad = JobId::from("job-badpayload00000");
+    jobs::insert(
         &mut conn,
         NewJob {
-            id: "job-badpayload00000",
+            id: &bad,
             kind: "playlist_export",
             payload: json!({"nope": 1}),
             max_attempts: 3,
@@ -334,7 +341,7 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
     .await
     .expect("enqueue");
 
-    let dead_queue = topology.dead_queue(JobKind::PlaylistExport);
+    let dead_queue = topology.dead_queue(JobKind::PlaylistExport.as_str());
     let started = std::time::Instant::now();
     while queue_depth(&stack, &dead_queue).await < 3 {
         assert!(
@@ -344,11 +351,11 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let job = jobs::find(&mut conn, "job-badpayload00000")
+    let job = jobs::find(&mut conn, &bad)
         .await
         .expect("find")
         .expect("job");
-    assert_eq!(job.status, "dead");
+    assert_eq!(job.status, JobStatus::Dead);
     assert_eq!(job.attempts, 1, "a permanent failure is not retried");
     assert!(
         job.last_error
@@ -415,16 +422,21 @@ async fn the_export_handler_runs_without_a_broker() {
     let mut settings = stack.settings.clone();
     settings.smtp.host = String::new();
     settings.mail.outbox_dir = outbox_dir.path().display().to_string();
-    let pool = backbeat_db::pool::build(&settings.database, "test");
-    let ctx = backbeat_worker::JobContext::new(settings, pool).expect("context");
+    let ctx = Arc::new(Context::build(settings, "test").await.expect("context"));
     let mut conn = stack.db.connect().await;
-    let job = jobs::start_attempt(&mut conn, &job_id, false)
+    let job = jobs::start_attempt(&mut conn, &JobId::from(job_id.as_str()), false)
         .await
         .expect("start")
         .expect("job");
-    let result = backbeat_worker::handlers::run(&ctx, &job)
-        .await
-        .expect("handler succeeds");
+    let kind = JobKind::parse(&job.kind).expect("a registered kind");
+    let run = || {
+        kind.run(
+            Arc::clone(&ctx),
+            JobRun::from_row(&job),
+            job.payload.clone(),
+        )
+    };
+    let result = run().await.expect("handler succeeds");
     assert_eq!(result["songs"], 2);
     let files: Vec<_> = std::fs::read_dir(outbox_dir.path())
         .expect("dir")
@@ -437,9 +449,7 @@ async fn the_export_handler_runs_without_a_broker() {
         expected_document(&playlist, &songs)
     );
     // Run again (a redelivery): the idempotency key prevents a second email.
-    backbeat_worker::handlers::run(&ctx, &job)
-        .await
-        .expect("handler succeeds");
+    run().await.expect("handler succeeds");
     assert_eq!(
         std::fs::read_dir(outbox_dir.path()).expect("dir").count(),
         1
@@ -507,11 +517,26 @@ async fn publish_raw(stack: &Stack, body: &[u8]) {
     publish(
         &channel,
         "",
-        &topology.queue(JobKind::PlaylistExport),
+        &topology.queue(JobKind::PlaylistExport.as_str()),
         body,
         BasicProperties::default(),
     )
     .await
     .expect("publish");
     broker.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_commit_wakes_the_relays_without_waiting_for_their_poll() {
+    // Relays poll every ten minutes here: only the NOTIFY delivered at commit can wake them.
+    let stack = Stack::new(|s| s.jobs.relay_interval_ms = 600_000).await;
+    let api = stack.api().await;
+    let _worker = stack.spawn_worker();
+    let (token, playlist, _) = api.listener_with_playlist("listener").await;
+    for _ in 0..3 {
+        let job = api.export(&token, &playlist, "listener@example.com").await;
+        let finished = api.wait_job(&token, &job, Duration::from_secs(10)).await;
+        assert_eq!(finished["status"], "succeeded");
+    }
+    assert_eq!(stack.smtp.received().len(), 3);
 }

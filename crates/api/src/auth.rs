@@ -1,36 +1,40 @@
 //! The authenticated caller as a handler argument: handlers that need one cannot forget the check.
 
 use std::future::{Ready, ready};
+use std::ops::Deref;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use backbeat_domain::Role;
-use backbeat_domain::ids::UserId;
+use backbeat_domain::Actor;
+use backbeat_services::accounts::sessions;
 
-use crate::auth::TokenKind;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Who is calling. Today from a JWT access token; API keys resolve to the same type.
+/// Who is calling: an account, from a JWT access token (API keys will resolve to the same).
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: UserId,
-    pub role: Role,
-}
+pub struct Caller(pub Actor);
 
-impl Caller {
-    /// Owners act on their rows; admins on every row.
-    pub fn may_act_on(&self, owner: Option<&str>) -> bool {
-        self.role.is_admin() || owner == Some(self.user_id.as_str())
+impl Deref for Caller {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.0
     }
 }
 
 /// A caller that may be anonymous. A credential that is present but bad is still a 401: a client
 /// with an expired token must learn so, not silently act anonymously.
 #[derive(Debug, Clone)]
-pub struct MaybeCaller(pub Option<Caller>);
+pub struct MaybeCaller(pub Option<Actor>);
 
-fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
+impl MaybeCaller {
+    pub fn actor(&self) -> Option<&Actor> {
+        self.0.as_ref()
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Option<Actor>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -48,14 +52,9 @@ fn authenticate(req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    let claims = state
-        .tokens
-        .verify(TokenKind::Access, token)
-        .map_err(|_| ApiError::InvalidToken("access token is invalid or expired"))?;
-    Ok(Some(Caller {
-        user_id: UserId(claims.sub),
-        role: claims.role,
-    }))
+    sessions::authenticate(state, token)
+        .map(Some)
+        .ok_or(ApiError::InvalidToken("access token is invalid or expired"))
 }
 
 impl FromRequest for Caller {
@@ -63,7 +62,7 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|c| c.ok_or(ApiError::AuthRequired)))
+        ready(authenticate(req).and_then(|c| c.map(Caller).ok_or(ApiError::AuthRequired)))
     }
 }
 

@@ -1,0 +1,152 @@
+//! The scheduler with real worker processes: a periodic task fires once per tick however many
+//! workers run, and a tick that fell due while every worker was down fires at the next start.
+
+use std::time::{Duration, Instant};
+
+use backbeat_db::schedules::{self, Schedule};
+use chrono::{TimeDelta, Utc};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::helpers::*;
+
+const TASK: &str = "purge_expired_refresh_tokens";
+
+/// A user with one expired and one live refresh token.
+async fn tokens(conn: &mut AsyncPgConnection) {
+    conn.batch_execute(
+        "INSERT INTO users (id, username, password_hash, fullname) \
+             VALUES ('user-schedulertest00', 'scheduled', 'x', 'Scheduled');
+         INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES \
+             ('\\x01', 'user-schedulertest00', now() - interval '1 minute'), \
+             ('\\x02', 'user-schedulertest00', now() + interval '1 day');",
+    )
+    .await
+    .expect("seed tokens");
+}
+
+async fn remaining_tokens(conn: &mut AsyncPgConnection) -> Vec<u8> {
+    use backbeat_db::schema::refresh_tokens;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let hashes: Vec<Vec<u8>> = refresh_tokens::table
+        .select(refresh_tokens::token_hash)
+        .load(conn)
+        .await
+        .expect("tokens");
+    hashes.into_iter().flatten().collect()
+}
+
+async fn wait_for_runs(conn: &mut AsyncPgConnection, runs: i64) -> Schedule {
+    let started = Instant::now();
+    loop {
+        if let Some(schedule) = schedules::find(conn, TASK).await.expect("schedule")
+            && schedule.runs >= runs
+        {
+            return schedule;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{TASK} never ran {runs} times"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_fire_a_due_task_exactly_once() {
+    let stack = Stack::new(|s| {
+        s.scheduler.poll_interval_ms = 50;
+        s.scheduler.refresh_token_purge_secs = 3600;
+    })
+    .await;
+    let mut conn = stack.db.connect().await;
+    tokens(&mut conn).await;
+
+    // Both start at once and both find the task due (it has never run).
+    let first = stack.spawn_worker();
+    let second = stack.spawn_worker();
+    let schedule = wait_for_runs(&mut conn, 1).await;
+    // Forty more polls by each worker: none may fire the tick again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let schedule_after = schedules::find(&mut conn, TASK)
+        .await
+        .expect("query")
+        .expect("schedule");
+    assert_eq!(schedule_after.runs, 1, "{schedule_after:?}");
+    assert_eq!(schedule_after.next_due_at, schedule.next_due_at);
+    let due_in = schedule.next_due_at - Utc::now();
+    assert!(
+        due_in > TimeDelta::minutes(59) && due_in <= TimeDelta::minutes(60),
+        "{due_in}"
+    );
+    let by = schedule.last_run_by.expect("last_run_by");
+    let workers = [first.child.id(), second.child.id()].map(|pid| format!("backbeat-worker-{pid}"));
+    assert!(workers.contains(&by), "{by} is neither of {workers:?}");
+    // The tick did its work: the expired token is gone, the live one stays.
+    assert_eq!(remaining_tokens(&mut conn).await, vec![2]);
+    let fired: usize = [&first, &second]
+        .iter()
+        .map(|w| {
+            w.logs()
+                .iter()
+                .filter(|l| l.contains("scheduled task ran"))
+                .count()
+        })
+        .sum();
+    assert_eq!(fired, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tick_that_fell_due_while_every_worker_was_down_fires_at_the_next_start() {
+    let stack = Stack::new(|s| {
+        s.scheduler.poll_interval_ms = 50;
+        s.scheduler.refresh_token_purge_secs = 3600;
+    })
+    .await;
+    let mut conn = stack.db.connect().await;
+    tokens(&mut conn).await;
+    // It last ran two days ago and was due yesterday; no worker was running.
+    conn.batch_execute(&format!(
+        "INSERT INTO schedules (name, next_due_at, last_run_at, last_run_by, runs) \
+             VALUES ('{TASK}', now() - interval '1 day', now() - interval '2 days', 'gone', 7)"
+    ))
+    .await
+    .expect("seed schedule");
+    let _worker = stack.spawn_worker();
+    let schedule = wait_for_runs(&mut conn, 8).await;
+    // Fired once for the missed ticks, not once per missed period.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = schedules::find(&mut conn, TASK)
+        .await
+        .expect("query")
+        .expect("schedule");
+    assert_eq!(after.runs, 8);
+    assert!(
+        schedule
+            .last_run_at
+            .is_some_and(|at| Utc::now() - at < TimeDelta::seconds(30))
+    );
+    assert!(schedule.next_due_at - Utc::now() > TimeDelta::minutes(59));
+    assert_eq!(remaining_tokens(&mut conn).await, vec![2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_not_yet_due_does_not_fire() {
+    let stack = Stack::new(|s| s.scheduler.poll_interval_ms = 50).await;
+    let mut conn = stack.db.connect().await;
+    tokens(&mut conn).await;
+    conn.batch_execute(&format!(
+        "INSERT INTO schedules (name, next_due_at, runs) VALUES ('{TASK}', now() + interval '1 hour', 3)"
+    ))
+    .await
+    .expect("seed schedule");
+    let worker = stack.spawn_worker();
+    worker.wait_for_log("scheduler started", Duration::from_secs(30));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let after = schedules::find(&mut conn, TASK)
+        .await
+        .expect("query")
+        .expect("schedule");
+    assert_eq!(after.runs, 3);
+    assert_eq!(remaining_tokens(&mut conn).await, vec![1, 2]);
+}
