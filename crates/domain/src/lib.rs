@@ -7,14 +7,20 @@
 pub mod access;
 pub mod account;
 pub mod catalog;
+pub mod codes;
+pub mod ddex;
+pub mod distribution;
 pub mod email;
 pub mod ids;
 pub mod jobs;
 pub mod media;
 pub mod paging;
+pub mod readiness;
+pub mod release;
 pub mod role;
 #[cfg(feature = "diesel")]
 mod sql;
+pub mod territories;
 pub mod validation;
 
 pub use access::Actor;
