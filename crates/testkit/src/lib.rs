@@ -6,6 +6,7 @@
 //! rerun cleanly.
 
 pub mod broker;
+pub mod fixtures;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
