@@ -2,9 +2,18 @@
 //! (never taken from a client) and look like `covers/album-x/5f2c...e1.png`; the backend today is
 //! a local folder (or a volume mounted by every replica), and an object store can implement the
 //! same trait.
+//!
+//! Large uploads are streamed: [`Storage::incoming`] gives a temporary file that hashes what is
+//! written to it; once the file has been checked, [`Storage::commit`] moves it under its key.
 
-use std::path::{Component, Path, PathBuf};
+mod incoming;
+mod local;
+
+use std::path::Path;
 use std::sync::Arc;
+
+pub use incoming::{Incoming, Received};
+pub use local::LocalFolder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -12,6 +21,8 @@ pub enum StorageError {
     InvalidKey(String),
     #[error("not found")]
     NotFound,
+    #[error("the upload exceeds {0} bytes")]
+    TooLarge(u64),
     #[error("storage I/O failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -24,122 +35,16 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Removes the object; removing one that is already gone is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
     async fn exists(&self, key: &str) -> Result<bool, StorageError>;
+    /// A temporary file for an upload of at most `limit` bytes; dropped unless committed.
+    async fn incoming(&self, limit: u64) -> Result<Incoming, StorageError>;
+    /// Moves a finished upload under `key` (atomically).
+    async fn commit(&self, received: Received, key: &str) -> Result<(), StorageError>;
+    /// Places a copy of the object at `destination` (a hard link when the file system allows,
+    /// else a copy), for packages that carry stored files.
+    async fn copy_to(&self, key: &str, destination: &Path) -> Result<(), StorageError>;
 }
 
 /// The configured storage: a local folder at `root`.
-pub fn local(root: impl Into<PathBuf>) -> Arc<dyn Storage> {
+pub fn local(root: impl Into<std::path::PathBuf>) -> Arc<dyn Storage> {
     Arc::new(LocalFolder::new(root))
-}
-
-/// A folder on local disk (or a mounted volume shared by replicas).
-#[derive(Debug, Clone)]
-pub struct LocalFolder {
-    root: PathBuf,
-}
-
-impl LocalFolder {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
-
-    /// The file behind a key. Keys are relative paths of plain segments: anything that could
-    /// climb out of the root (`..`, absolute paths, backslashes) is refused.
-    fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
-        let relative = Path::new(key);
-        let plain = !key.is_empty()
-            && !key.contains('\\')
-            && relative
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)));
-        if !plain {
-            return Err(StorageError::InvalidKey(key.to_owned()));
-        }
-        Ok(self.root.join(relative))
-    }
-}
-
-#[async_trait::async_trait]
-impl Storage for LocalFolder {
-    /// A temporary file, then a rename.
-    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
-        let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await?;
-        }
-        let temporary = path.with_extension("partial");
-        tokio::fs::write(&temporary, bytes).await?;
-        tokio::fs::rename(&temporary, &path).await?;
-        Ok(())
-    }
-
-    async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
-        match tokio::fs::read(self.path(key)?).await {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
-            other => Ok(other?),
-        }
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        match tokio::fs::remove_file(self.path(key)?).await {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            other => Ok(other?),
-        }
-    }
-
-    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        Ok(tokio::fs::try_exists(self.path(key)?).await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn put_get_delete_round_trip() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = LocalFolder::new(dir.path());
-        storage
-            .put("covers/album-1/a.png", b"png")
-            .await
-            .expect("put");
-        assert_eq!(
-            storage.get("covers/album-1/a.png").await.expect("get"),
-            b"png"
-        );
-        assert!(dir.path().join("covers/album-1/a.png").exists());
-        storage
-            .delete("covers/album-1/a.png")
-            .await
-            .expect("delete");
-        assert!(matches!(
-            storage.get("covers/album-1/a.png").await,
-            Err(StorageError::NotFound)
-        ));
-        storage
-            .delete("covers/album-1/a.png")
-            .await
-            .expect("idempotent delete");
-    }
-
-    #[tokio::test]
-    async fn keys_cannot_escape_the_root() {
-        let storage = LocalFolder::new("/tmp/backbeat-storage-test");
-        for key in [
-            "../etc/passwd",
-            "/etc/passwd",
-            "covers/../../x",
-            "a\\b",
-            "",
-            "./a",
-        ] {
-            assert!(
-                matches!(
-                    storage.put(key, b"x").await,
-                    Err(StorageError::InvalidKey(_))
-                ),
-                "{key}"
-            );
-        }
-    }
 }

@@ -1,0 +1,42 @@
+//! Getting a release package to a platform. A [`Package`] is a named set of files (the DDEX
+//! message, audio, artwork) plus a checksum manifest; a [`Delivery`] puts it where the platform
+//! picks it up. The drop folder ([`DropFolder`]) is the method implemented today; SFTP, S3 and
+//! HTTPS implement the same trait later.
+
+mod folder;
+mod package;
+
+pub use folder::DropFolder;
+pub use package::{Content, Package, PackageFile};
+
+use backbeat_storage::StorageError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// The same package (same name) was delivered before: nothing was written again.
+    AlreadyDelivered,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// A file the package refers to is gone from storage: retrying cannot help.
+    #[error("a stored file of the package is missing: {0}")]
+    MissingFile(String),
+    #[error("cannot write the package: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot read a stored file: {0}")]
+    Storage(StorageError),
+}
+
+impl DeliveryError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, DeliveryError::MissingFile(_))
+    }
+}
+
+#[async_trait::async_trait]
+pub trait Delivery: Send + Sync + std::fmt::Debug {
+    /// Delivers the package whole or not at all; delivering the same package again is harmless.
+    async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError>;
+}

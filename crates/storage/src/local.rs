@@ -1,0 +1,171 @@
+//! A folder on local disk (or a mounted volume shared by replicas).
+
+use std::path::{Component, Path, PathBuf};
+
+use rand::Rng;
+
+use crate::incoming::TempFile;
+use crate::{Incoming, Received, Storage, StorageError};
+
+/// Uploads in progress live here, on the same file system as the objects, so that committing one
+/// is a rename.
+const INCOMING: &str = ".incoming";
+
+#[derive(Debug, Clone)]
+pub struct LocalFolder {
+    root: PathBuf,
+}
+
+fn random_name() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl LocalFolder {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The file behind a key. Keys are relative paths of plain segments: anything that could
+    /// climb out of the root (`..`, absolute paths, backslashes) is refused, and so are hidden
+    /// segments (the incoming folder).
+    fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
+        let relative = Path::new(key);
+        let plain = !key.is_empty()
+            && !key.contains('\\')
+            && relative.components().all(|c| match c {
+                Component::Normal(segment) => !segment.to_string_lossy().starts_with('.'),
+                _ => false,
+            });
+        if !plain {
+            return Err(StorageError::InvalidKey(key.to_owned()));
+        }
+        Ok(self.root.join(relative))
+    }
+
+    async fn parent_of(path: &Path) -> Result<(), StorageError> {
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for LocalFolder {
+    /// A uniquely named temporary file, then a rename.
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        Self::parent_of(&path).await?;
+        let temporary = TempFile::new(self.root.join(INCOMING).join(random_name()));
+        Self::parent_of(temporary.path()).await?;
+        tokio::fs::write(temporary.path(), bytes).await?;
+        tokio::fs::rename(temporary.path(), &path).await?;
+        temporary.disarm();
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+        match tokio::fs::read(self.path(key)?).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
+            other => Ok(other?),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        Ok(tokio::fs::try_exists(self.path(key)?).await?)
+    }
+
+    async fn incoming(&self, limit: u64) -> Result<Incoming, StorageError> {
+        let temp = TempFile::new(self.root.join(INCOMING).join(random_name()));
+        Self::parent_of(temp.path()).await?;
+        let file = tokio::fs::File::create(temp.path()).await?;
+        Ok(Incoming::new(file, temp, limit))
+    }
+
+    async fn commit(&self, received: Received, key: &str) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        Self::parent_of(&path).await?;
+        tokio::fs::rename(received.path(), &path).await?;
+        received.temp.disarm();
+        Ok(())
+    }
+
+    async fn copy_to(&self, key: &str, destination: &Path) -> Result<(), StorageError> {
+        let source = self.path(key)?;
+        match tokio::fs::hard_link(&source, destination).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
+            // Another file system (or one without links): copy instead.
+            Err(_) => match tokio::fs::copy(&source, destination).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn put_get_delete_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = LocalFolder::new(dir.path());
+        storage.put("covers/album-1/a.png", b"png").await.expect("put");
+        assert_eq!(storage.get("covers/album-1/a.png").await.expect("get"), b"png");
+        assert!(dir.path().join("covers/album-1/a.png").exists());
+        storage.delete("covers/album-1/a.png").await.expect("delete");
+        assert!(matches!(storage.get("covers/album-1/a.png").await, Err(StorageError::NotFound)));
+        storage.delete("covers/album-1/a.png").await.expect("idempotent delete");
+    }
+
+    #[tokio::test]
+    async fn keys_cannot_escape_the_root_or_reach_uploads_in_progress() {
+        let storage = LocalFolder::new("/tmp/backbeat-storage-test");
+        for key in ["../etc/passwd", "/etc/passwd", "covers/../../x", "a\\b", "", "./a", ".incoming/x"] {
+            assert!(matches!(storage.put(key, b"x").await, Err(StorageError::InvalidKey(_))), "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn uploads_are_hashed_limited_and_removed_unless_committed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = LocalFolder::new(dir.path());
+        let mut incoming = storage.incoming(10).await.expect("incoming");
+        incoming.write(b"hello ").await.expect("write");
+        incoming.write(b"you").await.expect("write");
+        let received = incoming.finish().await.expect("finish");
+        assert_eq!(received.bytes, 9);
+        // sha256sum and md5sum of "hello you".
+        assert_eq!(
+            received.sha256,
+            "b283788fa43abed20cc491063bfa3a455ebca761853c409a9e3acec9712632bc"
+        );
+        assert_eq!(received.md5, "abda3ee1b7f247c57721a93a19aed807");
+        storage.commit(received, "audio/a.wav").await.expect("commit");
+        assert_eq!(storage.get("audio/a.wav").await.expect("get"), b"hello you");
+
+        let mut too_big = storage.incoming(4).await.expect("incoming");
+        assert!(matches!(too_big.write(b"12345").await, Err(StorageError::TooLarge(4))));
+        let abandoned = storage.incoming(10).await.expect("incoming");
+        drop(too_big);
+        drop(abandoned);
+        let left = std::fs::read_dir(dir.path().join(INCOMING)).expect("dir").count();
+        assert_eq!(left, 0, "abandoned uploads are removed");
+
+        let copy = dir.path().join("copy.wav");
+        storage.copy_to("audio/a.wav", &copy).await.expect("copy");
+        assert_eq!(std::fs::read(&copy).expect("read"), b"hello you");
+        assert!(matches!(storage.copy_to("audio/none.wav", &dir.path().join("x")).await, Err(StorageError::NotFound)));
+    }
+}
