@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use backbeat_domain::FieldError;
+use backbeat_domain::readiness::Problem;
 use backbeat_services::Error as ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -68,6 +69,11 @@ pub struct FieldDetail {
     pub field: String,
     #[schema(example = "must be a number")]
     pub message: String,
+    /// A stable code for the problem, where there is one (release readiness: `UPC_MISSING`,
+    /// `TRACK_AUDIO_MISSING`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "UPC_MISSING")]
+    pub code: Option<String>,
 }
 
 impl ErrorBody {
@@ -112,6 +118,9 @@ impl ErrorBody {
 pub enum ApiError {
     #[error("{}", .0.first().map(FieldError::sentence).unwrap_or_default())]
     Validation(Vec<FieldError>),
+    /// A release that cannot be delivered: a validation error listing its problems.
+    #[error("the release is not ready for delivery")]
+    NotReady(Vec<Problem>),
     #[error("{0}")]
     InvalidJson(String),
     #[error("authentication required")]
@@ -147,7 +156,7 @@ impl ApiError {
 
     fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Validation(_) => ErrorCode::ValidationError,
+            ApiError::Validation(_) | ApiError::NotReady(_) => ErrorCode::ValidationError,
             ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
             ApiError::AuthRequired => ErrorCode::AuthRequired,
             ApiError::InvalidToken(_) => ErrorCode::InvalidToken,
@@ -166,7 +175,9 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::NotReady(_) | ApiError::InvalidJson(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::AuthRequired | ApiError::InvalidToken(_) | ApiError::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
@@ -198,16 +209,32 @@ impl ResponseError for ApiError {
         } else {
             ErrorBody::new(status, self.code(), self.to_string())
         };
-        if let ApiError::Validation(fields) = self {
-            body.details = Some(
-                fields
-                    .iter()
-                    .map(|f| FieldDetail {
-                        field: f.field.clone(),
-                        message: f.message.clone(),
-                    })
-                    .collect(),
-            );
+        match self {
+            ApiError::Validation(fields) => {
+                body.details = Some(
+                    fields
+                        .iter()
+                        .map(|f| FieldDetail {
+                            field: f.field.clone(),
+                            message: f.message.clone(),
+                            code: None,
+                        })
+                        .collect(),
+                );
+            }
+            ApiError::NotReady(problems) => {
+                body.details = Some(
+                    problems
+                        .iter()
+                        .map(|p| FieldDetail {
+                            field: p.field.clone(),
+                            message: p.message.clone(),
+                            code: Some(p.code.to_owned()),
+                        })
+                        .collect(),
+                );
+            }
+            _ => {}
         }
         let mut response = body.into_response(status);
         if status == StatusCode::UNAUTHORIZED {
@@ -223,6 +250,7 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Invalid(fields) => ApiError::Validation(fields),
+            ServiceError::NotReady(problems) => ApiError::NotReady(problems),
             ServiceError::AuthRequired => ApiError::AuthRequired,
             ServiceError::InvalidCredentials => ApiError::InvalidCredentials,
             ServiceError::Forbidden(message) => ApiError::Forbidden(message),

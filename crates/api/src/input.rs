@@ -140,9 +140,161 @@ impl Fields {
         }
     }
 
+    /// For partial updates: absent → `None` (leave it), `null` → `Some(None)` (clear it),
+    /// a string → `Some(Some(..))`.
+    pub fn patch_string(&mut self, field: &str) -> Option<Option<String>> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s)),
+            Some(_) => self.fail(field, "must be a string or null"),
+        }
+    }
+
+    /// Like [`Fields::patch_string`], for integers.
+    pub fn patch_integer(&mut self, field: &str) -> Option<Option<i64>> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(value) => self.integer_value(field, value).map(Some),
+        }
+    }
+
+    /// A string that may be absent (but not null: the field cannot be cleared).
+    pub fn present_string(&mut self, field: &str) -> Option<String> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    /// An integer that may be absent (but not null).
+    pub fn present_integer(&mut self, field: &str) -> Option<i64> {
+        match self.body.remove(field) {
+            None => None,
+            Some(value) => self.integer_value(field, value),
+        }
+    }
+
+    /// A boolean that may be absent (but not null).
+    pub fn present_bool(&mut self, field: &str) -> Option<bool> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::Bool(b)) => Some(b),
+            Some(_) => self.fail(field, "must be a boolean"),
+        }
+    }
+
+    /// An array of strings: absent → `None`, `null` → `Some(None)`.
+    pub fn patch_strings(&mut self, field: &str) -> Option<Option<Vec<String>>> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::Array(items)) => {
+                let strings: Option<Vec<String>> = items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                match strings {
+                    Some(strings) => Some(Some(strings)),
+                    None => self.fail(field, "must be an array of strings"),
+                }
+            }
+            Some(_) => self.fail(field, "must be an array of strings"),
+        }
+    }
+
+    /// An array of objects: absent → `None`, `null` → `Some(None)`.
+    pub fn patch_objects(&mut self, field: &str) -> Option<Option<Vec<Map<String, Value>>>> {
+        match self.body.remove(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::Array(items)) => {
+                let objects: Option<Vec<Map<String, Value>>> = items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::Object(o) => Some(o),
+                        _ => None,
+                    })
+                    .collect();
+                match objects {
+                    Some(objects) => Some(Some(objects)),
+                    None => self.fail(field, "must be an array of objects"),
+                }
+            }
+            Some(_) => self.fail(field, "must be an array of objects"),
+        }
+    }
+
+    /// Parses the value of a partial-update field, keeping `None` (absent) and `Some(None)`
+    /// (null) as they are.
+    pub fn parse_patch<R, T>(
+        &mut self,
+        raw: Option<Option<R>>,
+        parse: impl FnOnce(R) -> Result<T, FieldError>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(value)) => match parse(value) {
+                Ok(parsed) => Some(Some(parsed)),
+                Err(error) => {
+                    self.errors.push(error);
+                    None
+                }
+            },
+        }
+    }
+
+    /// A required array of ids, each at most once, 1 to `max` of them.
+    pub fn ids<T: From<String> + PartialEq + std::fmt::Display>(&mut self, field: &str, max: usize) -> Option<Vec<T>> {
+        let raw = self.patch_strings(field);
+        let ids = self.parse_patch(raw, |list| {
+            if list.is_empty() || list.len() > max {
+                return Err(FieldError::new(field, format!("must name 1 to {max} ids")));
+            }
+            let mut seen = std::collections::HashSet::with_capacity(list.len());
+            let mut ids = Vec::with_capacity(list.len());
+            for id in list {
+                let id = backbeat_domain::catalog::reference(field, id)?;
+                if !seen.insert(id.clone()) {
+                    return Err(FieldError::new(field, format!("names {id} twice")));
+                }
+                ids.push(T::from(id));
+            }
+            Ok(ids)
+        });
+        match ids {
+            Some(Some(ids)) => Some(ids),
+            None if !self.errors.iter().any(|e| e.field == field) => {
+                self.fail(field, "is required")
+            }
+            Some(None) => self.fail(field, &format!("must name 1 to {max} ids")),
+            None => None,
+        }
+    }
+
+    /// Records a validation error found outside the readers above.
+    pub fn error(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
     /// Records a domain parse failure, passing a success through.
     pub fn check<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
         parsed.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    /// Fails with every error found (for bodies read field by field into `Option`s).
+    pub fn done(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
     }
 
     /// Fails with every error found, or returns the values read (all present when no error was

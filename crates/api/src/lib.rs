@@ -12,6 +12,7 @@ pub mod request_context;
 pub mod response;
 pub mod routes;
 pub mod startup;
+pub mod upload;
 pub mod state;
 pub mod views;
 

@@ -5,8 +5,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    album_covers, album_likes, albums, authentications, collaborations, exports, health, jobs,
-    media, playlist_activities, playlist_songs, playlists, songs, users,
+    album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums, artists,
+    authentications, bulk_distributions, collaborations, distributions, exports, health, job_items,
+    jobs, media, platforms, playlist_activities, playlist_songs, playlists, song_audio, songs, users,
 };
 
 #[derive(OpenApi)]
@@ -23,13 +24,19 @@ use crate::routes::{
     paths(
         users::create,
         users::me,
+        users::update_me,
         authentications::login,
         authentications::refresh,
         authentications::logout,
         albums::create,
         albums::get,
         albums::update,
+        albums::patch,
         albums::delete,
+        album_artwork::upload,
+        album_readiness::check,
+        album_distributions::create,
+        album_distributions::list,
         album_covers::upload,
         media::serve,
         album_likes::like,
@@ -39,7 +46,9 @@ use crate::routes::{
         songs::search,
         songs::get,
         songs::update,
+        songs::patch,
         songs::delete,
+        song_audio::upload,
         playlists::create,
         playlists::list,
         playlists::delete,
@@ -51,6 +60,19 @@ use crate::routes::{
         collaborations::delete,
         exports::export_playlist,
         jobs::get,
+        job_items::list,
+        artists::create,
+        artists::list,
+        artists::get,
+        artists::update,
+        platforms::list,
+        platforms::create,
+        platforms::update,
+        distributions::list,
+        distributions::get,
+        distributions::withdraw,
+        distributions::retry,
+        bulk_distributions::create,
         health::live,
         health::ready,
         health::metrics,
@@ -63,6 +85,10 @@ use crate::routes::{
             `compat.openmusic_anonymous_catalog` is set; the creator owns the row and only the owner or an admin \
             may change it."),
         (name = "playlists", description = "Playlists, their songs, activities and collaborations (openMusic)"),
+        (name = "distribution", description = "Artists, release metadata and masters, readiness, platforms, and delivery \
+            to them as DDEX ERN 4.3 packages: one release at a time or in bulk, scheduled, cancelled, taken down, retried. \
+            A caller reads and changes only their own artists, releases and distributions (admins: all); another's id \
+            answers 404 (403 for an album or song that exists, as for openMusic writes)."),
         (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks and metrics"),
     )

@@ -32,3 +32,74 @@ pub fn message(status: StatusCode, message: impl Into<String>) -> HttpResponse {
         message: message.into(),
     })
 }
+
+/// Where the next page starts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: i64,
+}
+
+/// A page of a list: `{"status": "success", "data": ..., "meta": {"nextCursor", "limit"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageEnvelope<T> {
+    #[schema(example = "success")]
+    pub status: &'static str,
+    pub data: T,
+    pub meta: Meta,
+}
+
+pub fn page<T: Serialize>(data: T, next: Option<&backbeat_domain::paging::Cursor>, limit: i64) -> HttpResponse {
+    HttpResponse::Ok().json(PageEnvelope {
+        status: "success",
+        data,
+        meta: Meta {
+            next_cursor: next.map(backbeat_domain::paging::Cursor::encode),
+            limit,
+        },
+    })
+}
+
+/// Background work started: 202 with `Location: {base_path}/jobs/{id}`.
+pub fn accepted<T: Serialize>(base_path: &str, job_id: &str, data: T) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header(("Location", format!("{base_path}/jobs/{job_id}")))
+        .json(DataEnvelope {
+            status: "success",
+            data,
+        })
+}
+
+/// `?limit=&cursor=` of the lists that page (default 20, at most 100).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// 1-100; default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `meta.nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+pub const PAGE_DEFAULT: i64 = 20;
+pub const PAGE_MAX: i64 = 100;
+
+impl PageQuery {
+    pub fn read(&self) -> Result<(i64, Option<backbeat_domain::paging::Cursor>), crate::error::ApiError> {
+        use backbeat_domain::paging::{Cursor, limit};
+        let mut errors = Vec::new();
+        let limit = limit("limit", self.limit.as_deref(), PAGE_DEFAULT, PAGE_MAX)
+            .map_err(|e| errors.push(e))
+            .unwrap_or(PAGE_DEFAULT);
+        let cursor = self
+            .cursor
+            .as_deref()
+            .and_then(|raw| Cursor::decode("cursor", raw).map_err(|e| errors.push(e)).ok());
+        if errors.is_empty() {
+            Ok((limit, cursor))
+        } else {
+            Err(crate::error::ApiError::Validation(errors))
+        }
+    }
+}

@@ -61,6 +61,7 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
     pub storage: StorageSettings,
+    pub distribution: DistributionSettings,
     pub cache: CacheSettings,
     pub auth: AuthSettings,
     pub compat: CompatSettings,
@@ -178,6 +179,8 @@ pub struct SchedulerSettings {
     /// How often each worker looks for periodic tasks that are due.
     pub poll_interval_ms: u64,
     pub refresh_token_purge_secs: u64,
+    /// How often scheduled distributions whose release time has come are queued.
+    pub due_distributions_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -210,6 +213,22 @@ pub struct MailSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
     pub root: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DistributionSettings {
+    /// Each platform's drop folder is a folder under this root (its code, unless set).
+    pub delivery_root: String,
+    /// backbeat's DDEX party id (`PADPIDA...`), the MessageSender of every message.
+    pub sender_party_id: String,
+    pub sender_name: String,
+    /// Flush each package to disk before it appears in the drop folder.
+    pub fsync: bool,
+    pub audio_max_bytes: u64,
+    pub artwork_max_bytes: u64,
+    /// Releases per bulk chunk (a chunk is one job; chunks run in parallel on every worker).
+    pub bulk_chunk_releases: usize,
+    pub bulk_max_releases: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

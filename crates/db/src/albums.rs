@@ -1,6 +1,7 @@
 //! Albums.
 
-use backbeat_domain::ids::{AlbumId, UserId};
+use backbeat_domain::ids::{AlbumId, ArtistId, UserId};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
@@ -17,6 +18,43 @@ pub struct Album {
     /// Where the cover is in storage; `None` until one is uploaded.
     pub cover_key: Option<String>,
 }
+
+/// The release metadata of an album, as stored (codes normalised, lines as typed).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = albums)]
+pub struct ReleaseFields {
+    pub artist_id: Option<ArtistId>,
+    pub upc: Option<String>,
+    pub label: Option<String>,
+    pub genre: Option<String>,
+    pub release_date: Option<NaiveDate>,
+    pub original_release_date: Option<NaiveDate>,
+    pub p_line: Option<String>,
+    pub c_line: Option<String>,
+    pub territories: Vec<String>,
+    pub release_type: Option<String>,
+}
+
+/// A partial update of an album: `None` leaves a field, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = albums)]
+pub struct AlbumPatch {
+    pub name: Option<String>,
+    pub year: Option<i32>,
+    pub artist_id: Option<Option<ArtistId>>,
+    pub upc: Option<Option<String>>,
+    pub label: Option<Option<String>>,
+    pub genre: Option<Option<String>>,
+    pub release_date: Option<Option<NaiveDate>>,
+    pub original_release_date: Option<Option<NaiveDate>>,
+    pub p_line: Option<Option<String>>,
+    pub c_line: Option<Option<String>>,
+    pub territories: Option<Vec<String>>,
+    pub release_type: Option<Option<String>>,
+}
+
+/// Two releases cannot share a UPC.
+pub const UPC_TAKEN: &str = "albums_upc_key";
 
 pub async fn insert(conn: &mut AsyncPgConnection, album: &Album) -> Result<(), DbError> {
     diesel::insert_into(albums::table)
@@ -38,6 +76,77 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<A
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The album with its release metadata.
+pub async fn find_release(
+    conn: &mut AsyncPgConnection,
+    id: &AlbumId,
+) -> Result<Option<(Album, ReleaseFields)>, DbError> {
+    Ok(albums::table
+        .find(id)
+        .select((Album::as_select(), ReleaseFields::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Applies a partial update (nothing to do when it is empty). A UPC already used is a
+/// [`DbError::UniqueViolation`] on [`UPC_TAKEN`].
+pub async fn patch(conn: &mut AsyncPgConnection, id: &AlbumId, patch: &AlbumPatch) -> Result<(), DbError> {
+    let empty = patch.name.is_none()
+        && patch.year.is_none()
+        && patch.artist_id.is_none()
+        && patch.upc.is_none()
+        && patch.label.is_none()
+        && patch.genre.is_none()
+        && patch.release_date.is_none()
+        && patch.original_release_date.is_none()
+        && patch.p_line.is_none()
+        && patch.c_line.is_none()
+        && patch.territories.is_none()
+        && patch.release_type.is_none();
+    if !empty {
+        diesel::update(albums::table.find(id))
+            .set(patch)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Locks the album row against deletion while a distribution is created for it.
+pub async fn lock_shared(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<Album>, DbError> {
+    Ok(albums::table
+        .find(id)
+        .select(Album::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Locks the album row for a change that must not race with new distributions.
+pub async fn lock(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<Album>, DbError> {
+    Ok(albums::table
+        .find(id)
+        .select(Album::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The albums among `ids` that exist, with their owners.
+pub async fn owners(
+    conn: &mut AsyncPgConnection,
+    ids: &[AlbumId],
+) -> Result<Vec<(AlbumId, Option<UserId>)>, DbError> {
+    Ok(albums::table
+        .filter(albums::id.eq_any(ids))
+        .select((albums::id, albums::owner_id))
+        .load(conn)
+        .await?)
 }
 
 /// `false` when the album does not exist.
@@ -83,4 +192,16 @@ pub async fn set_cover(
         Ok(previous)
     })
     .await
+}
+
+/// Title and UPC of each album among `ids` (for reports).
+pub async fn titles(
+    conn: &mut AsyncPgConnection,
+    ids: &[AlbumId],
+) -> Result<Vec<(AlbumId, String, Option<String>)>, DbError> {
+    Ok(albums::table
+        .filter(albums::id.eq_any(ids))
+        .select((albums::id, albums::name, albums::upc))
+        .load(conn)
+        .await?)
 }

@@ -73,6 +73,51 @@ pub async fn insert(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<(),
     Ok(())
 }
 
+/// Like [`insert`], but a job with this id already there is left alone: `false` then.
+pub async fn insert_once(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<bool, DbError> {
+    let inserted = diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(job.id),
+            jobs::kind.eq(job.kind),
+            jobs::payload.eq(&job.payload),
+            jobs::status.eq(JobStatus::Queued),
+            jobs::max_attempts.eq(job.max_attempts),
+            jobs::user_id.eq(job.user_id),
+            jobs::request_id.eq(job.request_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::job_id.eq(job.id),
+            outbox::kind.eq(job.kind),
+            outbox::request_id.eq(job.request_id),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// The dead jobs among `ids`, with their last error.
+pub async fn dead_among(
+    conn: &mut AsyncPgConnection,
+    ids: &[JobId],
+) -> Result<Vec<(JobId, Option<String>)>, DbError> {
+    Ok(jobs::table
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::status.eq(JobStatus::Dead))
+        .select((jobs::id, jobs::last_error))
+        .load(conn)
+        .await?)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: &JobId) -> Result<Option<Job>, DbError> {
     Ok(jobs::table
         .find(id)

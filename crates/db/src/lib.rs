@@ -2,15 +2,21 @@
 //! queries of each feature (one module per feature, named after it).
 
 pub mod albums;
+pub mod artists;
 pub mod collaborations;
+pub mod distributions;
 pub mod error;
+pub mod job_items;
 pub mod jobs;
 pub mod likes;
+pub mod media;
 pub mod migrations;
 pub mod outbox;
+pub mod platforms;
 pub mod playlists;
 pub mod pool;
 pub mod refresh_tokens;
+pub mod releases;
 pub mod schedules;
 pub mod schema;
 pub mod sent_emails;

@@ -18,6 +18,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email -> Nullable<Text>,
     }
 }
 
@@ -32,6 +33,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         cover_key -> Nullable<Text>,
+        artist_id -> Nullable<Text>,
+        upc -> Nullable<Text>,
+        label -> Nullable<Text>,
+        genre -> Nullable<Text>,
+        release_date -> Nullable<Date>,
+        original_release_date -> Nullable<Date>,
+        p_line -> Nullable<Text>,
+        c_line -> Nullable<Text>,
+        territories -> Array<Text>,
+        release_type -> Nullable<Text>,
     }
 }
 
@@ -47,6 +58,13 @@ diesel::table! {
         owner_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        artist_id -> Nullable<Text>,
+        isrc -> Nullable<Text>,
+        iswc -> Nullable<Text>,
+        explicit -> Bool,
+        track_number -> Nullable<Int4>,
+        disc_number -> Nullable<Int4>,
+        contributors -> Jsonb,
     }
 }
 
@@ -149,6 +167,116 @@ diesel::joinable!(playlist_songs -> songs (song_id));
 diesel::joinable!(collaborations -> playlists (playlist_id));
 diesel::joinable!(playlist_activities -> playlists (playlist_id));
 
+diesel::table! {
+    artists (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        bio -> Nullable<Text>,
+        external_urls -> Array<Text>,
+        verified -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audio_files (song_id) {
+        song_id -> Text,
+        storage_key -> Text,
+        format -> Text,
+        sample_rate -> Int4,
+        bit_depth -> Int4,
+        channels -> Int4,
+        frames -> Int8,
+        bytes -> Int8,
+        sha256 -> Text,
+        md5 -> Text,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    artworks (album_id) {
+        album_id -> Text,
+        storage_key -> Text,
+        format -> Text,
+        width -> Int4,
+        height -> Int4,
+        bytes -> Int8,
+        sha256 -> Text,
+        md5 -> Text,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    platforms (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        party_id -> Text,
+        active -> Bool,
+        delivery_method -> Text,
+        delivery_folder -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    distributions (id) {
+        id -> Text,
+        album_id -> Text,
+        platform_id -> Text,
+        owner_id -> Nullable<Text>,
+        status -> Text,
+        release_at -> Timestamptz,
+        message_id -> Nullable<Text>,
+        message_created_at -> Nullable<Timestamptz>,
+        delivered_at -> Nullable<Timestamptz>,
+        takedown_at -> Nullable<Timestamptz>,
+        taken_down_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+        job_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    distribution_events (id) {
+        id -> Int8,
+        distribution_id -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    job_items (job_id, seq) {
+        job_id -> Text,
+        seq -> Int4,
+        chunk -> Int4,
+        album_id -> Text,
+        platform_id -> Text,
+        outcome -> Nullable<Text>,
+        distribution_id -> Nullable<Text>,
+        message -> Nullable<Text>,
+        problems -> Nullable<Jsonb>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(albums -> artists (artist_id));
+diesel::joinable!(audio_files -> songs (song_id));
+diesel::joinable!(artworks -> albums (album_id));
+diesel::joinable!(distributions -> albums (album_id));
+diesel::joinable!(distributions -> platforms (platform_id));
+diesel::joinable!(distribution_events -> distributions (distribution_id));
+diesel::joinable!(job_items -> jobs (job_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     albums,
     songs,
@@ -163,6 +291,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sent_emails,
     album_likes,
     schedules,
+    artists,
+    audio_files,
+    artworks,
+    platforms,
+    distributions,
+    distribution_events,
+    job_items,
 );
 
 diesel::table! {

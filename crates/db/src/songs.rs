@@ -1,6 +1,6 @@
 //! Songs, and the catalog search.
 
-use backbeat_domain::ids::{AlbumId, SongId, UserId};
+use backbeat_domain::ids::{AlbumId, ArtistId, SongId, UserId};
 use backbeat_domain::paging::Cursor;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -32,6 +32,44 @@ pub struct SongSummary {
     pub performer: String,
 }
 
+/// The track metadata of a song.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = songs)]
+pub struct TrackFields {
+    pub artist_id: Option<ArtistId>,
+    pub isrc: Option<String>,
+    pub iswc: Option<String>,
+    pub explicit: bool,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    /// `[{"name", "role"}]`.
+    pub contributors: serde_json::Value,
+}
+
+/// A partial update of a song: `None` leaves a field, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = songs)]
+pub struct SongPatch {
+    pub title: Option<String>,
+    pub year: Option<i32>,
+    pub genre: Option<String>,
+    pub performer: Option<String>,
+    pub duration: Option<Option<i32>>,
+    pub album_id: Option<Option<AlbumId>>,
+    pub artist_id: Option<Option<ArtistId>>,
+    pub isrc: Option<Option<String>>,
+    pub iswc: Option<Option<String>>,
+    pub explicit: Option<bool>,
+    pub track_number: Option<Option<i32>>,
+    pub disc_number: Option<Option<i32>>,
+    pub contributors: Option<serde_json::Value>,
+}
+
+/// An ISRC identifies one recording in the whole catalog.
+pub const ISRC_TAKEN: &str = "songs_isrc_key";
+/// A disc of an album has one track per number.
+pub const TRACK_NUMBER_TAKEN: &str = "songs_album_track_key";
+
 pub async fn insert(conn: &mut AsyncPgConnection, song: &Song) -> Result<(), DbError> {
     diesel::insert_into(songs::table)
         .values(song)
@@ -47,6 +85,44 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &SongId) -> Result<Option<So
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The song with its track metadata.
+pub async fn find_track(
+    conn: &mut AsyncPgConnection,
+    id: &SongId,
+) -> Result<Option<(Song, TrackFields)>, DbError> {
+    Ok(songs::table
+        .find(id)
+        .select((Song::as_select(), TrackFields::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Applies a partial update (nothing to do when it is empty); see [`ISRC_TAKEN`] and
+/// [`TRACK_NUMBER_TAKEN`] for the conflicts it can meet.
+pub async fn patch(conn: &mut AsyncPgConnection, id: &SongId, patch: &SongPatch) -> Result<(), DbError> {
+    let empty = patch.title.is_none()
+        && patch.year.is_none()
+        && patch.genre.is_none()
+        && patch.performer.is_none()
+        && patch.duration.is_none()
+        && patch.album_id.is_none()
+        && patch.artist_id.is_none()
+        && patch.isrc.is_none()
+        && patch.iswc.is_none()
+        && patch.explicit.is_none()
+        && patch.track_number.is_none()
+        && patch.disc_number.is_none()
+        && patch.contributors.is_none();
+    if !empty {
+        diesel::update(songs::table.find(id))
+            .set(patch)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Replaces every field but the id and owner. `false` when the song does not exist.

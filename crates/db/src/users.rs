@@ -19,7 +19,11 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
     pub fullname: &'a str,
+    pub email: Option<&'a str>,
 }
+
+/// Emails are unique whatever their case.
+pub const EMAIL_TAKEN: &str = "users_email_key";
 
 /// What a login needs to know about an account.
 #[derive(Debug, Queryable, Selectable)]
@@ -39,6 +43,7 @@ pub struct Profile {
     pub fullname: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    pub email: Option<String>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> Result<(), DbError> {
@@ -102,4 +107,29 @@ pub async fn profile(
         .first(conn)
         .await
         .optional()?)
+}
+
+/// Sets (or clears) the account's email; `false` when the account does not exist. An address
+/// another account uses is a [`DbError::UniqueViolation`] on [`EMAIL_TAKEN`].
+pub async fn set_email(
+    conn: &mut AsyncPgConnection,
+    id: &UserId,
+    email: Option<&str>,
+) -> Result<bool, DbError> {
+    Ok(diesel::update(users::table.find(id))
+        .set(users::email.eq(email))
+        .execute(conn)
+        .await?
+        > 0)
+}
+
+/// Where mail for the account goes, if it has an address.
+pub async fn email_of(conn: &mut AsyncPgConnection, id: &UserId) -> Result<Option<String>, DbError> {
+    Ok(users::table
+        .find(id)
+        .select(users::email)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
 }

@@ -55,6 +55,7 @@ fn diesel_type(udt: &str, nullable: bool) -> String {
         "numeric" => "Numeric",
         "date" => "Date",
         "uuid" => "Uuid",
+        "_text" => "Array<Text>",
         other => other,
     };
     if nullable {

@@ -111,6 +111,21 @@ typed_id!(
     JobId,
     "job"
 );
+typed_id!(
+    /// An artist profile (`artist-...`).
+    ArtistId,
+    "artist"
+);
+typed_id!(
+    /// A streaming platform (`platform-...`).
+    PlatformId,
+    "platform"
+);
+typed_id!(
+    /// A release's delivery to one platform (`dist-...`).
+    DistributionId,
+    "dist"
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod catalog;
 pub mod codes;
+pub mod dates;
 pub mod ddex;
 pub mod distribution;
 pub mod email;

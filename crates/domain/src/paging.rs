@@ -85,3 +85,43 @@ mod tests {
         }
     }
 }
+
+/// One page of a list and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// From up to `limit + 1` rows in list order: the extra row only says that another page
+    /// follows, which starts after the last row kept.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Self { items: rows, next }
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn an_extra_row_means_another_page() {
+        let cursor = |n: &i64| Cursor {
+            at: DateTime::from_timestamp(*n, 0).expect("time"),
+            id: n.to_string(),
+        };
+        let page = Page::from_rows(vec![1, 2, 3], 2, cursor);
+        assert_eq!(page.items, [1, 2]);
+        assert_eq!(page.next.map(|c| c.id).as_deref(), Some("2"));
+        let last = Page::from_rows(vec![1, 2], 2, cursor);
+        assert!(last.next.is_none());
+    }
+}

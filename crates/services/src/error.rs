@@ -3,12 +3,16 @@
 
 use backbeat_db::DbError;
 use backbeat_domain::FieldError;
+use backbeat_domain::readiness::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input breaks a rule; names every field at fault.
     #[error("{}", .0.first().map(FieldError::sentence).unwrap_or_default())]
     Invalid(Vec<FieldError>),
+    /// The release cannot be delivered yet; every problem, with its code and field.
+    #[error("the release is not ready for delivery")]
+    NotReady(Vec<Problem>),
     /// The operation needs an authenticated caller.
     #[error("authentication required")]
     AuthRequired,

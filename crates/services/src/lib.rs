@@ -4,8 +4,10 @@
 //! defined here; both share one [`Context`].
 
 pub mod accounts;
+pub mod artists;
 pub mod catalog;
 pub mod context;
+pub mod distribution;
 pub mod error;
 pub mod jobs;
 pub mod mail;

@@ -25,11 +25,26 @@ pub struct Periodic {
 
 /// Every periodic task, with its period from the configuration.
 pub fn periodic(settings: &Settings) -> Vec<Periodic> {
-    vec![Periodic {
-        name: "purge_expired_refresh_tokens",
-        every: Duration::from_secs(settings.scheduler.refresh_token_purge_secs),
-        tick: purge_expired_refresh_tokens,
-    }]
+    vec![
+        Periodic {
+            name: "purge_expired_refresh_tokens",
+            every: Duration::from_secs(settings.scheduler.refresh_token_purge_secs),
+            tick: purge_expired_refresh_tokens,
+        },
+        Periodic {
+            name: "queue_due_distributions",
+            every: Duration::from_secs(settings.scheduler.due_distributions_secs),
+            tick: queue_due_distributions,
+        },
+    ]
+}
+
+/// Scheduled distributions whose release time has come get their delivery job.
+fn queue_due_distributions<'a>(
+    ctx: &'a Context,
+    conn: &'a mut AsyncPgConnection,
+) -> TickFuture<'a> {
+    Box::pin(crate::distribution::due::queue_due(ctx, conn))
 }
 
 /// Logged-out tokens are deleted at once; expired ones only here.

@@ -3,8 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::catalog;
-use backbeat_domain::ids::AlbumId;
-use backbeat_services::catalog::albums::{self, AlbumInput};
+use backbeat_domain::codes::Upc;
+use backbeat_domain::dates;
+use backbeat_domain::ids::{AlbumId, ArtistId};
+use backbeat_domain::release::{LABEL_MAX, ReleaseType, RightsLine};
+use backbeat_domain::territories::Territories;
+use backbeat_domain::validation::text;
+use backbeat_services::catalog::albums::{self, AlbumChanges, AlbumInput};
 use utoipa::ToSchema;
 
 use crate::auth::MaybeCaller;
@@ -12,7 +17,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
 use crate::state::AppState;
-use crate::views::catalog::{AlbumCreated, AlbumData, AlbumDetail, SongItem};
+use crate::views::catalog::{AlbumCreated, AlbumData, AlbumDetail, ReleaseView, SongItem};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -65,13 +70,19 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/albums/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The album with its songs (`{id, title, performer}` each)", body = DataEnvelope<AlbumData>),
+        (status = 200, description = "The album with its songs (`{id, title, performer}` each); \
+            its owner (and admins) also see its release metadata", body = DataEnvelope<AlbumData>),
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
-    let found = albums::get(&state, &id).await?;
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<AlbumId>,
+) -> ApiResult<HttpResponse> {
+    let found = albums::get(&state, caller.actor(), &id).await?;
     let album = found.album;
     Ok(response::data(
         StatusCode::OK,
@@ -82,9 +93,119 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<AlbumId>) -> ApiResul
                 name: album.name,
                 year: album.year,
                 songs: found.songs.into_iter().map(SongItem::from).collect(),
+                release: found.release.map(ReleaseView::from),
             },
         },
     ))
+}
+
+/// The body of `PATCH /albums/{id}`: every field optional; `null` clears one.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body read by `Fields`
+#[schema(rename_all = "camelCase")]
+pub struct AlbumPatchRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    #[schema(minimum = 1000, maximum = 9999)]
+    year: Option<i64>,
+    /// One of the caller's artists.
+    artist_id: Option<String>,
+    /// UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit; spaces and hyphens are
+    /// ignored. Unique across releases.
+    #[schema(pattern = r"^[0-9 -]{12,17}$", example = "036000291452")]
+    upc: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    label: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    genre: Option<String>,
+    #[schema(format = Date, example = "2026-12-04")]
+    release_date: Option<String>,
+    #[schema(format = Date)]
+    original_release_date: Option<String>,
+    /// A year, then the holder.
+    #[schema(pattern = r"^[0-9]{4} .+$", max_length = 300, example = "2026 Backbeat Records")]
+    p_line: Option<String>,
+    #[schema(pattern = r"^[0-9]{4} .+$", max_length = 300, example = "2026 Backbeat Records")]
+    c_line: Option<String>,
+    /// `["Worldwide"]` (the default), ISO 3166-1 alpha-2 codes (`["US", "CA"]`), or
+    /// `"Worldwide"` with exclusions written `-CODE` (`["Worldwide", "-KP"]`).
+    #[schema(example = json!(["Worldwide"]))]
+    territories: Option<Vec<String>>,
+    /// `Single`, `EP` or `Album`; `null` derives it from the tracks (up to 3 under 30 minutes: a
+    /// single; up to 6: an EP; else an album).
+    #[schema(example = "Album")]
+    release_type: Option<String>,
+}
+
+fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {
+    let mut f = Fields::new(body);
+    let name = f
+        .present_string("name")
+        .and_then(|v| f.check(catalog::name("name", v)));
+    let year = f
+        .present_integer("year")
+        .and_then(|v| f.check(catalog::year("year", v)));
+    let raw = f.patch_string("artistId");
+    let artist_id = f.parse_patch(raw, |v| {
+        catalog::reference("artistId", v).map(ArtistId::from)
+    });
+    let raw = f.patch_string("upc");
+    let upc = f.parse_patch(raw, |v| Upc::parse("upc", &v));
+    let raw = f.patch_string("label");
+    let label = f.parse_patch(raw, |v| text("label", v, LABEL_MAX));
+    let raw = f.patch_string("genre");
+    let genre = f.parse_patch(raw, |v| catalog::genre("genre", v));
+    let raw = f.patch_string("releaseDate");
+    let release_date = f.parse_patch(raw, |v| dates::date("releaseDate", &v));
+    let raw = f.patch_string("originalReleaseDate");
+    let original_release_date = f.parse_patch(raw, |v| dates::date("originalReleaseDate", &v));
+    let raw = f.patch_string("pLine");
+    let p_line = f.parse_patch(raw, |v| RightsLine::parse("pLine", &v));
+    let raw = f.patch_string("cLine");
+    let c_line = f.parse_patch(raw, |v| RightsLine::parse("cLine", &v));
+    let raw = f.patch_strings("territories");
+    let territories = f.parse_patch(raw, |v| Territories::parse("territories", &v));
+    let raw = f.patch_string("releaseType");
+    let release_type = f.parse_patch(raw, |v| ReleaseType::parse("releaseType", &v));
+    f.done()?;
+    Ok(AlbumChanges {
+        name,
+        year,
+        artist_id,
+        upc,
+        label,
+        genre,
+        release_date,
+        original_release_date,
+        p_line,
+        c_line,
+        territories,
+        release_type,
+    })
+}
+
+#[utoipa::path(
+    patch, path = "/albums/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Album id")),
+    request_body = AlbumPatchRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The album as it now is, with its release metadata", body = DataEnvelope<AlbumData>),
+        (status = 400, description = "A field is invalid (a UPC with a wrong check digit, a UPC another release uses, an artist that is not the caller's...)", body = ErrorBody),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 403, description = "Not the owner nor an admin", body = ErrorBody),
+        (status = 404, description = "Unknown album", body = ErrorBody),
+    )
+)]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<AlbumId>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    state.catalog_policy().require_writer(caller.actor())?;
+    albums::patch(&state, caller.actor(), &id, read_changes(body)?).await?;
+    get(state, caller, id).await
 }
 
 #[utoipa::path(

@@ -6,19 +6,28 @@
 //! Route modules never import each other: what several share lives in the services (rules) or
 //! in `views` (response shapes).
 
+pub mod album_artwork;
 pub mod album_covers;
+pub mod album_distributions;
 pub mod album_likes;
+pub mod album_readiness;
 pub mod albums;
+pub mod artists;
 pub mod authentications;
+pub mod bulk_distributions;
 pub mod collaborations;
+pub mod distributions;
 pub mod docs;
 pub mod exports;
 pub mod health;
+pub mod job_items;
 pub mod jobs;
 pub mod media;
+pub mod platforms;
 pub mod playlist_activities;
 pub mod playlist_songs;
 pub mod playlists;
+pub mod song_audio;
 pub mod songs;
 pub mod users;
 
@@ -40,15 +49,26 @@ macro_rules! route_table {
 
 route_table! {
     "/users" => { post: users::create }
-    "/users/me" => { get: users::me }
+    "/users/me" => { get: users::me, patch: users::update_me }
     "/authentications" => {
         post: authentications::login,
         put: authentications::refresh,
         delete: authentications::logout,
     }
     "/albums" => { post: albums::create }
-    "/albums/{id}" => { get: albums::get, put: albums::update, delete: albums::delete }
+    "/albums/{id}" => {
+        get: albums::get,
+        put: albums::update,
+        patch: albums::patch,
+        delete: albums::delete,
+    }
     "/albums/{id}/covers" => { post: album_covers::upload }
+    "/albums/{id}/artwork" => { put: album_artwork::upload }
+    "/albums/{id}/readiness" => { get: album_readiness::check }
+    "/albums/{id}/distributions" => {
+        post: album_distributions::create,
+        get: album_distributions::list,
+    }
     "/albums/{id}/likes" => {
         post: album_likes::like,
         delete: album_likes::unlike,
@@ -57,8 +77,15 @@ route_table! {
     "/media/{key:.+}" => { get: media::serve }
     "/export/playlists/{playlistId}" => { post: exports::export_playlist }
     "/jobs/{id}" => { get: jobs::get }
+    "/jobs/{id}/items" => { get: job_items::list }
     "/songs" => { post: songs::create, get: songs::search }
-    "/songs/{id}" => { get: songs::get, put: songs::update, delete: songs::delete }
+    "/songs/{id}" => {
+        get: songs::get,
+        put: songs::update,
+        patch: songs::patch,
+        delete: songs::delete,
+    }
+    "/songs/{id}/audio" => { put: song_audio::upload }
     "/playlists" => { post: playlists::create, get: playlists::list }
     "/playlists/{id}" => { delete: playlists::delete }
     "/playlists/{id}/songs" => {
@@ -68,6 +95,15 @@ route_table! {
     }
     "/playlists/{id}/activities" => { get: playlist_activities::list }
     "/collaborations" => { post: collaborations::create, delete: collaborations::delete }
+    "/artists" => { post: artists::create, get: artists::list }
+    "/artists/{id}" => { get: artists::get, patch: artists::update }
+    "/platforms" => { get: platforms::list, post: platforms::create }
+    "/platforms/{id}" => { patch: platforms::update }
+    "/distributions" => { get: distributions::list }
+    // Before `/distributions/{id}`, which would take `bulk` for an id.
+    "/distributions/bulk" => { post: bulk_distributions::create }
+    "/distributions/{id}" => { get: distributions::get, delete: distributions::withdraw }
+    "/distributions/{id}/retry" => { post: distributions::retry }
     "/health/live" => { get: health::live }
     "/health/ready" => { get: health::ready }
     "/metrics" => { get: health::metrics }

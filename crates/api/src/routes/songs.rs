@@ -3,8 +3,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::catalog;
-use backbeat_domain::ids::{AlbumId, SongId};
-use backbeat_services::catalog::songs::{self, SearchRequest, SongInput};
+use backbeat_domain::codes::{Isrc, Iswc};
+use backbeat_domain::ids::{AlbumId, ArtistId, SongId};
+use backbeat_domain::release::{CONTRIBUTORS_MAX, Contributor};
+use backbeat_domain::FieldError;
+use backbeat_services::catalog::songs::{self, SearchRequest, SongChanges, SongInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +17,7 @@ use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
 use crate::state::AppState;
 use crate::views::catalog::{
-    PageMeta, SongCreated, SongData, SongItem, SongList, SongListEnvelope,
+    PageMeta, SongCreated, SongData, SongDetail, SongItem, SongList, SongListEnvelope,
 };
 
 #[derive(Debug, ToSchema)]
@@ -151,17 +154,166 @@ pub async fn search(
 #[utoipa::path(
     get, path = "/songs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Song id")),
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The song", body = DataEnvelope<SongData>),
+        (status = 200, description = "The song; its owner (and admins) also see its track metadata", body = DataEnvelope<SongData>),
         (status = 404, description = "Unknown song", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, id: web::Path<SongId>) -> ApiResult<HttpResponse> {
-    let song = songs::get(&state, &id).await?;
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<SongId>,
+) -> ApiResult<HttpResponse> {
+    let found = songs::get(&state, caller.actor(), &id).await?;
     Ok(response::data(
         StatusCode::OK,
-        SongData { song: song.into() },
+        SongData {
+            song: SongDetail::new(found.song, found.track),
+        },
     ))
+}
+
+/// The body of `PATCH /songs/{id}`: every field optional; `null` clears one.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body read by `Fields`
+#[schema(rename_all = "camelCase")]
+pub struct SongPatchRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    title: Option<String>,
+    #[schema(minimum = 1000, maximum = 9999)]
+    year: Option<i64>,
+    #[schema(min_length = 1, max_length = 100)]
+    genre: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    performer: Option<String>,
+    #[schema(minimum = 0, maximum = 86400)]
+    duration: Option<i64>,
+    /// An album the caller may write.
+    album_id: Option<String>,
+    /// One of the caller's artists.
+    artist_id: Option<String>,
+    /// `CC-XXX-YY-NNNNN`, with or without hyphens; unique across the catalog.
+    #[schema(pattern = r"^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?[0-9]{2}-?[0-9]{5}$", example = "US-S1Z-99-00001")]
+    isrc: Option<String>,
+    /// `T` and 10 digits, the last a check digit; dots and hyphens are ignored.
+    #[schema(pattern = r"^T-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]$", example = "T-034.524.680-1")]
+    iswc: Option<String>,
+    explicit: Option<bool>,
+    /// Unique within the album's disc.
+    #[schema(minimum = 1, maximum = 999)]
+    track_number: Option<i64>,
+    #[schema(minimum = 1, maximum = 99)]
+    disc_number: Option<i64>,
+    /// Up to 50, each `{name, role}`; roles: `MainArtist`, `FeaturedArtist`, `Composer`,
+    /// `Lyricist`, `ComposerLyricist`, `Producer`, `Mixer`, `Arranger`.
+    #[schema(max_items = 50, value_type = Option<Vec<crate::views::catalog::ContributorView>>)]
+    contributors: Option<Vec<serde_json::Value>>,
+}
+
+fn bounded(field: &str, value: i64, max: i64) -> Result<i32, FieldError> {
+    if (1..=max).contains(&value) {
+        Ok(value as i32)
+    } else {
+        Err(FieldError::new(field, format!("must be between 1 and {max}")))
+    }
+}
+
+fn read_changes(body: JsonObject) -> ApiResult<SongChanges> {
+    let mut f = Fields::new(body);
+    let title = f
+        .present_string("title")
+        .and_then(|v| f.check(catalog::title("title", v)));
+    let year = f
+        .present_integer("year")
+        .and_then(|v| f.check(catalog::year("year", v)));
+    let genre = f
+        .present_string("genre")
+        .and_then(|v| f.check(catalog::genre("genre", v)));
+    let performer = f
+        .present_string("performer")
+        .and_then(|v| f.check(catalog::performer("performer", v)));
+    let raw = f.patch_integer("duration");
+    let duration = f.parse_patch(raw, |v| catalog::duration("duration", v));
+    let raw = f.patch_string("albumId");
+    let album_id = f.parse_patch(raw, |v| catalog::reference("albumId", v).map(AlbumId::from));
+    let raw = f.patch_string("artistId");
+    let artist_id = f.parse_patch(raw, |v| catalog::reference("artistId", v).map(ArtistId::from));
+    let raw = f.patch_string("isrc");
+    let isrc = f.parse_patch(raw, |v| Isrc::parse("isrc", &v));
+    let raw = f.patch_string("iswc");
+    let iswc = f.parse_patch(raw, |v| Iswc::parse("iswc", &v));
+    let explicit = f.present_bool("explicit");
+    let raw = f.patch_integer("trackNumber");
+    let track_number = f.parse_patch(raw, |v| bounded("trackNumber", v, 999));
+    let raw = f.patch_integer("discNumber");
+    let disc_number = f.parse_patch(raw, |v| bounded("discNumber", v, 99));
+    let raw = f.patch_objects("contributors");
+    let contributors = f
+        .parse_patch(raw, |list| {
+            if list.len() > CONTRIBUTORS_MAX {
+                return Err(FieldError::new(
+                    "contributors",
+                    format!("must list at most {CONTRIBUTORS_MAX} contributors"),
+                ));
+            }
+            list.into_iter()
+                .enumerate()
+                .map(|(i, mut entry)| {
+                    let field = format!("contributors[{i}]");
+                    let name = match entry.remove("name") {
+                        Some(serde_json::Value::String(name)) => name,
+                        _ => return Err(FieldError::new(&field, "needs a `name` string")),
+                    };
+                    let role = match entry.remove("role") {
+                        Some(serde_json::Value::String(role)) => role,
+                        _ => return Err(FieldError::new(&field, "needs a `role` string")),
+                    };
+                    Contributor::parse(&field, name, &role)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map(Option::unwrap_or_default);
+    f.done()?;
+    Ok(SongChanges {
+        title,
+        year,
+        genre,
+        performer,
+        duration,
+        album_id,
+        artist_id,
+        isrc,
+        iswc,
+        explicit,
+        track_number,
+        disc_number,
+        contributors,
+    })
+}
+
+#[utoipa::path(
+    patch, path = "/songs/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Song id")),
+    request_body = SongPatchRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The song as it now is, with its track metadata", body = DataEnvelope<SongData>),
+        (status = 400, description = "A field is invalid (an ISRC another song uses, a taken track number, an ISWC with a wrong check digit...)", body = ErrorBody),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 403, description = "Not the owner nor an admin, or `albumId` is not writable by the caller", body = ErrorBody),
+        (status = 404, description = "Unknown song or album", body = ErrorBody),
+    )
+)]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<SongId>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    state.catalog_policy().require_writer(caller.actor())?;
+    songs::patch(&state, caller.actor(), &id, read_changes(body)?).await?;
+    get(state, caller, id).await
 }
 
 #[utoipa::path(

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::account::{self, Password, Username};
+use backbeat_domain::email::EmailAddress;
 use backbeat_services::accounts::users::{self, SignUp};
 use utoipa::ToSchema;
 
@@ -23,6 +24,18 @@ pub struct NewUserRequest {
     password: String,
     #[schema(example = "Dicoding Indonesia")]
     fullname: String,
+    /// Optional (openMusic sends none): where bulk-distribution reports and royalty statements
+    /// go. Unique whatever its case.
+    #[schema(example = "artist@example.com", max_length = 254)]
+    email: Option<String>,
+}
+
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body read by `Fields`
+pub struct EmailRequest {
+    /// A new address, or `null` to remove it. Unique whatever its case.
+    #[schema(example = "artist@example.com", max_length = 254)]
+    email: Option<String>,
 }
 
 #[utoipa::path(
@@ -30,7 +43,7 @@ pub struct NewUserRequest {
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Account created", body = DataEnvelope<UserCreated>),
-        (status = 400, description = "Invalid body, or the username is taken (`VALIDATION_ERROR`, field `username`)", body = ErrorBody),
+        (status = 400, description = "Invalid body, or the username or email is taken (`VALIDATION_ERROR`, field `username` or `email`)", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
@@ -46,13 +59,18 @@ pub async fn create(state: web::Data<AppState>, body: JsonObject) -> ApiResult<H
     let fullname = f
         .string("fullname")
         .and_then(|v| f.check(account::parse_fullname("fullname", v)));
-    let (username, password, fullname) = f.finish((username, password, fullname))?;
+    let email = f
+        .optional_string("email")
+        .and_then(|v| f.check(EmailAddress::parse("email", v)));
+    let (username, password, fullname, email) =
+        f.finish((username, password, fullname, Some(email)))?;
     let id = users::sign_up(
         &state,
         SignUp {
             username,
             password,
             fullname,
+            email,
         },
     )
     .await?;
@@ -75,6 +93,37 @@ pub async fn create(state: web::Data<AppState>, body: JsonObject) -> ApiResult<H
 )]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let profile = users::profile(&state, &caller).await?;
+    Ok(response::data(
+        StatusCode::OK,
+        UserProfileData {
+            user: profile.into(),
+        },
+    ))
+}
+
+#[utoipa::path(
+    patch, path = "/users/me", tag = "accounts",
+    request_body = EmailRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account, with its new email", body = DataEnvelope<UserProfileData>),
+        (status = 400, description = "Not an email address, or one another account uses", body = ErrorBody),
+        (status = 401, description = "No, or an invalid, access token", body = ErrorBody),
+    )
+)]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    let mut f = Fields::new(body);
+    let raw = f.patch_string("email");
+    let email = f.parse_patch(raw, |v| EmailAddress::parse("email", v));
+    f.done()?;
+    let Some(email) = email else {
+        return Err(crate::error::ApiError::field("email", "is required (null removes it)"));
+    };
+    let profile = users::set_email(&state, &caller, email).await?;
     Ok(response::data(
         StatusCode::OK,
         UserProfileData {

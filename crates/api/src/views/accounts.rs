@@ -21,6 +21,8 @@ pub struct UserProfile {
     /// `user`, `admin` or `super_admin`.
     pub role: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Where reports and statements are sent; `null` until set.
+    pub email: Option<String>,
 }
 
 impl From<Profile> for UserProfile {
@@ -31,6 +33,7 @@ impl From<Profile> for UserProfile {
             fullname: profile.fullname,
             role: profile.role.to_string(),
             created_at: profile.created_at,
+            email: profile.email,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Albums, songs and likes: the openMusic shapes, exactly.
 
-use backbeat_db::songs::{Song, SongSummary};
+use backbeat_db::albums::ReleaseFields;
+use backbeat_db::songs::{Song, SongSummary, TrackFields};
+use backbeat_domain::release::Contributor;
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,6 +23,49 @@ pub struct AlbumDetail {
     /// `null` until a cover is uploaded, then an absolute URL.
     pub cover_url: Option<String>,
     pub songs: Vec<SongItem>,
+    /// Present only for callers who may change the album (its owner, admins).
+    #[serde(flatten)]
+    pub release: Option<ReleaseView>,
+}
+
+/// Release metadata, set with `PATCH /albums/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseView {
+    pub artist_id: Option<String>,
+    /// UPC-A or EAN-13, digits only.
+    #[schema(example = "036000291452")]
+    pub upc: Option<String>,
+    pub label: Option<String>,
+    pub genre: Option<String>,
+    pub release_date: Option<NaiveDate>,
+    pub original_release_date: Option<NaiveDate>,
+    #[schema(example = "2026 Backbeat Records")]
+    pub p_line: Option<String>,
+    #[schema(example = "2026 Backbeat Records")]
+    pub c_line: Option<String>,
+    /// `["Worldwide"]`, country codes, or `"Worldwide"` with `-CODE` exclusions.
+    #[schema(example = json!(["Worldwide"]))]
+    pub territories: Vec<String>,
+    /// `Single`, `EP` or `Album`; `null` derives it from the tracks at delivery.
+    pub release_type: Option<String>,
+}
+
+impl From<ReleaseFields> for ReleaseView {
+    fn from(f: ReleaseFields) -> Self {
+        Self {
+            artist_id: f.artist_id.map(String::from),
+            upc: f.upc,
+            label: f.label,
+            genre: f.genre,
+            release_date: f.release_date,
+            original_release_date: f.original_release_date,
+            p_line: f.p_line,
+            c_line: f.c_line,
+            territories: f.territories,
+            release_type: f.release_type,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,10 +101,58 @@ pub struct SongDetail {
     pub genre: String,
     pub duration: Option<i32>,
     pub album_id: Option<String>,
+    /// Present only for callers who may change the song (its owner, admins).
+    #[serde(flatten)]
+    pub track: Option<TrackView>,
 }
 
-impl From<Song> for SongDetail {
-    fn from(song: Song) -> Self {
+/// Track metadata, set with `PATCH /songs/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackView {
+    pub artist_id: Option<String>,
+    /// 12 characters, upper case, no hyphens.
+    #[schema(example = "USS1Z9900001")]
+    pub isrc: Option<String>,
+    #[schema(example = "T0345246801")]
+    pub iswc: Option<String>,
+    pub explicit: bool,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub contributors: Vec<ContributorView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContributorView {
+    pub name: String,
+    /// `MainArtist`, `FeaturedArtist`, `Composer`, `Lyricist`, `ComposerLyricist`, `Producer`,
+    /// `Mixer` or `Arranger`.
+    pub role: String,
+}
+
+impl From<TrackFields> for TrackView {
+    fn from(f: TrackFields) -> Self {
+        let contributors: Vec<Contributor> = serde_json::from_value(f.contributors).unwrap_or_default();
+        Self {
+            artist_id: f.artist_id.map(String::from),
+            isrc: f.isrc,
+            iswc: f.iswc,
+            explicit: f.explicit,
+            track_number: f.track_number,
+            disc_number: f.disc_number,
+            contributors: contributors
+                .into_iter()
+                .map(|c| ContributorView {
+                    name: c.name,
+                    role: c.role.as_str().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl SongDetail {
+    pub fn new(song: Song, track: Option<TrackFields>) -> Self {
         Self {
             id: song.id.into_inner(),
             title: song.title,
@@ -67,6 +161,7 @@ impl From<Song> for SongDetail {
             genre: song.genre,
             duration: song.duration,
             album_id: song.album_id.map(String::from),
+            track: track.map(TrackView::from),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod distribution;
 pub mod jobs;
 pub mod operations;
 pub mod playlists;

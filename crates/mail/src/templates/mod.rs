@@ -2,8 +2,10 @@
 //! HTML part inside the shared layout. Values from users are escaped in the HTML part here, so a
 //! template cannot forget.
 
+pub mod bulk_distribution;
 pub mod playlist_export;
 
+pub use bulk_distribution::BulkDistribution;
 pub use playlist_export::PlaylistExport;
 
 /// A rendered email, ready to address.

@@ -1,8 +1,9 @@
 //! Signing up, and an account as its owner sees it.
 
-use backbeat_db::users::{self, NewUser, Profile, USERNAME_TAKEN};
+use backbeat_db::users::{self, EMAIL_TAKEN, NewUser, Profile, USERNAME_TAKEN};
 use backbeat_domain::Actor;
 use backbeat_domain::account::{Password, Username};
+use backbeat_domain::email::EmailAddress;
 use backbeat_domain::ids::UserId;
 
 use crate::{Context, Error, Result};
@@ -11,6 +12,12 @@ pub struct SignUp {
     pub username: Username,
     pub password: Password,
     pub fullname: String,
+    /// Optional: openMusic's sign-up has none; reports and statements need one.
+    pub email: Option<EmailAddress>,
+}
+
+fn email_taken() -> Error {
+    Error::field("email", "is already used by another account")
 }
 
 fn taken() -> Error {
@@ -38,9 +45,11 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
         username: input.username.as_str(),
         password_hash: &password_hash,
         fullname: &input.fullname,
+        email: input.email.as_ref().map(EmailAddress::as_str),
     };
     match users::insert(&mut *ctx.conn().await?, &new_user).await {
         Err(e) if e.is_unique_violation(USERNAME_TAKEN) => Err(taken()),
+        Err(e) if e.is_unique_violation(EMAIL_TAKEN) => Err(email_taken()),
         Err(e) => Err(e.into()),
         Ok(()) => {
             tracing::info!(user_id = %id, "user created");
@@ -51,6 +60,20 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
 
 pub async fn profile(ctx: &Context, actor: &Actor) -> Result<Profile> {
     users::profile(&mut *ctx.conn().await?, &actor.user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))
+}
+
+/// Sets or changes the account's email (`None` removes it).
+pub async fn set_email(ctx: &Context, actor: &Actor, email: Option<EmailAddress>) -> Result<Profile> {
+    let mut conn = ctx.conn().await?;
+    match users::set_email(&mut conn, &actor.user_id, email.as_ref().map(EmailAddress::as_str)).await {
+        Err(e) if e.is_unique_violation(EMAIL_TAKEN) => return Err(email_taken()),
+        Err(e) => return Err(e.into()),
+        Ok(false) => return Err(Error::not_found("user")),
+        Ok(true) => {}
+    }
+    users::profile(&mut conn, &actor.user_id)
         .await?
         .ok_or_else(|| Error::not_found("user"))
 }

@@ -1,13 +1,18 @@
 //! Albums: creating, reading with their songs, changing, and deleting with what hangs off them.
 
-use backbeat_db::AsyncPgConnection;
-use backbeat_db::albums::{self, Album};
+use backbeat_db::albums::{self, Album, AlbumPatch, ReleaseFields, UPC_TAKEN};
 use backbeat_db::songs::{self, SongSummary};
+use backbeat_db::{AsyncPgConnection, distributions, media};
 use backbeat_domain::Actor;
-use backbeat_domain::ids::AlbumId;
+use backbeat_domain::codes::Upc;
+use backbeat_domain::ids::{AlbumId, ArtistId};
+use backbeat_domain::release::{ReleaseType, RightsLine};
+use backbeat_domain::territories::Territories;
+use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
 
 use crate::catalog::access::Writable;
-use crate::{Context, Error, Result};
+use crate::{Context, Error, Result, artists};
 
 pub struct AlbumInput {
     pub name: String,
@@ -17,6 +22,27 @@ pub struct AlbumInput {
 pub struct AlbumWithSongs {
     pub album: Album,
     pub songs: Vec<SongSummary>,
+    /// The release metadata, for callers who may change the album; `None` for everyone else,
+    /// who see the openMusic shape.
+    pub release: Option<ReleaseFields>,
+}
+
+/// A partial update: `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct AlbumChanges {
+    pub name: Option<String>,
+    pub year: Option<i32>,
+    pub artist_id: Option<Option<ArtistId>>,
+    pub upc: Option<Option<Upc>>,
+    pub label: Option<Option<String>>,
+    pub genre: Option<Option<String>>,
+    pub release_date: Option<Option<NaiveDate>>,
+    pub original_release_date: Option<Option<NaiveDate>>,
+    pub p_line: Option<Option<RightsLine>>,
+    pub c_line: Option<Option<RightsLine>>,
+    /// Clearing resets to worldwide.
+    pub territories: Option<Option<Territories>>,
+    pub release_type: Option<Option<ReleaseType>>,
 }
 
 pub fn not_found() -> Error {
@@ -35,11 +61,57 @@ pub async fn create(ctx: &Context, caller: Option<&Actor>, input: AlbumInput) ->
     Ok(album.id)
 }
 
-pub async fn get(ctx: &Context, id: &AlbumId) -> Result<AlbumWithSongs> {
+pub async fn get(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<AlbumWithSongs> {
     let mut conn = ctx.conn().await?;
-    let album = albums::find(&mut conn, id).await?.ok_or_else(not_found)?;
+    let (album, release) = albums::find_release(&mut conn, id)
+        .await?
+        .ok_or_else(not_found)?;
     let songs = songs::of_album(&mut conn, &album.id).await?;
-    Ok(AlbumWithSongs { album, songs })
+    let writable = caller.is_some()
+        && ctx
+            .catalog_policy()
+            .may_write(caller, album.owner_id.as_ref(), "album")
+            .is_ok();
+    Ok(AlbumWithSongs {
+        album,
+        songs,
+        release: writable.then_some(release),
+    })
+}
+
+/// Changes the fields given; the artist must be one the caller may credit, the UPC unused by
+/// any other release.
+pub async fn patch(ctx: &Context, caller: Option<&Actor>, id: &AlbumId, changes: AlbumChanges) -> Result<()> {
+    let mut conn = ctx.conn().await?;
+    writable(ctx, &mut conn, caller, id).await?;
+    if let Some(Some(artist)) = &changes.artist_id {
+        artists::check_creditable(ctx, caller, artist, "artistId").await?;
+    }
+    let line = |l: Option<Option<RightsLine>>| l.map(|l| l.map(|l| l.text));
+    let patch = AlbumPatch {
+        name: changes.name,
+        year: changes.year,
+        artist_id: changes.artist_id,
+        upc: changes.upc.map(|u| u.map(|u| u.as_str().to_owned())),
+        label: changes.label,
+        genre: changes.genre,
+        release_date: changes.release_date,
+        original_release_date: changes.original_release_date,
+        p_line: line(changes.p_line),
+        c_line: line(changes.c_line),
+        territories: changes
+            .territories
+            .map(|t| t.unwrap_or_default().to_list()),
+        release_type: changes
+            .release_type
+            .map(|t| t.map(|t| t.as_str().to_owned())),
+    };
+    match albums::patch(&mut conn, id, &patch).await {
+        Err(e) if e.is_unique_violation(UPC_TAKEN) => {
+            Err(Error::field("upc", "is already used by another release"))
+        }
+        other => Ok(other?),
+    }
 }
 
 /// The album, if the caller may change it: 404 when unknown, 401/403 when not theirs.
@@ -70,19 +142,33 @@ pub async fn update(
 }
 
 /// Deletes the album (its songs stay, without an album), then what only it used: its cached
-/// like count and its cover file.
+/// like count, its cover and its artwork. A release that is live on a platform must be taken
+/// down first (409): deleting it here would leave it on sale there.
 pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<()> {
     let mut conn = ctx.conn().await?;
     let album = writable(ctx, &mut conn, caller, id).await?;
-    if !albums::delete(&mut conn, &album.id).await? {
-        return Err(not_found());
-    }
+    let artwork: Vec<String> = conn
+        .transaction::<_, Error, _>(async |conn| {
+            // Locked, so that no distribution starts while it goes.
+            albums::lock(conn, &album.id).await?.ok_or_else(not_found)?;
+            if distributions::has_live(conn, &album.id).await? {
+                return Err(Error::Conflict(
+                    "the release is distributed to a platform: take it down first".to_owned(),
+                ));
+            }
+            let artwork = media::keys_of_album(conn, &album.id).await?;
+            if !albums::delete(conn, &album.id).await? {
+                return Err(not_found());
+            }
+            Ok(artwork)
+        })
+        .await?;
     drop(conn);
     ctx.likes.invalidate(&album.id).await;
-    if let Some(cover) = &album.cover_key
-        && let Err(error) = ctx.storage.delete(cover).await
-    {
-        tracing::warn!(%error, key = %cover, "cannot remove the deleted album's cover");
+    for key in album.cover_key.iter().chain(&artwork) {
+        if let Err(error) = ctx.storage.delete(key).await {
+            tracing::warn!(%error, %key, "cannot remove a deleted album's file");
+        }
     }
     Ok(())
 }

@@ -5,3 +5,4 @@ pub mod albums;
 pub mod covers;
 pub mod likes;
 pub mod songs;
+pub mod uploads;

@@ -2,13 +2,17 @@
 
 use backbeat_db::AsyncPgConnection;
 use backbeat_db::albums;
-use backbeat_db::songs::{self, Song, SongSearch, SongSummary};
-use backbeat_domain::ids::{AlbumId, SongId};
+use backbeat_db::songs::{
+    self, ISRC_TAKEN, Song, SongPatch, SongSearch, SongSummary, TRACK_NUMBER_TAKEN, TrackFields,
+};
+use backbeat_domain::codes::{Isrc, Iswc};
+use backbeat_domain::ids::{AlbumId, ArtistId, SongId};
 use backbeat_domain::paging::{self, Cursor};
+use backbeat_domain::release::Contributor;
 use backbeat_domain::{Actor, FieldError, catalog};
 
 use crate::catalog::access::Writable;
-use crate::{Context, Error, Result};
+use crate::{Context, Error, Result, artists};
 
 /// Search results per page unless `limit` says otherwise; an openMusic client never pages, so
 /// this is large enough to return every match in any catalog it would hold.
@@ -63,13 +67,88 @@ pub async fn create(ctx: &Context, caller: Option<&Actor>, input: SongInput) -> 
     Ok(song.id)
 }
 
-pub async fn get(ctx: &Context, id: &SongId) -> Result<Song> {
-    songs::find(&mut *ctx.conn().await?, id)
-        .await?
-        .ok_or_else(not_found)
+/// A song and, for callers who may change it, its track metadata.
+pub struct SongView {
+    pub song: Song,
+    pub track: Option<TrackFields>,
 }
 
-async fn writable(
+pub async fn get(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Result<SongView> {
+    let (song, track) = songs::find_track(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let writable = caller.is_some()
+        && ctx
+            .catalog_policy()
+            .may_write(caller, song.owner_id.as_ref(), "song")
+            .is_ok();
+    Ok(SongView {
+        song,
+        track: writable.then_some(track),
+    })
+}
+
+/// A partial update: `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct SongChanges {
+    pub title: Option<String>,
+    pub year: Option<i32>,
+    pub genre: Option<String>,
+    pub performer: Option<String>,
+    pub duration: Option<Option<i32>>,
+    pub album_id: Option<Option<AlbumId>>,
+    pub artist_id: Option<Option<ArtistId>>,
+    pub isrc: Option<Option<Isrc>>,
+    pub iswc: Option<Option<Iswc>>,
+    pub explicit: Option<bool>,
+    pub track_number: Option<Option<i32>>,
+    pub disc_number: Option<Option<i32>>,
+    pub contributors: Option<Vec<Contributor>>,
+}
+
+/// Changes the fields given: the album must be writable by the caller, the artist creditable,
+/// the ISRC unused elsewhere, the track number free on its disc.
+pub async fn patch(ctx: &Context, caller: Option<&Actor>, id: &SongId, changes: SongChanges) -> Result<()> {
+    let mut conn = ctx.conn().await?;
+    let song = writable(ctx, &mut conn, caller, id).await?;
+    if let Some(album) = &changes.album_id
+        && album.as_ref() != song.album_id.as_ref()
+    {
+        check_album(ctx, &mut conn, caller, album.as_ref()).await?;
+    }
+    if let Some(Some(artist)) = &changes.artist_id {
+        artists::check_creditable(ctx, caller, artist, "artistId").await?;
+    }
+    let patch = SongPatch {
+        title: changes.title,
+        year: changes.year,
+        genre: changes.genre,
+        performer: changes.performer,
+        duration: changes.duration,
+        album_id: changes.album_id,
+        artist_id: changes.artist_id,
+        isrc: changes.isrc.map(|i| i.map(|i| i.as_str().to_owned())),
+        iswc: changes.iswc.map(|i| i.map(|i| i.as_str().to_owned())),
+        explicit: changes.explicit,
+        track_number: changes.track_number,
+        disc_number: changes.disc_number,
+        contributors: changes
+            .contributors
+            .map(|c| serde_json::to_value(c).unwrap_or_default()),
+    };
+    match songs::patch(&mut conn, id, &patch).await {
+        Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
+            Err(Error::field("isrc", "is already used by another song"))
+        }
+        Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => Err(Error::field(
+            "trackNumber",
+            "is already used by another track on this disc of the album",
+        )),
+        other => Ok(other?),
+    }
+}
+
+pub async fn writable(
     ctx: &Context,
     conn: &mut AsyncPgConnection,
     caller: Option<&Actor>,

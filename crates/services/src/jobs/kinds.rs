@@ -69,6 +69,14 @@ macro_rules! kinds {
 kinds! {
     /// Email a playlist as `playlist.json` (openMusic's export).
     PlaylistExport("playlist_export") => crate::playlists::export::ExportPlaylist,
+    /// Deliver a release to a platform (DDEX ERN package in its drop folder).
+    DistributionDelivery("distribution_delivery") => crate::distribution::delivery::DeliverDistribution,
+    /// Send a platform the message that ends a release's deals.
+    DistributionTakedown("distribution_takedown") => crate::distribution::takedown::TakeDown,
+    /// Distribute many releases to many platforms: plan, follow the chunks, email a summary.
+    BulkDistribution("bulk_distribution") => crate::distribution::bulk::BulkDistribute,
+    /// One chunk of a bulk distribution.
+    BulkDistributionChunk("bulk_distribution_chunk") => crate::distribution::bulk::BulkChunk,
 }
 
 impl JobKind {

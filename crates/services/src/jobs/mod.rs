@@ -82,6 +82,32 @@ pub async fn enqueue<J: Job + kinds::Registered>(
     Ok(id)
 }
 
+/// Like [`enqueue`] with a chosen id; a job with that id already there is left alone (`false`).
+/// Lets a job that may run again (after a crash) enqueue its sub-jobs exactly once.
+pub async fn enqueue_once<J: Job + kinds::Registered>(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    id: &JobId,
+    job: &J,
+    origin: Origin<'_>,
+) -> Result<bool> {
+    let kind = J::KIND;
+    let payload = serde_json::to_value(job).map_err(crate::Error::internal)?;
+    let max_attempts = i32::try_from(kind.max_attempts(&ctx.settings.jobs)).unwrap_or(i32::MAX);
+    Ok(backbeat_db::jobs::insert_once(
+        conn,
+        NewJob {
+            id,
+            kind: kind.as_str(),
+            payload,
+            max_attempts,
+            user_id: origin.user,
+            request_id: origin.request_id,
+        },
+    )
+    .await?)
+}
+
 /// The queues of every registered kind.
 pub fn topology(settings: &Settings) -> Topology {
     Topology::new(

@@ -9,6 +9,7 @@ pub struct JobRun {
     pub id: JobId,
     /// 1 on the first attempt.
     pub attempt: i32,
+    pub max_attempts: i32,
     /// Who asked for it, if anyone.
     pub user_id: Option<UserId>,
     pub request_id: Option<String>,
@@ -19,9 +20,15 @@ impl JobRun {
         Self {
             id: job.id.clone(),
             attempt: job.attempts,
+            max_attempts: job.max_attempts,
             user_id: job.user_id.clone(),
             request_id: job.request_id.clone(),
         }
+    }
+
+    /// No attempt follows this one if it fails.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
     }
 
     /// Shown as `progress {done, total}` at `GET /jobs/{id}`.

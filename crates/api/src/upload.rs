@@ -1,0 +1,76 @@
+//! Streaming one part of a `multipart/form-data` upload into storage, under its size limit (413
+//! while reading, before the whole body arrives), ignoring small extra parts.
+
+use actix_multipart::Multipart;
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use backbeat_storage::{Incoming, Received, StorageError};
+use futures_util::TryStreamExt;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Room for boundaries, part headers and small extra fields.
+const OVERHEAD: u64 = 64 * 1024;
+
+fn too_large(field: &str, limit: u64) -> ApiError {
+    ApiError::PayloadTooLarge(format!("`{field}` must be at most {limit} bytes"))
+}
+
+fn malformed(error: impl std::fmt::Display) -> ApiError {
+    ApiError::InvalidJson(format!("malformed multipart body: {error}"))
+}
+
+/// Refuses what is not a multipart request, or announces more than the limit allows.
+pub fn check_request(request: &HttpRequest, field: &str, limit: u64) -> ApiResult<()> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit + OVERHEAD) {
+        return Err(too_large(field, limit));
+    }
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send `{field}` as multipart/form-data"
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the part named `field` into `incoming` and returns the finished upload.
+pub async fn receive(
+    multipart: &mut Multipart,
+    field: &str,
+    mut incoming: Incoming,
+    limit: u64,
+) -> ApiResult<Received> {
+    let mut found = false;
+    let mut other_bytes = 0u64;
+    while let Some(mut part) = multipart.try_next().await.map_err(malformed)? {
+        let wanted = !found && part.name() == Some(field);
+        while let Some(chunk) = part.try_next().await.map_err(malformed)? {
+            if wanted {
+                incoming.write(&chunk).await.map_err(|e| match e {
+                    StorageError::TooLarge(_) => too_large(field, limit),
+                    other => ApiError::internal(other),
+                })?;
+            } else {
+                other_bytes += chunk.len() as u64;
+                if other_bytes > OVERHEAD {
+                    return Err(too_large(field, limit));
+                }
+            }
+        }
+        found |= wanted;
+    }
+    if !found {
+        return Err(ApiError::field(field, "is required"));
+    }
+    incoming.finish().await.map_err(ApiError::internal)
+}

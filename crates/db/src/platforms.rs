@@ -1,0 +1,93 @@
+//! Streaming platforms and how packages reach them.
+
+use backbeat_domain::ids::PlatformId;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::DbError;
+use crate::schema::platforms;
+
+/// Platform codes are unique.
+pub const CODE_TAKEN: &str = "platforms_code_key";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = platforms)]
+pub struct Platform {
+    pub id: PlatformId,
+    pub code: String,
+    pub name: String,
+    pub party_id: String,
+    pub active: bool,
+    pub delivery_method: String,
+    pub delivery_folder: Option<String>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = platforms)]
+pub struct PlatformPatch {
+    pub name: Option<String>,
+    pub party_id: Option<String>,
+    pub active: Option<bool>,
+    pub delivery_method: Option<String>,
+    pub delivery_folder: Option<Option<String>>,
+}
+
+impl PlatformPatch {
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.party_id.is_none()
+            && self.active.is_none()
+            && self.delivery_method.is_none()
+            && self.delivery_folder.is_none()
+    }
+}
+
+/// Every platform, by name.
+pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<Platform>, DbError> {
+    Ok(platforms::table
+        .order((platforms::name, platforms::id))
+        .select(Platform::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: &PlatformId) -> Result<Option<Platform>, DbError> {
+    Ok(platforms::table
+        .find(id)
+        .select(Platform::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[PlatformId]) -> Result<Vec<Platform>, DbError> {
+    Ok(platforms::table
+        .filter(platforms::id.eq_any(ids))
+        .select(Platform::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, platform: &Platform) -> Result<(), DbError> {
+    diesel::insert_into(platforms::table)
+        .values(platform)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `false` when the platform does not exist.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: &PlatformId,
+    patch: &PlatformPatch,
+) -> Result<bool, DbError> {
+    if patch.is_empty() {
+        return Ok(find(conn, id).await?.is_some());
+    }
+    Ok(diesel::update(platforms::table.find(id))
+        .set(patch)
+        .execute(conn)
+        .await?
+        > 0)
+}

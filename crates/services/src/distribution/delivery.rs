@@ -1,0 +1,186 @@
+//! The delivery job: build the release's ERN message for the platform and drop the package, then
+//! record the distribution as delivered. A redelivered job rebuilds the same package (same
+//! message id and time), which the drop folder recognises as already there: nothing is
+//! delivered twice.
+
+use backbeat_db::distributions::{self, Change, Distribution};
+use backbeat_db::platforms::{self, Platform};
+use backbeat_delivery::{Delivery, DeliveryError, Outcome};
+use backbeat_domain::ddex::ReleaseMessage;
+use backbeat_domain::distribution::DistributionStatus;
+use backbeat_domain::ids::DistributionId;
+use backbeat_domain::readiness::Problem;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::Context;
+use crate::distribution::release::{self, Snapshot, drop_folder};
+use crate::jobs::{Job, JobError, JobRun};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverDistribution {
+    pub distribution_id: DistributionId,
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug)]
+pub enum Failure {
+    /// The release is no longer ready (changed since it was checked).
+    NotReady(Vec<Problem>),
+    Delivery(DeliveryError),
+}
+
+impl Failure {
+    pub fn message(&self) -> String {
+        match self {
+            Failure::NotReady(problems) => format!(
+                "the release is not ready: {}",
+                problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
+            ),
+            Failure::Delivery(error) => error.to_string(),
+        }
+    }
+
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Failure::NotReady(_) => true,
+            Failure::Delivery(error) => error.is_permanent(),
+        }
+    }
+}
+
+/// Builds the message and delivers the package: the shared step of single and bulk delivery.
+pub async fn deliver(
+    ctx: &Context,
+    distribution: &Distribution,
+    snapshot: &Snapshot,
+    platform: &Platform,
+    takedown: Option<DateTime<Utc>>,
+) -> Result<Outcome, Failure> {
+    let release = snapshot
+        .ern_release(distribution.release_at)
+        .map_err(Failure::NotReady)?;
+    let (message_id, created_at) = match takedown {
+        Some(at) => (super::takedown_message_id(&distribution.id), at),
+        None => (
+            distribution
+                .message_id
+                .clone()
+                .unwrap_or_else(|| super::delivery_message_id(&distribution.id)),
+            distribution.message_created_at.unwrap_or(distribution.created_at),
+        ),
+    };
+    let sender = release::sender(ctx);
+    let recipient = release::recipient(platform);
+    let thread_id = distribution.id.to_string();
+    let message = ReleaseMessage {
+        message_id: &message_id,
+        thread_id: &thread_id,
+        created_at,
+        sender: &sender,
+        recipient: &recipient,
+        release: &release,
+        deals_end: takedown,
+    };
+    let package = snapshot.package(&message);
+    drop_folder(ctx, platform)
+        .deliver(&package)
+        .await
+        .map_err(Failure::Delivery)
+}
+
+/// The distribution, its platform and its release, or why the job has nothing to do.
+pub(super) async fn load(
+    ctx: &Context,
+    id: &DistributionId,
+) -> Result<(Distribution, Platform, Snapshot), JobError> {
+    let mut conn = ctx.conn().await?;
+    let distribution = distributions::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("distribution {id} no longer exists")))?;
+    let platform = platforms::find(&mut conn, &distribution.platform_id)
+        .await?
+        .ok_or_else(|| JobError::Permanent("its platform no longer exists".to_owned()))?;
+    let snapshot = release::load(&mut conn, std::slice::from_ref(&distribution.album_id))
+        .await?
+        .remove(&distribution.album_id)
+        .ok_or_else(|| JobError::Permanent("its release no longer exists".to_owned()))?;
+    Ok((distribution, platform, snapshot))
+}
+
+/// Records a failure that ends the delivery: the owner may retry it later.
+pub(super) async fn fail(ctx: &Context, id: &DistributionId, error: &str) -> Result<(), JobError> {
+    distributions::transition(
+        &mut *ctx.conn().await?,
+        std::slice::from_ref(id),
+        &[DistributionStatus::Queued, DistributionStatus::Delivering],
+        DistributionStatus::Failed,
+        &Change {
+            error: Some(Some(error.to_owned())),
+            ..Change::default()
+        },
+        Some(error),
+    )
+    .await?;
+    Ok(())
+}
+
+impl Job for DeliverDistribution {
+    async fn run(self, ctx: &Context, job: &JobRun) -> Result<Value, JobError> {
+        let id = &self.distribution_id;
+        let note = format!("attempt {} of job {}", job.attempt, job.id);
+        let started = distributions::transition(
+            &mut *ctx.conn().await?,
+            std::slice::from_ref(id),
+            &[DistributionStatus::Queued, DistributionStatus::Delivering],
+            DistributionStatus::Delivering,
+            &Change::default(),
+            Some(&note),
+        )
+        .await?;
+        if started.is_empty() {
+            // Cancelled, failed for good, or delivered by an earlier run: nothing to do.
+            let (distribution, _, _) = load(ctx, id).await?;
+            tracing::info!(status = %distribution.status, "distribution not deliverable; skipping");
+            return Ok(json!({"distributionId": id, "status": distribution.status, "skipped": true}));
+        }
+        let (distribution, platform, snapshot) = load(ctx, id).await?;
+        job.progress(ctx, 0, 1).await?;
+        match deliver(ctx, &distribution, &snapshot, &platform, None).await {
+            Ok(outcome) => {
+                distributions::transition(
+                    &mut *ctx.conn().await?,
+                    std::slice::from_ref(id),
+                    &[DistributionStatus::Delivering],
+                    DistributionStatus::Delivered,
+                    &Change {
+                        delivered_at: Some(Some(Utc::now())),
+                        error: Some(None),
+                        ..Change::default()
+                    },
+                    Some(&format!("to {}", platform.name)),
+                )
+                .await?;
+                job.progress(ctx, 1, 1).await?;
+                Ok(json!({
+                    "distributionId": id,
+                    "platform": platform.code,
+                    "messageId": distribution.message_id,
+                    "package": format!("{}_{}", snapshot.upc(), distribution.message_id.as_deref().unwrap_or_default()),
+                    "alreadyDelivered": outcome == Outcome::AlreadyDelivered,
+                }))
+            }
+            Err(failure) => {
+                let message = failure.message();
+                if failure.is_permanent() || job.is_last_attempt() {
+                    fail(ctx, id, &message).await?;
+                    Err(JobError::Permanent(message))
+                } else {
+                    Err(JobError::Retry(message))
+                }
+            }
+        }
+    }
+}
