@@ -89,7 +89,7 @@ async fn two_workers_fire_a_due_task_exactly_once() {
         .map(|w| {
             w.logs()
                 .iter()
-                .filter(|l| l.contains("scheduled task ran"))
+                .filter(|l| l.contains("scheduled task ran") && l.contains(TASK))
                 .count()
         })
         .sum();
