@@ -251,7 +251,11 @@ impl Fields {
     }
 
     /// A required array of ids, each at most once, 1 to `max` of them.
-    pub fn ids<T: From<String> + PartialEq + std::fmt::Display>(&mut self, field: &str, max: usize) -> Option<Vec<T>> {
+    pub fn ids<T: From<String> + PartialEq + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        max: usize,
+    ) -> Option<Vec<T>> {
         let raw = self.patch_strings(field);
         let ids = self.parse_patch(raw, |list| {
             if list.is_empty() || list.len() > max {

@@ -12,8 +12,8 @@ pub mod request_context;
 pub mod response;
 pub mod routes;
 pub mod startup;
-pub mod upload;
 pub mod state;
+pub mod upload;
 pub mod views;
 
 pub use startup::Application;

@@ -5,9 +5,10 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums, artists,
-    authentications, bulk_distributions, collaborations, distributions, exports, health, job_items,
-    jobs, media, platforms, playlist_activities, playlist_songs, playlists, song_audio, songs, users,
+    album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
+    artists, authentications, bulk_distributions, collaborations, distributions, exports, health,
+    job_items, jobs, media, platforms, playlist_activities, playlist_songs, playlists, song_audio,
+    songs, users,
 };
 
 #[derive(OpenApi)]

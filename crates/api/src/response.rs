@@ -51,7 +51,11 @@ pub struct PageEnvelope<T> {
     pub meta: Meta,
 }
 
-pub fn page<T: Serialize>(data: T, next: Option<&backbeat_domain::paging::Cursor>, limit: i64) -> HttpResponse {
+pub fn page<T: Serialize>(
+    data: T,
+    next: Option<&backbeat_domain::paging::Cursor>,
+    limit: i64,
+) -> HttpResponse {
     HttpResponse::Ok().json(PageEnvelope {
         status: "success",
         data,
@@ -86,16 +90,19 @@ pub const PAGE_DEFAULT: i64 = 20;
 pub const PAGE_MAX: i64 = 100;
 
 impl PageQuery {
-    pub fn read(&self) -> Result<(i64, Option<backbeat_domain::paging::Cursor>), crate::error::ApiError> {
+    pub fn read(
+        &self,
+    ) -> Result<(i64, Option<backbeat_domain::paging::Cursor>), crate::error::ApiError> {
         use backbeat_domain::paging::{Cursor, limit};
         let mut errors = Vec::new();
         let limit = limit("limit", self.limit.as_deref(), PAGE_DEFAULT, PAGE_MAX)
             .map_err(|e| errors.push(e))
             .unwrap_or(PAGE_DEFAULT);
-        let cursor = self
-            .cursor
-            .as_deref()
-            .and_then(|raw| Cursor::decode("cursor", raw).map_err(|e| errors.push(e)).ok());
+        let cursor = self.cursor.as_deref().and_then(|raw| {
+            Cursor::decode("cursor", raw)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
         if errors.is_empty() {
             Ok((limit, cursor))
         } else {

@@ -51,20 +51,20 @@ pub async fn receive(
     limit: u64,
 ) -> ApiResult<Received> {
     let mut found = false;
-    let mut other_bytes = 0u64;
+    // Every byte of the body, the other parts included, counts against the request's limit.
+    let mut total = 0u64;
     while let Some(mut part) = multipart.try_next().await.map_err(malformed)? {
         let wanted = !found && part.name() == Some(field);
         while let Some(chunk) = part.try_next().await.map_err(malformed)? {
+            total += chunk.len() as u64;
+            if total > limit + OVERHEAD {
+                return Err(too_large(field, limit));
+            }
             if wanted {
                 incoming.write(&chunk).await.map_err(|e| match e {
                     StorageError::TooLarge(_) => too_large(field, limit),
                     other => ApiError::internal(other),
                 })?;
-            } else {
-                other_bytes += chunk.len() as u64;
-                if other_bytes > OVERHEAD {
-                    return Err(too_large(field, limit));
-                }
             }
         }
         found |= wanted;

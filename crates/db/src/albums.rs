@@ -93,7 +93,11 @@ pub async fn find_release(
 
 /// Applies a partial update (nothing to do when it is empty). A UPC already used is a
 /// [`DbError::UniqueViolation`] on [`UPC_TAKEN`].
-pub async fn patch(conn: &mut AsyncPgConnection, id: &AlbumId, patch: &AlbumPatch) -> Result<(), DbError> {
+pub async fn patch(
+    conn: &mut AsyncPgConnection,
+    id: &AlbumId,
+    patch: &AlbumPatch,
+) -> Result<(), DbError> {
     let empty = patch.name.is_none()
         && patch.year.is_none()
         && patch.artist_id.is_none()
@@ -116,7 +120,10 @@ pub async fn patch(conn: &mut AsyncPgConnection, id: &AlbumId, patch: &AlbumPatc
 }
 
 /// Locks the album row against deletion while a distribution is created for it.
-pub async fn lock_shared(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<Album>, DbError> {
+pub async fn lock_shared(
+    conn: &mut AsyncPgConnection,
+    id: &AlbumId,
+) -> Result<Option<Album>, DbError> {
     Ok(albums::table
         .find(id)
         .select(Album::as_select())

@@ -81,9 +81,9 @@ pub async fn owned_by(
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(
-            artists::created_at
-                .gt(after.at)
-                .or(artists::created_at.eq(after.at).and(artists::id.gt(&after.id))),
+            artists::created_at.gt(after.at).or(artists::created_at
+                .eq(after.at)
+                .and(artists::id.gt(&after.id))),
         );
     }
     Ok(query

@@ -103,12 +103,13 @@ pub async fn insert_new(
     if new.is_empty() {
         return Ok(Vec::new());
     }
-    let inserted: Vec<(DistributionId, DistributionStatus)> = diesel::insert_into(distributions::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .returning((distributions::id, distributions::status))
-        .get_results(conn)
-        .await?;
+    let inserted: Vec<(DistributionId, DistributionStatus)> =
+        diesel::insert_into(distributions::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning((distributions::id, distributions::status))
+            .get_results(conn)
+            .await?;
     for status in DistributionStatus::ALL {
         let ids: Vec<DistributionId> = inserted
             .iter()
@@ -122,7 +123,10 @@ pub async fn insert_new(
     Ok(inserted.into_iter().map(|(id, _)| id).collect())
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &DistributionId) -> Result<Option<Distribution>, DbError> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: &DistributionId,
+) -> Result<Option<Distribution>, DbError> {
     Ok(distributions::table
         .find(id)
         .select(Distribution::as_select())
@@ -157,7 +161,10 @@ pub async fn has_live(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<b
 }
 
 /// Every distribution of an album, oldest first.
-pub async fn of_album(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<Vec<Distribution>, DbError> {
+pub async fn of_album(
+    conn: &mut AsyncPgConnection,
+    album: &AlbumId,
+) -> Result<Vec<Distribution>, DbError> {
     Ok(distributions::table
         .filter(distributions::album_id.eq(album))
         .order((distributions::created_at, distributions::id))
@@ -167,7 +174,10 @@ pub async fn of_album(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<V
 }
 
 /// The history of the distributions, in the order it happened.
-pub async fn events_of(conn: &mut AsyncPgConnection, ids: &[DistributionId]) -> Result<Vec<Event>, DbError> {
+pub async fn events_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[DistributionId],
+) -> Result<Vec<Event>, DbError> {
     Ok(distribution_events::table
         .filter(distribution_events::distribution_id.eq_any(ids))
         .order(distribution_events::id)
@@ -187,7 +197,10 @@ pub struct Filter<'a> {
 }
 
 /// A page of distributions, oldest first.
-pub async fn page(conn: &mut AsyncPgConnection, filter: &Filter<'_>) -> Result<Vec<Distribution>, DbError> {
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    filter: &Filter<'_>,
+) -> Result<Vec<Distribution>, DbError> {
     let mut query = distributions::table.into_boxed();
     if let Some(owner) = filter.owner {
         query = query.filter(distributions::owner_id.eq(owner));
@@ -200,9 +213,11 @@ pub async fn page(conn: &mut AsyncPgConnection, filter: &Filter<'_>) -> Result<V
     }
     if let Some(after) = filter.after {
         query = query.filter(
-            distributions::created_at.gt(after.at).or(distributions::created_at
-                .eq(after.at)
-                .and(distributions::id.gt(&after.id))),
+            distributions::created_at
+                .gt(after.at)
+                .or(distributions::created_at
+                    .eq(after.at)
+                    .and(distributions::id.gt(&after.id))),
         );
     }
     Ok(query
@@ -243,7 +258,11 @@ pub async fn transition(
 
 /// Locks up to `limit` scheduled distributions whose release time has come, skipping those
 /// another transaction holds. Call inside a transaction.
-pub async fn claim_due(conn: &mut AsyncPgConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<Distribution>, DbError> {
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Distribution>, DbError> {
     Ok(distributions::table
         .filter(distributions::status.eq(DistributionStatus::Scheduled))
         .filter(distributions::release_at.le(now))

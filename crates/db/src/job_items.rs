@@ -68,7 +68,10 @@ pub async fn count(conn: &mut AsyncPgConnection, job: &JobId) -> Result<i64, DbE
 }
 
 /// The chunks that still have pending items.
-pub async fn pending_chunks(conn: &mut AsyncPgConnection, job: &JobId) -> Result<Vec<i32>, DbError> {
+pub async fn pending_chunks(
+    conn: &mut AsyncPgConnection,
+    job: &JobId,
+) -> Result<Vec<i32>, DbError> {
     Ok(job_items::table
         .filter(job_items::job_id.eq(job))
         .filter(job_items::outcome.is_null())
@@ -80,7 +83,11 @@ pub async fn pending_chunks(conn: &mut AsyncPgConnection, job: &JobId) -> Result
 }
 
 /// The items of a chunk not done yet, in order.
-pub async fn pending(conn: &mut AsyncPgConnection, job: &JobId, chunk: i32) -> Result<Vec<Item>, DbError> {
+pub async fn pending(
+    conn: &mut AsyncPgConnection,
+    job: &JobId,
+    chunk: i32,
+) -> Result<Vec<Item>, DbError> {
     Ok(job_items::table
         .filter(job_items::job_id.eq(job))
         .filter(job_items::chunk.eq(chunk))
@@ -92,7 +99,11 @@ pub async fn pending(conn: &mut AsyncPgConnection, job: &JobId, chunk: i32) -> R
 }
 
 /// Records outcomes in one statement; an item already finished keeps its first outcome.
-pub async fn finish(conn: &mut AsyncPgConnection, job: &JobId, done: &[Finished]) -> Result<usize, DbError> {
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    job: &JobId,
+    done: &[Finished],
+) -> Result<usize, DbError> {
     if done.is_empty() {
         return Ok(0);
     }
@@ -122,7 +133,10 @@ pub async fn finish(conn: &mut AsyncPgConnection, job: &JobId, done: &[Finished]
 }
 
 /// How many items have each outcome (`None`: pending).
-pub async fn tally(conn: &mut AsyncPgConnection, job: &JobId) -> Result<Vec<(Option<String>, i64)>, DbError> {
+pub async fn tally(
+    conn: &mut AsyncPgConnection,
+    job: &JobId,
+) -> Result<Vec<(Option<String>, i64)>, DbError> {
     Ok(job_items::table
         .filter(job_items::job_id.eq(job))
         .group_by(job_items::outcome)

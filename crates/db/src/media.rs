@@ -2,9 +2,7 @@
 //! and what it is.
 
 use backbeat_domain::ids::{AlbumId, SongId};
-use backbeat_domain::media::{
-    ArtworkDetails, AudioDetails, AudioFormat, ColorModel, ImageFormat,
-};
+use backbeat_domain::media::{ArtworkDetails, AudioDetails, AudioFormat, ColorModel, ImageFormat};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -105,7 +103,10 @@ pub async fn set_audio(
     .await
 }
 
-pub async fn audio_of(conn: &mut AsyncPgConnection, song: &SongId) -> Result<Option<AudioFile>, DbError> {
+pub async fn audio_of(
+    conn: &mut AsyncPgConnection,
+    song: &SongId,
+) -> Result<Option<AudioFile>, DbError> {
     Ok(audio_files::table
         .find(song)
         .select(AudioFile::as_select())
@@ -148,7 +149,10 @@ pub async fn set_artwork(
     .await
 }
 
-pub async fn artwork_of(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<Option<Artwork>, DbError> {
+pub async fn artwork_of(
+    conn: &mut AsyncPgConnection,
+    album: &AlbumId,
+) -> Result<Option<Artwork>, DbError> {
     Ok(artworks::table
         .find(album)
         .select(Artwork::as_select())
@@ -158,7 +162,10 @@ pub async fn artwork_of(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result
 }
 
 /// The stored files of an album and of its songs, for clean-up when it is deleted.
-pub async fn keys_of_album(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<Vec<String>, DbError> {
+pub async fn keys_of_album(
+    conn: &mut AsyncPgConnection,
+    album: &AlbumId,
+) -> Result<Vec<String>, DbError> {
     Ok(artworks::table
         .filter(artworks::album_id.eq(album))
         .select(artworks::storage_key)

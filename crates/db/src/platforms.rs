@@ -51,7 +51,10 @@ pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<Platform>, DbError>
         .await?)
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: &PlatformId) -> Result<Option<Platform>, DbError> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: &PlatformId,
+) -> Result<Option<Platform>, DbError> {
     Ok(platforms::table
         .find(id)
         .select(Platform::as_select())
@@ -60,7 +63,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &PlatformId) -> Result<Optio
         .optional()?)
 }
 
-pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[PlatformId]) -> Result<Vec<Platform>, DbError> {
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    ids: &[PlatformId],
+) -> Result<Vec<Platform>, DbError> {
     Ok(platforms::table
         .filter(platforms::id.eq_any(ids))
         .select(Platform::as_select())

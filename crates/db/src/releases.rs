@@ -29,7 +29,10 @@ pub struct TrackRow {
     pub audio: Option<AudioFile>,
 }
 
-pub async fn releases(conn: &mut AsyncPgConnection, ids: &[AlbumId]) -> Result<Vec<ReleaseRow>, DbError> {
+pub async fn releases(
+    conn: &mut AsyncPgConnection,
+    ids: &[AlbumId],
+) -> Result<Vec<ReleaseRow>, DbError> {
     let rows: Vec<(Album, ReleaseFields, Option<String>, Option<Artwork>)> = albums::table
         .left_join(artists::table)
         .left_join(artworks::table)
@@ -53,9 +56,21 @@ pub async fn releases(conn: &mut AsyncPgConnection, ids: &[AlbumId]) -> Result<V
         .collect())
 }
 
+type TrackColumns = (
+    SongId,
+    Option<AlbumId>,
+    String,
+    String,
+    TrackFields,
+    Option<AudioFile>,
+);
+
 /// The tracks of the albums, each album's in disc and track order.
-pub async fn tracks(conn: &mut AsyncPgConnection, ids: &[AlbumId]) -> Result<Vec<TrackRow>, DbError> {
-    let rows: Vec<(SongId, Option<AlbumId>, String, String, TrackFields, Option<AudioFile>)> = songs::table
+pub async fn tracks(
+    conn: &mut AsyncPgConnection,
+    ids: &[AlbumId],
+) -> Result<Vec<TrackRow>, DbError> {
+    let rows: Vec<TrackColumns> = songs::table
         .left_join(audio_files::table)
         .filter(songs::album_id.eq_any(ids))
         .order((

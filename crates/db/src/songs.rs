@@ -102,7 +102,11 @@ pub async fn find_track(
 
 /// Applies a partial update (nothing to do when it is empty); see [`ISRC_TAKEN`] and
 /// [`TRACK_NUMBER_TAKEN`] for the conflicts it can meet.
-pub async fn patch(conn: &mut AsyncPgConnection, id: &SongId, patch: &SongPatch) -> Result<(), DbError> {
+pub async fn patch(
+    conn: &mut AsyncPgConnection,
+    id: &SongId,
+    patch: &SongPatch,
+) -> Result<(), DbError> {
     let empty = patch.title.is_none()
         && patch.year.is_none()
         && patch.genre.is_none()

@@ -124,7 +124,10 @@ pub async fn set_email(
 }
 
 /// Where mail for the account goes, if it has an address.
-pub async fn email_of(conn: &mut AsyncPgConnection, id: &UserId) -> Result<Option<String>, DbError> {
+pub async fn email_of(
+    conn: &mut AsyncPgConnection,
+    id: &UserId,
+) -> Result<Option<String>, DbError> {
     Ok(users::table
         .find(id)
         .select(users::email)

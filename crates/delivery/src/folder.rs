@@ -71,7 +71,11 @@ impl DropFolder {
         written.push(manifest);
         if self.fsync {
             let dirs: Vec<PathBuf> = std::iter::once(into.to_path_buf())
-                .chain(written.iter().filter_map(|p| p.parent().map(Path::to_path_buf)))
+                .chain(
+                    written
+                        .iter()
+                        .filter_map(|p| p.parent().map(Path::to_path_buf)),
+                )
                 .collect();
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                 for path in written.iter().chain(&dirs) {
@@ -132,14 +136,23 @@ mod tests {
     async fn a_package_arrives_whole_once_with_its_manifest() {
         let root = tempfile::tempdir().expect("tempdir");
         let storage = backbeat_storage::local(root.path().join("storage"));
-        storage.put("audio/a.wav", b"RIFF audio").await.expect("put");
+        storage
+            .put("audio/a.wav", b"RIFF audio")
+            .await
+            .expect("put");
         let drop = DropFolder::new(root.path().join("drop/spotify"), storage, true);
         let package = Package::new("036000291452_dist-1.1")
             .with_bytes("036000291452.xml", b"<xml/>".to_vec())
             .with_stored("resources/a.wav", "audio/a.wav", "abc123");
-        assert_eq!(drop.deliver(&package).await.expect("deliver"), Outcome::Delivered);
+        assert_eq!(
+            drop.deliver(&package).await.expect("deliver"),
+            Outcome::Delivered
+        );
         let delivered = root.path().join("drop/spotify/036000291452_dist-1.1");
-        assert_eq!(std::fs::read(delivered.join("resources/a.wav")).expect("audio"), b"RIFF audio");
+        assert_eq!(
+            std::fs::read(delivered.join("resources/a.wav")).expect("audio"),
+            b"RIFF audio"
+        );
         let manifest = std::fs::read_to_string(delivered.join(MANIFEST)).expect("manifest");
         // sha256sum of "<xml/>", then the stored file's recorded checksum, sorted by path.
         assert_eq!(
@@ -148,7 +161,10 @@ mod tests {
              abc123  resources/a.wav\n"
         );
         // Again: nothing is written twice, and no partial folder is left anywhere.
-        assert_eq!(drop.deliver(&package).await.expect("again"), Outcome::AlreadyDelivered);
+        assert_eq!(
+            drop.deliver(&package).await.expect("again"),
+            Outcome::AlreadyDelivered
+        );
         let names: Vec<String> = std::fs::read_dir(root.path().join("drop/spotify"))
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -164,6 +180,11 @@ mod tests {
         let package = Package::new("p").with_stored("resources/a.wav", "audio/gone.wav", "x");
         let error = drop.deliver(&package).await.expect_err("missing file");
         assert!(error.is_permanent(), "{error}");
-        assert_eq!(std::fs::read_dir(root.path().join("drop")).expect("dir").count(), 0);
+        assert_eq!(
+            std::fs::read_dir(root.path().join("drop"))
+                .expect("dir")
+                .count(),
+            0
+        );
     }
 }

@@ -23,9 +23,15 @@ mod tests {
 
     #[test]
     fn reads_dates_and_times() {
-        assert_eq!(date("d", "2026-12-04").ok(), NaiveDate::from_ymd_opt(2026, 12, 4));
+        assert_eq!(
+            date("d", "2026-12-04").ok(),
+            NaiveDate::from_ymd_opt(2026, 12, 4)
+        );
         assert!(date("d", "2026-13-01").is_err() && date("d", "04/12/2026").is_err());
-        assert!(date_time("t", "2026-12-04T10:00:00+02:00").is_ok_and(|t| t.to_rfc3339() == "2026-12-04T08:00:00+00:00"));
+        assert!(
+            date_time("t", "2026-12-04T10:00:00+02:00")
+                .is_ok_and(|t| t.to_rfc3339() == "2026-12-04T08:00:00+00:00")
+        );
         assert!(date_time("t", "2026-12-04T10:00:00").is_err());
     }
 }

@@ -1,8 +1,4 @@
-//! ERN 4.3 messages against DDEX's own schema (`../shared/ddex/ern43`, validated with xmllint,
-//! which `./dev test` installs), and read back value by value.
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
+//! ERN 4.3 messages against DDEX's own schema, and read back value by value.
 
 use backbeat_domain::codes::{Isrc, Upc};
 use backbeat_domain::ddex::{
@@ -11,67 +7,8 @@ use backbeat_domain::ddex::{
 use backbeat_domain::media::{ArtworkDetails, AudioDetails, AudioFormat, ColorModel, ImageFormat};
 use backbeat_domain::release::{Contributor, ContributorRole, ReleaseType, RightsLine};
 use backbeat_domain::territories::Territories;
+use backbeat_testkit::ddex::{assert_valid, texts};
 use chrono::{DateTime, NaiveDate, Utc};
-use quick_xml::Reader;
-use quick_xml::events::Event;
-
-fn schema() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/ddex/ern43/release-notification.xsd")
-}
-
-/// Validates with xmllint; panics with its report when the message is invalid.
-pub fn assert_valid(xml: &[u8]) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("message.xml");
-    std::fs::write(&path, xml).expect("write");
-    let output = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(schema())
-        .arg(&path)
-        .output()
-        .expect("xmllint runs (./dev test installs libxml2-utils)");
-    assert!(
-        output.status.success(),
-        "invalid ERN:\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(xml)
-    );
-}
-
-/// The text of every element named `name`, in document order, entities resolved.
-pub fn texts(xml: &[u8], name: &str) -> Vec<String> {
-    let mut reader = Reader::from_reader(xml);
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf).expect("well-formed") {
-            Event::Start(e) if e.local_name().as_ref() == name => current = Some(String::new()),
-            Event::Text(t) => {
-                if let Some(text) = current.as_mut() {
-                    text.push_str(&t.into_inner());
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(text) = current.as_mut() {
-                    let entity = format!("&{};", r.into_inner());
-                    text.push_str(&quick_xml::escape::unescape(&entity).expect("known entity"));
-                }
-            }
-            Event::End(_) => {
-                if let Some(text) = current.take() {
-                    out.push(text);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-        buf.clear();
-    }
-    out
-}
 
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().expect("time")

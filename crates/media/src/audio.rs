@@ -28,7 +28,9 @@ fn wav(path: &Path) -> Result<AudioDetails, MediaError> {
         .map_err(|e| MediaError::unsuitable(format!("is not a valid WAV file ({e})")))?;
     let spec = reader.spec();
     if spec.sample_format != hound::SampleFormat::Int {
-        return Err(MediaError::unsuitable("must hold integer PCM samples, not floating point"));
+        return Err(MediaError::unsuitable(
+            "must hold integer PCM samples, not floating point",
+        ));
     }
     let frames = u64::from(reader.duration());
     let samples = u64::from(reader.len());

@@ -23,18 +23,27 @@ fn reason(result: Result<impl std::fmt::Debug, MediaError>) -> String {
 fn wav_and_flac_are_described_exactly() {
     let wav = audio_of(&fixtures::wav(2, 48_000, 24, 48_000 * 2 + 7)).expect("wav");
     assert_eq!(wav.format, AudioFormat::Wav);
-    assert_eq!((wav.channels, wav.sample_rate, wav.bit_depth, wav.frames), (2, 48_000, 24, 96_007));
+    assert_eq!(
+        (wav.channels, wav.sample_rate, wav.bit_depth, wav.frames),
+        (2, 48_000, 24, 96_007)
+    );
     assert_eq!(wav.refusal(), None);
     let flac = audio_of(&fixtures::flac(2, 44_100, 16, 44_100 * 3 + 11)).expect("flac");
     assert_eq!(flac.format, AudioFormat::Flac);
-    assert_eq!((flac.channels, flac.sample_rate, flac.bit_depth, flac.frames), (2, 44_100, 16, 132_311));
+    assert_eq!(
+        (flac.channels, flac.sample_rate, flac.bit_depth, flac.frames),
+        (2, 44_100, 16, 132_311)
+    );
     assert_eq!(flac.duration_ms(), 3000);
     assert_eq!(flac.refusal(), None);
 }
 
 #[test]
 fn bad_audio_is_refused_with_the_reason() {
-    assert_eq!(reason(audio_of(b"just some text, renamed song.wav")), "is not a WAV or FLAC file");
+    assert_eq!(
+        reason(audio_of(b"just some text, renamed song.wav")),
+        "is not a WAV or FLAC file"
+    );
     let wav = fixtures::cd_wav(1);
     assert!(reason(audio_of(&wav[..wav.len() / 2])).starts_with("is truncated"));
     let flac = fixtures::flac(2, 44_100, 16, 44_100 * 2);
@@ -51,7 +60,10 @@ fn bad_audio_is_refused_with_the_reason() {
 #[test]
 fn artwork_is_read_from_the_image() {
     let jpeg = artwork(fixtures::artwork()).expect("jpeg");
-    assert_eq!((jpeg.format, jpeg.width, jpeg.height, jpeg.color), (ImageFormat::Jpeg, 3000, 3000, ColorModel::Rgb));
+    assert_eq!(
+        (jpeg.format, jpeg.width, jpeg.height, jpeg.color),
+        (ImageFormat::Jpeg, 3000, 3000, ColorModel::Rgb)
+    );
     assert_eq!(jpeg.refusal(), None);
     let png = artwork(&fixtures::png(3000, 3000, Color::Rgb)).expect("png");
     assert_eq!((png.format, png.color), (ImageFormat::Png, ColorModel::Rgb));
@@ -60,7 +72,10 @@ fn artwork_is_read_from_the_image() {
 
 #[test]
 fn bad_artwork_is_refused_with_the_reason() {
-    assert_eq!(reason(artwork(b"GIF89a not really")), "must be a JPEG or PNG image, not Gif");
+    assert_eq!(
+        reason(artwork(b"GIF89a not really")),
+        "must be a JPEG or PNG image, not Gif"
+    );
     assert_eq!(reason(artwork(b"plain text")), "is not a JPEG or PNG image");
     let cmyk = artwork(&fixtures::jpeg(64, 64, Color::Cmyk)).expect("cmyk reads");
     assert_eq!(cmyk.color, ColorModel::Cmyk);

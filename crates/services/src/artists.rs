@@ -42,7 +42,12 @@ pub async fn get(ctx: &Context, actor: &Actor, id: &ArtistId) -> Result<Artist> 
         .ok_or_else(not_found)
 }
 
-pub async fn update(ctx: &Context, actor: &Actor, id: &ArtistId, patch: ArtistPatch) -> Result<Artist> {
+pub async fn update(
+    ctx: &Context,
+    actor: &Actor,
+    id: &ArtistId,
+    patch: ArtistPatch,
+) -> Result<Artist> {
     get(ctx, actor, id).await?;
     let mut conn = ctx.conn().await?;
     artists::update(&mut conn, id, &patch).await?;
@@ -50,7 +55,12 @@ pub async fn update(ctx: &Context, actor: &Actor, id: &ArtistId, patch: ArtistPa
 }
 
 /// The actor's artists, oldest first, a page at a time.
-pub async fn mine(ctx: &Context, actor: &Actor, after: Option<&Cursor>, limit: i64) -> Result<Page<Artist>> {
+pub async fn mine(
+    ctx: &Context,
+    actor: &Actor,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Page<Artist>> {
     let rows = artists::owned_by(&mut *ctx.conn().await?, &actor.user_id, after, limit + 1).await?;
     Ok(Page::from_rows(rows, limit, |artist| Cursor {
         at: artist.created_at,
@@ -60,7 +70,12 @@ pub async fn mine(ctx: &Context, actor: &Actor, after: Option<&Cursor>, limit: i
 
 /// Checks that the actor may credit this artist on a release: their own, or any for an admin.
 /// Anything else reads as an unknown id.
-pub async fn check_creditable(ctx: &Context, actor: Option<&Actor>, id: &ArtistId, field: &str) -> Result<()> {
+pub async fn check_creditable(
+    ctx: &Context,
+    actor: Option<&Actor>,
+    id: &ArtistId,
+    field: &str,
+) -> Result<()> {
     let artist = artists::find(&mut *ctx.conn().await?, id).await?;
     let allowed = matches!((&artist, actor), (Some(artist), Some(actor)) if actor.may_act_on(Some(&artist.owner_id)));
     if !allowed {

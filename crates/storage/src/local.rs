@@ -121,19 +121,48 @@ mod tests {
     async fn put_get_delete_round_trip() {
         let dir = tempfile::tempdir().expect("tempdir");
         let storage = LocalFolder::new(dir.path());
-        storage.put("covers/album-1/a.png", b"png").await.expect("put");
-        assert_eq!(storage.get("covers/album-1/a.png").await.expect("get"), b"png");
+        storage
+            .put("covers/album-1/a.png", b"png")
+            .await
+            .expect("put");
+        assert_eq!(
+            storage.get("covers/album-1/a.png").await.expect("get"),
+            b"png"
+        );
         assert!(dir.path().join("covers/album-1/a.png").exists());
-        storage.delete("covers/album-1/a.png").await.expect("delete");
-        assert!(matches!(storage.get("covers/album-1/a.png").await, Err(StorageError::NotFound)));
-        storage.delete("covers/album-1/a.png").await.expect("idempotent delete");
+        storage
+            .delete("covers/album-1/a.png")
+            .await
+            .expect("delete");
+        assert!(matches!(
+            storage.get("covers/album-1/a.png").await,
+            Err(StorageError::NotFound)
+        ));
+        storage
+            .delete("covers/album-1/a.png")
+            .await
+            .expect("idempotent delete");
     }
 
     #[tokio::test]
     async fn keys_cannot_escape_the_root_or_reach_uploads_in_progress() {
         let storage = LocalFolder::new("/tmp/backbeat-storage-test");
-        for key in ["../etc/passwd", "/etc/passwd", "covers/../../x", "a\\b", "", "./a", ".incoming/x"] {
-            assert!(matches!(storage.put(key, b"x").await, Err(StorageError::InvalidKey(_))), "{key}");
+        for key in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "covers/../../x",
+            "a\\b",
+            "",
+            "./a",
+            ".incoming/x",
+        ] {
+            assert!(
+                matches!(
+                    storage.put(key, b"x").await,
+                    Err(StorageError::InvalidKey(_))
+                ),
+                "{key}"
+            );
         }
     }
 
@@ -152,20 +181,33 @@ mod tests {
             "b283788fa43abed20cc491063bfa3a455ebca761853c409a9e3acec9712632bc"
         );
         assert_eq!(received.md5, "abda3ee1b7f247c57721a93a19aed807");
-        storage.commit(received, "audio/a.wav").await.expect("commit");
+        storage
+            .commit(received, "audio/a.wav")
+            .await
+            .expect("commit");
         assert_eq!(storage.get("audio/a.wav").await.expect("get"), b"hello you");
 
         let mut too_big = storage.incoming(4).await.expect("incoming");
-        assert!(matches!(too_big.write(b"12345").await, Err(StorageError::TooLarge(4))));
+        assert!(matches!(
+            too_big.write(b"12345").await,
+            Err(StorageError::TooLarge(4))
+        ));
         let abandoned = storage.incoming(10).await.expect("incoming");
         drop(too_big);
         drop(abandoned);
-        let left = std::fs::read_dir(dir.path().join(INCOMING)).expect("dir").count();
+        let left = std::fs::read_dir(dir.path().join(INCOMING))
+            .expect("dir")
+            .count();
         assert_eq!(left, 0, "abandoned uploads are removed");
 
         let copy = dir.path().join("copy.wav");
         storage.copy_to("audio/a.wav", &copy).await.expect("copy");
         assert_eq!(std::fs::read(&copy).expect("read"), b"hello you");
-        assert!(matches!(storage.copy_to("audio/none.wav", &dir.path().join("x")).await, Err(StorageError::NotFound)));
+        assert!(matches!(
+            storage
+                .copy_to("audio/none.wav", &dir.path().join("x"))
+                .await,
+            Err(StorageError::NotFound)
+        ));
     }
 }

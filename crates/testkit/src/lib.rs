@@ -6,7 +6,9 @@
 //! rerun cleanly.
 
 pub mod broker;
+pub mod ddex;
 pub mod fixtures;
+pub mod http;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

@@ -52,5 +52,10 @@ pub async fn upload(
     let incoming = uploads::receive(&state, Upload::Artwork).await?;
     let received = upload::receive(&mut multipart, "artwork", incoming, limit).await?;
     let artwork = uploads::store_artwork(&state, album, received).await?;
-    Ok(response::data(StatusCode::OK, ArtworkData { artwork: artwork.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        ArtworkData {
+            artwork: artwork.into(),
+        },
+    ))
 }

@@ -13,7 +13,9 @@ use crate::input::{Fields, JsonObject};
 use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope};
 use crate::state::AppState;
-use crate::views::distribution::{DistributionList, DistributionStarted, DistributionView, DistributionsStarted};
+use crate::views::distribution::{
+    DistributionList, DistributionStarted, DistributionView, DistributionsStarted,
+};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -52,14 +54,20 @@ pub async fn create(
     let mut f = Fields::new(body);
     let platforms = f.ids::<PlatformId>("platformIds", 100);
     let raw = f.patch_string("releaseAt");
-    let release_at = f.parse_patch(raw, |v| dates::date_time("releaseAt", &v)).flatten();
+    let release_at = f
+        .parse_patch(raw, |v| dates::date_time("releaseAt", &v))
+        .flatten();
     f.done()?;
     let platforms = platforms.ok_or_else(|| ApiError::field("platformIds", "is required"))?;
-    let created = distribution::create(&state, &caller, &id, &platforms, release_at, &request_id.0).await?;
+    let created =
+        distribution::create(&state, &caller, &id, &platforms, release_at, &request_id.0).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((
             "Location",
-            format!("{}/albums/{}/distributions", state.settings.server.base_path, id),
+            format!(
+                "{}/albums/{}/distributions",
+                state.settings.server.base_path, id
+            ),
         ))
         .json(DataEnvelope {
             status: "success",
@@ -88,7 +96,11 @@ pub async fn create(
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn list(state: web::Data<AppState>, caller: Caller, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<AlbumId>,
+) -> ApiResult<HttpResponse> {
     let found = distribution::of_album(&state, &caller, &id).await?;
     Ok(response::data(
         StatusCode::OK,

@@ -26,7 +26,11 @@ use crate::views::distribution::{ProblemView, Readiness};
         (status = 404, description = "Unknown album", body = ErrorBody),
     )
 )]
-pub async fn check(state: web::Data<AppState>, caller: Caller, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
+pub async fn check(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<AlbumId>,
+) -> ApiResult<HttpResponse> {
     let problems = readiness::check(&state, &caller, &id).await?;
     Ok(response::data(
         StatusCode::OK,

@@ -123,9 +123,17 @@ pub struct AlbumPatchRequest {
     #[schema(format = Date)]
     original_release_date: Option<String>,
     /// A year, then the holder.
-    #[schema(pattern = r"^[0-9]{4} .+$", max_length = 300, example = "2026 Backbeat Records")]
+    #[schema(
+        pattern = r"^[0-9]{4} .+$",
+        max_length = 300,
+        example = "2026 Backbeat Records"
+    )]
     p_line: Option<String>,
-    #[schema(pattern = r"^[0-9]{4} .+$", max_length = 300, example = "2026 Backbeat Records")]
+    #[schema(
+        pattern = r"^[0-9]{4} .+$",
+        max_length = 300,
+        example = "2026 Backbeat Records"
+    )]
     c_line: Option<String>,
     /// `["Worldwide"]` (the default), ISO 3166-1 alpha-2 codes (`["US", "CA"]`), or
     /// `"Worldwide"` with exclusions written `-CODE` (`["Worldwide", "-KP"]`).

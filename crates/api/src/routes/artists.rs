@@ -37,14 +37,20 @@ pub struct ArtistRequest {
 
 fn urls(list: Vec<String>) -> Result<Vec<String>, FieldError> {
     if list.len() > URLS_MAX {
-        return Err(FieldError::new("externalUrls", format!("must list at most {URLS_MAX} URLs")));
+        return Err(FieldError::new(
+            "externalUrls",
+            format!("must list at most {URLS_MAX} URLs"),
+        ));
     }
     list.into_iter()
         .map(|url| {
             let url = url.trim().to_owned();
             let web = url.starts_with("https://") || url.starts_with("http://");
             if !web || url.len() > URL_MAX || url.contains(char::is_whitespace) {
-                return Err(FieldError::new("externalUrls", format!("`{url}` is not an http(s) URL")));
+                return Err(FieldError::new(
+                    "externalUrls",
+                    format!("`{url}` is not an http(s) URL"),
+                ));
             }
             Ok(url)
         })
@@ -66,10 +72,18 @@ fn optional_bio(value: String) -> Result<Option<String>, FieldError> {
         (status = 401, description = "No access token", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let mut f = Fields::new(body);
-    let name = f.string("name").and_then(|v| f.check(text("name", v, NAME_MAX)));
-    let bio = f.optional_string("bio").and_then(|v| f.check(optional_bio(v)));
+    let name = f
+        .string("name")
+        .and_then(|v| f.check(text("name", v, NAME_MAX)));
+    let bio = f
+        .optional_string("bio")
+        .and_then(|v| f.check(optional_bio(v)));
     let raw = f.patch_strings("externalUrls");
     let external_urls = f.parse_patch(raw, urls).map(Option::unwrap_or_default);
     let (name,) = f.finish((name,))?;
@@ -83,7 +97,12 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject
         },
     )
     .await?;
-    Ok(response::data(StatusCode::CREATED, ArtistCreated { artist_id: id.into_inner() }))
+    Ok(response::data(
+        StatusCode::CREATED,
+        ArtistCreated {
+            artist_id: id.into_inner(),
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -111,7 +130,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
     if filter.mine == Some(false) {
-        return Err(ApiError::Forbidden("only your own artists can be listed".to_owned()));
+        return Err(ApiError::Forbidden(
+            "only your own artists can be listed".to_owned(),
+        ));
     }
     let found = artists::mine(&state, &caller, cursor.as_ref(), limit).await?;
     Ok(response::page(
@@ -133,9 +154,18 @@ pub async fn list(
         (status = 404, description = "Unknown artist, or someone else's", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<ArtistId>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<ArtistId>,
+) -> ApiResult<HttpResponse> {
     let artist = artists::get(&state, &caller, &id).await?;
-    Ok(response::data(StatusCode::OK, ArtistData { artist: artist.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        ArtistData {
+            artist: artist.into(),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -157,7 +187,9 @@ pub async fn update(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let mut f = Fields::new(body);
-    let name = f.present_string("name").and_then(|v| f.check(text("name", v, NAME_MAX)));
+    let name = f
+        .present_string("name")
+        .and_then(|v| f.check(text("name", v, NAME_MAX)));
     let raw = f.patch_string("bio");
     let bio = f.parse_patch(raw, optional_bio).map(Option::flatten);
     let raw = f.patch_strings("externalUrls");
@@ -174,5 +206,10 @@ pub async fn update(
         },
     )
     .await?;
-    Ok(response::data(StatusCode::OK, ArtistData { artist: artist.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        ArtistData {
+            artist: artist.into(),
+        },
+    ))
 }

@@ -13,7 +13,9 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
-use crate::views::distribution::{DistributionData, DistributionJob, DistributionList, DistributionView};
+use crate::views::distribution::{
+    DistributionData, DistributionJob, DistributionList, DistributionView,
+};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -51,10 +53,22 @@ pub async fn list(
         })?),
     };
     let platform = filter.platform_id.clone().map(PlatformId::from);
-    let found = distribution::page(&state, &caller, status, platform.as_ref(), cursor.as_ref(), limit).await?;
+    let found = distribution::page(
+        &state,
+        &caller,
+        status,
+        platform.as_ref(),
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
     Ok(response::page(
         DistributionList {
-            distributions: found.items.into_iter().map(DistributionView::from).collect(),
+            distributions: found
+                .items
+                .into_iter()
+                .map(DistributionView::from)
+                .collect(),
         },
         found.next.as_ref(),
         limit,
@@ -71,9 +85,18 @@ pub async fn list(
         (status = 404, description = "Unknown distribution, or someone else's", body = ErrorBody),
     )
 )]
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<DistributionId>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<DistributionId>,
+) -> ApiResult<HttpResponse> {
     let found = distribution::get(&state, &caller, &id).await?;
-    Ok(response::data(StatusCode::OK, DistributionData { distribution: found.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        DistributionData {
+            distribution: found.into(),
+        },
+    ))
 }
 
 /// `DELETE` of a distribution not yet delivered.
@@ -104,23 +127,25 @@ pub async fn withdraw(
     request_id: RequestId,
     id: web::Path<DistributionId>,
 ) -> ApiResult<HttpResponse> {
-    Ok(match distribution::withdraw(&state, &caller, &id, &request_id.0).await? {
-        Withdrawn::Cancelled(current) => HttpResponse::Ok().json(Cancelled {
-            status: "success",
-            message: "Distribution cancelled".to_owned(),
-            data: DistributionData {
-                distribution: current.into(),
-            },
-        }),
-        Withdrawn::TakingDown(current, job) => response::accepted(
-            &state.settings.server.base_path,
-            &job.to_string(),
-            DistributionJob {
-                distribution: current.into(),
-                job_id: job.into_inner(),
-            },
-        ),
-    })
+    Ok(
+        match distribution::withdraw(&state, &caller, &id, &request_id.0).await? {
+            Withdrawn::Cancelled(current) => HttpResponse::Ok().json(Cancelled {
+                status: "success",
+                message: "Distribution cancelled".to_owned(),
+                data: DistributionData {
+                    distribution: current.into(),
+                },
+            }),
+            Withdrawn::TakingDown(current, job) => response::accepted(
+                &state.settings.server.base_path,
+                &job.to_string(),
+                DistributionJob {
+                    distribution: current.into(),
+                    job_id: job.into_inner(),
+                },
+            ),
+        },
+    )
 }
 
 #[utoipa::path(

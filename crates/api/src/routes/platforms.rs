@@ -37,7 +37,9 @@ pub struct PlatformRequest {
 
 fn code(value: String) -> Result<String, FieldError> {
     let valid = (2..=40).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     valid
         .then_some(value)
         .ok_or_else(|| FieldError::new("code", "must be 2-40 lower-case letters, digits or `_`"))
@@ -48,9 +50,12 @@ fn party_id(value: String) -> Result<String, FieldError> {
         && value.len() <= 40
         && value.starts_with("PADPIDA")
         && value.bytes().all(|b| b.is_ascii_alphanumeric());
-    valid
-        .then_some(value)
-        .ok_or_else(|| FieldError::new("partyId", "must be a DDEX party id: PADPIDA and letters or digits"))
+    valid.then_some(value).ok_or_else(|| {
+        FieldError::new(
+            "partyId",
+            "must be a DDEX party id: PADPIDA and letters or digits",
+        )
+    })
 }
 
 /// A folder name under the delivery root, never a path out of it.
@@ -60,9 +65,12 @@ fn folder(value: String) -> Result<String, FieldError> {
         && value
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    valid
-        .then_some(value)
-        .ok_or_else(|| FieldError::new("deliveryFolder", "must be 1-60 lower-case letters, digits, `_` or `-`"))
+    valid.then_some(value).ok_or_else(|| {
+        FieldError::new(
+            "deliveryFolder",
+            "must be 1-60 lower-case letters, digits, `_` or `-`",
+        )
+    })
 }
 
 #[utoipa::path(
@@ -94,13 +102,20 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<Http
         (status = 403, description = "Not an admin", body = ErrorBody),
     )
 )]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonObject) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
     let mut f = Fields::new(body);
     let code = f.string("code").and_then(|v| f.check(code(v)));
     let name = f.string("name").and_then(|v| f.check(text("name", v, 100)));
     let party = f.string("partyId").and_then(|v| f.check(party_id(v)));
-    let delivery_folder = f.optional_string("deliveryFolder").and_then(|v| f.check(folder(v)));
-    let (code, name, party_id, delivery_folder) = f.finish((code, name, party, Some(delivery_folder)))?;
+    let delivery_folder = f
+        .optional_string("deliveryFolder")
+        .and_then(|v| f.check(folder(v)));
+    let (code, name, party_id, delivery_folder) =
+        f.finish((code, name, party, Some(delivery_folder)))?;
     let platform = platforms::create(
         &state,
         &caller,
@@ -141,8 +156,12 @@ pub async fn update(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let mut f = Fields::new(body);
-    let name = f.present_string("name").and_then(|v| f.check(text("name", v, 100)));
-    let party = f.present_string("partyId").and_then(|v| f.check(party_id(v)));
+    let name = f
+        .present_string("name")
+        .and_then(|v| f.check(text("name", v, 100)));
+    let party = f
+        .present_string("partyId")
+        .and_then(|v| f.check(party_id(v)));
     let active = f.present_bool("active");
     let raw = f.patch_string("deliveryFolder");
     let delivery_folder = f.parse_patch(raw, folder);
@@ -160,5 +179,10 @@ pub async fn update(
         },
     )
     .await?;
-    Ok(response::data(StatusCode::OK, PlatformData { platform: platform.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        PlatformData {
+            platform: platform.into(),
+        },
+    ))
 }

@@ -53,5 +53,10 @@ pub async fn upload(
     let incoming = uploads::receive(&state, Upload::Audio).await?;
     let received = upload::receive(&mut multipart, "audio", incoming, limit).await?;
     let audio = uploads::store_audio(&state, song, received).await?;
-    Ok(response::data(StatusCode::OK, AudioData { audio: audio.into() }))
+    Ok(response::data(
+        StatusCode::OK,
+        AudioData {
+            audio: audio.into(),
+        },
+    ))
 }

@@ -2,11 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use backbeat_domain::FieldError;
 use backbeat_domain::catalog;
 use backbeat_domain::codes::{Isrc, Iswc};
 use backbeat_domain::ids::{AlbumId, ArtistId, SongId};
 use backbeat_domain::release::{CONTRIBUTORS_MAX, Contributor};
-use backbeat_domain::FieldError;
 use backbeat_services::catalog::songs::{self, SearchRequest, SongChanges, SongInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -194,10 +194,16 @@ pub struct SongPatchRequest {
     /// One of the caller's artists.
     artist_id: Option<String>,
     /// `CC-XXX-YY-NNNNN`, with or without hyphens; unique across the catalog.
-    #[schema(pattern = r"^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?[0-9]{2}-?[0-9]{5}$", example = "US-S1Z-99-00001")]
+    #[schema(
+        pattern = r"^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?[0-9]{2}-?[0-9]{5}$",
+        example = "US-S1Z-99-00001"
+    )]
     isrc: Option<String>,
     /// `T` and 10 digits, the last a check digit; dots and hyphens are ignored.
-    #[schema(pattern = r"^T-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]$", example = "T-034.524.680-1")]
+    #[schema(
+        pattern = r"^T-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]$",
+        example = "T-034.524.680-1"
+    )]
     iswc: Option<String>,
     explicit: Option<bool>,
     /// Unique within the album's disc.
@@ -215,7 +221,10 @@ fn bounded(field: &str, value: i64, max: i64) -> Result<i32, FieldError> {
     if (1..=max).contains(&value) {
         Ok(value as i32)
     } else {
-        Err(FieldError::new(field, format!("must be between 1 and {max}")))
+        Err(FieldError::new(
+            field,
+            format!("must be between 1 and {max}"),
+        ))
     }
 }
 
@@ -238,7 +247,9 @@ fn read_changes(body: JsonObject) -> ApiResult<SongChanges> {
     let raw = f.patch_string("albumId");
     let album_id = f.parse_patch(raw, |v| catalog::reference("albumId", v).map(AlbumId::from));
     let raw = f.patch_string("artistId");
-    let artist_id = f.parse_patch(raw, |v| catalog::reference("artistId", v).map(ArtistId::from));
+    let artist_id = f.parse_patch(raw, |v| {
+        catalog::reference("artistId", v).map(ArtistId::from)
+    });
     let raw = f.patch_string("isrc");
     let isrc = f.parse_patch(raw, |v| Isrc::parse("isrc", &v));
     let raw = f.patch_string("iswc");

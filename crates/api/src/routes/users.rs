@@ -121,7 +121,10 @@ pub async fn update_me(
     let email = f.parse_patch(raw, |v| EmailAddress::parse("email", v));
     f.done()?;
     let Some(email) = email else {
-        return Err(crate::error::ApiError::field("email", "is required (null removes it)"));
+        return Err(crate::error::ApiError::field(
+            "email",
+            "is required (null removes it)",
+        ));
     };
     let profile = users::set_email(&state, &caller, email).await?;
     Ok(response::data(

@@ -132,7 +132,8 @@ pub struct ContributorView {
 
 impl From<TrackFields> for TrackView {
     fn from(f: TrackFields) -> Self {
-        let contributors: Vec<Contributor> = serde_json::from_value(f.contributors).unwrap_or_default();
+        let contributors: Vec<Contributor> =
+            serde_json::from_value(f.contributors).unwrap_or_default();
         Self {
             artist_id: f.artist_id.map(String::from),
             isrc: f.isrc,

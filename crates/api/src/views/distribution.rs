@@ -239,7 +239,10 @@ pub struct DistributionView {
 impl From<WithHistory> for DistributionView {
     fn from(w: WithHistory) -> Self {
         let d = w.distribution;
-        let delivered = matches!(d.status, DistributionStatus::Delivered | DistributionStatus::TakenDown);
+        let delivered = matches!(
+            d.status,
+            DistributionStatus::Delivered | DistributionStatus::TakenDown
+        );
         Self {
             id: d.id.into_inner(),
             album_id: d.album_id.into_inner(),

@@ -247,3 +247,22 @@ pub fn keys(value: &Value) -> Vec<String> {
     keys.sort();
     keys
 }
+
+impl TestApp {
+    /// The shared HTTP client of the test kit, pointed at this app.
+    pub fn client(&self) -> backbeat_testkit::http::Client {
+        backbeat_testkit::http::Client::new(self.address.clone())
+    }
+
+    /// Signs up, is made an admin (as the operator's CLI does), logs in; returns the token.
+    pub async fn admin(&self, username: &str) -> String {
+        self.register(username, "secret-password").await;
+        let mut conn = self.db.connect().await;
+        assert!(
+            backbeat_db::users::set_role(&mut conn, username, backbeat_domain::Role::Admin)
+                .await
+                .expect("promote")
+        );
+        self.login(username, "secret-password").await.0
+    }
+}

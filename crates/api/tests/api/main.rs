@@ -2,14 +2,17 @@
 
 mod album_covers;
 mod album_likes;
+mod artists;
 mod authentications;
 mod binary;
 mod catalog;
 mod catalog_compat;
+mod distributions;
 mod docs;
 mod envelope;
 mod health;
 mod helpers;
 mod playlists;
+mod releases;
 mod tokens;
 mod users;

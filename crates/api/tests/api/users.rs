@@ -160,3 +160,81 @@ async fn me_shows_the_caller_and_needs_a_token() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_account_may_have_one_email_unique_whatever_its_case() {
+    let app = spawn_app().await;
+    let client = app.client();
+    // openMusic's sign-up, without one, stays valid.
+    let (_, plain) = client.user("plain", None).await;
+    let body = client
+        .expect(StatusCode::OK, Method::GET, "/users/me", None, Some(&plain))
+        .await;
+    assert!(body["data"]["user"]["email"].is_null());
+
+    let (_, nadia) = client.user("nadia", Some("Nadia@Example.com")).await;
+    let body = client
+        .expect(StatusCode::OK, Method::GET, "/users/me", None, Some(&nadia))
+        .await;
+    assert_eq!(body["data"]["user"]["email"], "Nadia@Example.com");
+    let body = expect_field_error(
+        app.post("/users", json!({"username": "copycat", "password": "secret", "fullname": "C", "email": "nadia@example.COM"})).await,
+        "email",
+    )
+    .await;
+    assert_eq!(
+        body["details"][0]["message"],
+        "is already used by another account"
+    );
+    expect_field_error(
+        app.post("/users", json!({"username": "bad", "password": "secret", "fullname": "B", "email": "not-an-email"})).await,
+        "email",
+    )
+    .await;
+
+    let body = client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            "/users/me",
+            Some(json!({"email": "plain@example.com"})),
+            Some(&plain),
+        )
+        .await;
+    assert_eq!(body["data"]["user"]["email"], "plain@example.com");
+    let (status, body, _) = client
+        .call(
+            Method::PATCH,
+            "/users/me",
+            Some(json!({"email": "NADIA@example.com"})),
+            Some(&plain),
+        )
+        .await;
+    assert_eq!(
+        (status, body["details"][0]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("email"))
+    );
+    let body = client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            "/users/me",
+            Some(json!({"email": null})),
+            Some(&plain),
+        )
+        .await;
+    assert!(body["data"]["user"]["email"].is_null());
+    let (status, _, _) = client
+        .call(Method::PATCH, "/users/me", Some(json!({})), Some(&plain))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = client
+        .call(
+            Method::PATCH,
+            "/users/me",
+            Some(json!({"email": "x@y.co"})),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -62,6 +62,10 @@ mod tests {
             rendered.subject,
             "Bulk distribution finished: 4 delivered, 1 failed, 1 skipped"
         );
-        assert!(rendered.text.contains("of 3 releases to 2 platforms is done (6 deliveries)"));
+        assert!(
+            rendered
+                .text
+                .contains("of 3 releases to 2 platforms is done (6 deliveries)")
+        );
     }
 }

@@ -65,9 +65,19 @@ pub async fn profile(ctx: &Context, actor: &Actor) -> Result<Profile> {
 }
 
 /// Sets or changes the account's email (`None` removes it).
-pub async fn set_email(ctx: &Context, actor: &Actor, email: Option<EmailAddress>) -> Result<Profile> {
+pub async fn set_email(
+    ctx: &Context,
+    actor: &Actor,
+    email: Option<EmailAddress>,
+) -> Result<Profile> {
     let mut conn = ctx.conn().await?;
-    match users::set_email(&mut conn, &actor.user_id, email.as_ref().map(EmailAddress::as_str)).await {
+    match users::set_email(
+        &mut conn,
+        &actor.user_id,
+        email.as_ref().map(EmailAddress::as_str),
+    )
+    .await
+    {
         Err(e) if e.is_unique_violation(EMAIL_TAKEN) => return Err(email_taken()),
         Err(e) => return Err(e.into()),
         Ok(false) => return Err(Error::not_found("user")),

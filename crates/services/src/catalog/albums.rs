@@ -81,7 +81,12 @@ pub async fn get(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<
 
 /// Changes the fields given; the artist must be one the caller may credit, the UPC unused by
 /// any other release.
-pub async fn patch(ctx: &Context, caller: Option<&Actor>, id: &AlbumId, changes: AlbumChanges) -> Result<()> {
+pub async fn patch(
+    ctx: &Context,
+    caller: Option<&Actor>,
+    id: &AlbumId,
+    changes: AlbumChanges,
+) -> Result<()> {
     let mut conn = ctx.conn().await?;
     writable(ctx, &mut conn, caller, id).await?;
     if let Some(Some(artist)) = &changes.artist_id {
@@ -99,9 +104,7 @@ pub async fn patch(ctx: &Context, caller: Option<&Actor>, id: &AlbumId, changes:
         original_release_date: changes.original_release_date,
         p_line: line(changes.p_line),
         c_line: line(changes.c_line),
-        territories: changes
-            .territories
-            .map(|t| t.unwrap_or_default().to_list()),
+        territories: changes.territories.map(|t| t.unwrap_or_default().to_list()),
         release_type: changes
             .release_type
             .map(|t| t.map(|t| t.as_str().to_owned())),

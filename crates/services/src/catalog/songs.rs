@@ -108,7 +108,12 @@ pub struct SongChanges {
 
 /// Changes the fields given: the album must be writable by the caller, the artist creditable,
 /// the ISRC unused elsewhere, the track number free on its disc.
-pub async fn patch(ctx: &Context, caller: Option<&Actor>, id: &SongId, changes: SongChanges) -> Result<()> {
+pub async fn patch(
+    ctx: &Context,
+    caller: Option<&Actor>,
+    id: &SongId,
+    changes: SongChanges,
+) -> Result<()> {
     let mut conn = ctx.conn().await?;
     let song = writable(ctx, &mut conn, caller, id).await?;
     if let Some(album) = &changes.album_id

@@ -70,7 +70,11 @@ async fn discard_replaced(ctx: &Context, previous: Option<String>) {
 }
 
 /// Checks, stores and records the track's audio.
-pub async fn store_audio(ctx: &Context, song: Writable<Song>, received: Received) -> Result<AudioFile> {
+pub async fn store_audio(
+    ctx: &Context,
+    song: Writable<Song>,
+    received: Received,
+) -> Result<AudioFile> {
     let details = inspect(&received, backbeat_media::audio)
         .await
         .map_err(|e| refused("audio", e))?;
@@ -95,7 +99,9 @@ pub async fn store_audio(ctx: &Context, song: Writable<Song>, received: Received
         .await
         .map_err(Error::internal)?;
     let recorded = match ctx.conn().await {
-        Ok(mut conn) => media::set_audio(&mut conn, &audio).await.map_err(Error::from),
+        Ok(mut conn) => media::set_audio(&mut conn, &audio)
+            .await
+            .map_err(Error::from),
         Err(error) => Err(error),
     };
     match recorded {
@@ -111,7 +117,11 @@ pub async fn store_audio(ctx: &Context, song: Writable<Song>, received: Received
 }
 
 /// Checks, stores and records the release's artwork.
-pub async fn store_artwork(ctx: &Context, album: Writable<Album>, received: Received) -> Result<Artwork> {
+pub async fn store_artwork(
+    ctx: &Context,
+    album: Writable<Album>,
+    received: Received,
+) -> Result<Artwork> {
     let details = inspect(&received, |path| {
         backbeat_media::artwork(&std::fs::read(path)?)
     })
@@ -140,7 +150,9 @@ pub async fn store_artwork(ctx: &Context, album: Writable<Album>, received: Rece
         .await
         .map_err(Error::internal)?;
     let recorded = match ctx.conn().await {
-        Ok(mut conn) => media::set_artwork(&mut conn, &artwork).await.map_err(Error::from),
+        Ok(mut conn) => media::set_artwork(&mut conn, &artwork)
+            .await
+            .map_err(Error::from),
         Err(error) => Err(error),
     };
     match recorded {

@@ -59,12 +59,18 @@ pub async fn request(
 ) -> Result<JobId> {
     let max = ctx.settings.distribution.bulk_max_releases;
     if album_ids.len() > max {
-        return Err(Error::field("albumIds", format!("must name at most {max} releases")));
+        return Err(Error::field(
+            "albumIds",
+            format!("must name at most {max} releases"),
+        ));
     }
     super::platforms::active(ctx, &platform_ids, "platformIds").await?;
     let mut conn = ctx.conn().await?;
     let owners: BTreeMap<AlbumId, Option<backbeat_domain::ids::UserId>> =
-        albums::owners(&mut conn, &album_ids).await?.into_iter().collect();
+        albums::owners(&mut conn, &album_ids)
+            .await?
+            .into_iter()
+            .collect();
     let unknown: Vec<&str> = album_ids
         .iter()
         .filter(|id| {
@@ -80,7 +86,11 @@ pub async fn request(
             "{} releases not found: {}{}",
             unknown.len(),
             shown.join(", "),
-            if unknown.len() > shown.len() { ", ..." } else { "" }
+            if unknown.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
         )));
     }
     let job = BulkDistribute {
@@ -164,13 +174,16 @@ impl Job for BulkDistribute {
                 .iter()
                 .enumerate()
                 .flat_map(|(a, album)| {
-                    self.platform_ids.iter().enumerate().map(move |(p, platform)| NewItem {
-                        job_id: job.id.clone(),
-                        seq: i32::try_from(a * platforms + p).unwrap_or(i32::MAX),
-                        chunk: i32::try_from(a / chunk_size).unwrap_or(i32::MAX),
-                        album_id: album.clone(),
-                        platform_id: platform.clone(),
-                    })
+                    self.platform_ids
+                        .iter()
+                        .enumerate()
+                        .map(move |(p, platform)| NewItem {
+                            job_id: job.id.clone(),
+                            seq: i32::try_from(a * platforms + p).unwrap_or(i32::MAX),
+                            chunk: i32::try_from(a / chunk_size).unwrap_or(i32::MAX),
+                            album_id: album.clone(),
+                            platform_id: platform.clone(),
+                        })
                 })
                 .collect();
             job_items::insert(&mut conn, &items).await?;
@@ -225,7 +238,12 @@ impl Job for BulkDistribute {
 
 /// Emails the requester the summary with the CSV; a requester without an address is noted in the
 /// result instead.
-async fn summary_email(ctx: &Context, job: &JobRun, bulk: &BulkDistribute, tally: Tally) -> Result<Value, JobError> {
+async fn summary_email(
+    ctx: &Context,
+    job: &JobRun,
+    bulk: &BulkDistribute,
+    tally: Tally,
+) -> Result<Value, JobError> {
     let mut conn = ctx.conn().await?;
     let recipient = match &job.user_id {
         Some(user) => users::email_of(&mut conn, user).await?,
@@ -245,17 +263,21 @@ async fn summary_email(ctx: &Context, job: &JobRun, bulk: &BulkDistribute, tally
         skipped: tally.skipped,
     }
     .render();
-    let email = Email::new(&recipient, rendered, format!("bulk-summary.{}", job.id)).attach(Attachment {
-        filename: format!("distribution-{}.csv", job.id),
-        content_type: "text/csv".to_owned(),
-        body: csv,
-    });
+    let email =
+        Email::new(&recipient, rendered, format!("bulk-summary.{}", job.id)).attach(Attachment {
+            filename: format!("distribution-{}.csv", job.id),
+            content_type: "text/csv".to_owned(),
+            body: csv,
+        });
     let message_id = send_once(ctx, email).await?;
     Ok(json!({"sent": true, "recipient": recipient, "messageId": message_id}))
 }
 
 /// Every pair, in the order requested.
-async fn csv_report(conn: &mut backbeat_db::AsyncPgConnection, job: &JobId) -> Result<Vec<u8>, JobError> {
+async fn csv_report(
+    conn: &mut backbeat_db::AsyncPgConnection,
+    job: &JobId,
+) -> Result<Vec<u8>, JobError> {
     let mut items = Vec::new();
     let mut after = -1;
     loop {
@@ -284,7 +306,13 @@ async fn csv_report(conn: &mut backbeat_db::AsyncPgConnection, job: &JobId) -> R
     let row_error = |e: csv::Error| JobError::Permanent(format!("cannot write the CSV: {e}"));
     writer
         .write_record([
-            "album_id", "upc", "title", "platform", "outcome", "distribution_id", "message",
+            "album_id",
+            "upc",
+            "title",
+            "platform",
+            "outcome",
+            "distribution_id",
+            "message",
         ])
         .map_err(row_error)?;
     for item in &items {
@@ -299,7 +327,9 @@ async fn csv_report(conn: &mut backbeat_db::AsyncPgConnection, job: &JobId) -> R
                 title.as_str(),
                 platform.as_str(),
                 item.outcome.as_deref().unwrap_or("pending"),
-                item.distribution_id.as_ref().map_or("", DistributionId::as_str),
+                item.distribution_id
+                    .as_ref()
+                    .map_or("", DistributionId::as_str),
                 item.message.as_deref().unwrap_or_default(),
             ])
             .map_err(row_error)?;
@@ -337,11 +367,12 @@ impl Job for BulkChunk {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let platforms: BTreeMap<PlatformId, Platform> = platforms::find_many(&mut conn, &platform_ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect();
+        let platforms: BTreeMap<PlatformId, Platform> =
+            platforms::find_many(&mut conn, &platform_ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect();
         let snapshots = release::load(&mut conn, &album_ids).await?;
         let problems: BTreeMap<&AlbumId, Vec<backbeat_domain::readiness::Problem>> =
             snapshots.iter().map(|(id, s)| (id, s.problems())).collect();
@@ -352,7 +383,11 @@ impl Job for BulkChunk {
         let now = Utc::now();
         for item in &items {
             let Some(snapshot) = snapshots.get(&item.album_id) else {
-                finished.push(failed(item, "the release no longer exists".to_owned(), None));
+                finished.push(failed(
+                    item,
+                    "the release no longer exists".to_owned(),
+                    None,
+                ));
                 continue;
             };
             if let Some(id) = &item.distribution_id {
@@ -363,13 +398,21 @@ impl Job for BulkChunk {
             if !album_problems.is_empty() {
                 let message = format!(
                     "the release is not ready: {}",
-                    album_problems.iter().map(|p| p.code).collect::<Vec<_>>().join(", ")
+                    album_problems
+                        .iter()
+                        .map(|p| p.code)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 finished.push(failed(item, message, Some(json!(album_problems))));
                 continue;
             }
             if !platforms.get(&item.platform_id).is_some_and(|p| p.active) {
-                finished.push(failed(item, "the platform is unknown or inactive".to_owned(), None));
+                finished.push(failed(
+                    item,
+                    "the platform is unknown or inactive".to_owned(),
+                    None,
+                ));
                 continue;
             }
             let id = DistributionId::generate();
@@ -396,7 +439,10 @@ impl Job for BulkChunk {
             .transaction::<_, Error, _>(async |conn| {
                 let new: Vec<NewDistribution> = to_create.iter().map(|(_, d)| d.clone()).collect();
                 let inserted: BTreeSet<DistributionId> =
-                    distributions::insert_new(conn, &new, Some(&note)).await?.into_iter().collect();
+                    distributions::insert_new(conn, &new, Some(&note))
+                        .await?
+                        .into_iter()
+                        .collect();
                 let mut assigned = Vec::new();
                 let mut skipped = Vec::new();
                 for (item, distribution) in &to_create {
@@ -506,7 +552,10 @@ async fn record(
             }
             Err(failure) if failure.is_permanent() || job.is_last_attempt() => {
                 let message = failure.message();
-                failures.entry(message.clone()).or_default().push(id.clone());
+                failures
+                    .entry(message.clone())
+                    .or_default()
+                    .push(id.clone());
                 finished.push(Finished {
                     seq: pair.seq,
                     outcome: FAILED,

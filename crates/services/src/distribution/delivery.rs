@@ -37,7 +37,11 @@ impl Failure {
         match self {
             Failure::NotReady(problems) => format!(
                 "the release is not ready: {}",
-                problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
+                problems
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
             Failure::Delivery(error) => error.to_string(),
         }
@@ -69,7 +73,9 @@ pub async fn deliver(
                 .message_id
                 .clone()
                 .unwrap_or_else(|| super::delivery_message_id(&distribution.id)),
-            distribution.message_created_at.unwrap_or(distribution.created_at),
+            distribution
+                .message_created_at
+                .unwrap_or(distribution.created_at),
         ),
     };
     let sender = release::sender(ctx);
@@ -144,7 +150,9 @@ impl Job for DeliverDistribution {
             // Cancelled, failed for good, or delivered by an earlier run: nothing to do.
             let (distribution, _, _) = load(ctx, id).await?;
             tracing::info!(status = %distribution.status, "distribution not deliverable; skipping");
-            return Ok(json!({"distributionId": id, "status": distribution.status, "skipped": true}));
+            return Ok(
+                json!({"distributionId": id, "status": distribution.status, "skipped": true}),
+            );
         }
         let (distribution, platform, snapshot) = load(ctx, id).await?;
         job.progress(ctx, 0, 1).await?;

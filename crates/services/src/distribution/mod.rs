@@ -12,7 +12,9 @@ pub mod readiness;
 pub mod release;
 pub mod takedown;
 
-use backbeat_db::distributions::{self, Change, Distribution, Event, Filter, LIVE_EXISTS, NewDistribution};
+use backbeat_db::distributions::{
+    self, Change, Distribution, Event, Filter, LIVE_EXISTS, NewDistribution,
+};
 use backbeat_db::{AsyncPgConnection, albums};
 use backbeat_domain::Actor;
 use backbeat_domain::distribution::DistributionStatus;
@@ -89,7 +91,9 @@ pub async fn create(
     let created = conn
         .transaction::<_, Error, _>(async |conn| {
             // No deletion of the album while its distributions are created.
-            albums::lock_shared(conn, album_id).await?.ok_or_else(album_not_found)?;
+            albums::lock_shared(conn, album_id)
+                .await?
+                .ok_or_else(album_not_found)?;
             let live = distributions::live_to(conn, album_id, platform_ids).await?;
             if !live.is_empty() {
                 return Err(already_live(&live, &platforms));
@@ -99,8 +103,15 @@ pub async fn create(
                 let id = DistributionId::generate();
                 let job_id = match status {
                     DistributionStatus::Queued => Some(
-                        jobs::enqueue(ctx, conn, &DeliverDistribution { distribution_id: id.clone() }, origin)
-                            .await?,
+                        jobs::enqueue(
+                            ctx,
+                            conn,
+                            &DeliverDistribution {
+                                distribution_id: id.clone(),
+                            },
+                            origin,
+                        )
+                        .await?,
                     ),
                     _ => None,
                 };
@@ -118,10 +129,12 @@ pub async fn create(
                 match distributions::insert_new(conn, std::slice::from_ref(&new), None).await {
                     Ok(ids) if ids.len() == 1 => {}
                     // A concurrent request distributed it to this platform a moment ago.
-                    Ok(_) => return Err(Error::Conflict(format!(
-                        "the release already has a live distribution to {}",
-                        platform.name
-                    ))),
+                    Ok(_) => {
+                        return Err(Error::Conflict(format!(
+                            "the release already has a live distribution to {}",
+                            platform.name
+                        )));
+                    }
                     Err(e) if e.is_unique_violation(LIVE_EXISTS) => {
                         return Err(Error::Conflict(format!(
                             "the release already has a live distribution to {}",
@@ -130,8 +143,13 @@ pub async fn create(
                     }
                     Err(e) => return Err(e.into()),
                 }
-                let distribution = distributions::find(conn, &new.id).await?.ok_or_else(not_found)?;
-                created.push(Created { distribution, job_id });
+                let distribution = distributions::find(conn, &new.id)
+                    .await?
+                    .ok_or_else(not_found)?;
+                created.push(Created {
+                    distribution,
+                    job_id,
+                });
             }
             Ok(created)
         })
@@ -147,7 +165,10 @@ fn already_live(live: &[Distribution], platforms: &[backbeat_db::platforms::Plat
             platforms
                 .iter()
                 .find(|p| p.id == d.platform_id)
-                .map_or_else(|| d.platform_id.to_string(), |p| format!("{} ({})", p.name, d.id))
+                .map_or_else(
+                    || d.platform_id.to_string(),
+                    |p| format!("{} ({})", p.name, d.id),
+                )
         })
         .collect();
     Error::Conflict(format!(
@@ -156,7 +177,10 @@ fn already_live(live: &[Distribution], platforms: &[backbeat_db::platforms::Plat
     ))
 }
 
-async fn with_history(conn: &mut AsyncPgConnection, list: Vec<Distribution>) -> Result<Vec<WithHistory>> {
+async fn with_history(
+    conn: &mut AsyncPgConnection,
+    list: Vec<Distribution>,
+) -> Result<Vec<WithHistory>> {
     let ids: Vec<DistributionId> = list.iter().map(|d| d.id.clone()).collect();
     let mut events = distributions::events_of(conn, &ids).await?;
     Ok(list
@@ -175,7 +199,11 @@ async fn with_history(conn: &mut AsyncPgConnection, list: Vec<Distribution>) -> 
 }
 
 /// Every distribution of a release the actor may change, with its history.
-pub async fn of_album(ctx: &Context, actor: &Actor, album_id: &AlbumId) -> Result<Vec<WithHistory>> {
+pub async fn of_album(
+    ctx: &Context,
+    actor: &Actor,
+    album_id: &AlbumId,
+) -> Result<Vec<WithHistory>> {
     let mut conn = ctx.conn().await?;
     writable(ctx, &mut conn, Some(actor), album_id).await?;
     let list = distributions::of_album(&mut conn, album_id).await?;
@@ -214,7 +242,11 @@ pub async fn page(
 }
 
 /// The distribution, when it is the actor's (or the actor is an admin); not found otherwise.
-async fn owned(conn: &mut AsyncPgConnection, actor: &Actor, id: &DistributionId) -> Result<Distribution> {
+async fn owned(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: &DistributionId,
+) -> Result<Distribution> {
     distributions::find(conn, id)
         .await?
         .filter(|d| actor.may_act_on(d.owner_id.as_ref()))
@@ -237,7 +269,12 @@ pub enum Withdrawn {
 
 /// Cancels a distribution not delivered yet, or starts the takedown of a delivered one (asking
 /// twice gives the same takedown job).
-pub async fn withdraw(ctx: &Context, actor: &Actor, id: &DistributionId, request_id: &str) -> Result<Withdrawn> {
+pub async fn withdraw(
+    ctx: &Context,
+    actor: &Actor,
+    id: &DistributionId,
+    request_id: &str,
+) -> Result<Withdrawn> {
     use DistributionStatus::*;
     let mut conn = ctx.conn().await?;
     let distribution = owned(&mut conn, actor, id).await?;
@@ -254,7 +291,9 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: &DistributionId, request
                 )
                 .await?;
                 if moved.is_empty() {
-                    return Err(Error::Conflict("the distribution changed meanwhile; try again".to_owned()));
+                    return Err(Error::Conflict(
+                        "the distribution changed meanwhile; try again".to_owned(),
+                    ));
                 }
                 Ok(None)
             }
@@ -273,15 +312,21 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: &DistributionId, request
                 )
                 .await?;
                 if !distributions::request_takedown(conn, id, &job).await? {
-                    return Err(Error::Conflict("the distribution changed meanwhile; try again".to_owned()));
+                    return Err(Error::Conflict(
+                        "the distribution changed meanwhile; try again".to_owned(),
+                    ));
                 }
                 Ok(Some(job))
             }
             Delivering => Err(Error::Conflict(
                 "the release is being delivered; take it down once it is delivered".to_owned(),
             )),
-            TakenDown => Err(Error::Conflict("the distribution was already taken down".to_owned())),
-            Cancelled => Err(Error::Conflict("the distribution was already cancelled".to_owned())),
+            TakenDown => Err(Error::Conflict(
+                "the distribution was already taken down".to_owned(),
+            )),
+            Cancelled => Err(Error::Conflict(
+                "the distribution was already cancelled".to_owned(),
+            )),
         })
         .await?;
     let current = owned(&mut conn, actor, id).await?;
@@ -293,7 +338,12 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: &DistributionId, request
 }
 
 /// Queues a failed distribution again, with a new delivery job.
-pub async fn retry(ctx: &Context, actor: &Actor, id: &DistributionId, request_id: &str) -> Result<(WithHistory, JobId)> {
+pub async fn retry(
+    ctx: &Context,
+    actor: &Actor,
+    id: &DistributionId,
+    request_id: &str,
+) -> Result<(WithHistory, JobId)> {
     let mut conn = ctx.conn().await?;
     let distribution = owned(&mut conn, actor, id).await?;
     if distribution.status != DistributionStatus::Failed {
@@ -331,7 +381,9 @@ pub async fn retry(ctx: &Context, actor: &Actor, id: &DistributionId, request_id
             )
             .await?;
             if moved.is_empty() {
-                return Err(Error::Conflict("the distribution changed meanwhile; try again".to_owned()));
+                return Err(Error::Conflict(
+                    "the distribution changed meanwhile; try again".to_owned(),
+                ));
             }
             Ok(job)
         })

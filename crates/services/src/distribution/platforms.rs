@@ -44,7 +44,12 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
     }
 }
 
-pub async fn update(ctx: &Context, actor: &Actor, id: &PlatformId, patch: PlatformPatch) -> Result<Platform> {
+pub async fn update(
+    ctx: &Context,
+    actor: &Actor,
+    id: &PlatformId,
+    patch: PlatformPatch,
+) -> Result<Platform> {
     admins_only(actor)?;
     let mut conn = ctx.conn().await?;
     if !platforms::update(&mut conn, id, &patch).await? {
@@ -67,7 +72,10 @@ pub async fn active(ctx: &Context, ids: &[PlatformId], field: &str) -> Result<Ve
     if !unusable.is_empty() {
         return Err(Error::field(
             field,
-            format!("names unknown or inactive platforms: {}", unusable.join(", ")),
+            format!(
+                "names unknown or inactive platforms: {}",
+                unusable.join(", ")
+            ),
         ));
     }
     // In the order asked.

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use backbeat_db::AsyncPgConnection;
 use backbeat_db::platforms::Platform;
 use backbeat_db::releases::{self, ReleaseRow, TrackRow};
-use backbeat_db::AsyncPgConnection;
 use backbeat_delivery::{DropFolder, Package};
 use backbeat_domain::codes::{Isrc, Upc};
 use backbeat_domain::ddex::{self, Party, ReleaseMessage};
@@ -26,7 +26,10 @@ pub struct Snapshot {
 }
 
 /// The releases among `ids` that exist, with their tracks.
-pub async fn load(conn: &mut AsyncPgConnection, ids: &[AlbumId]) -> Result<BTreeMap<AlbumId, Snapshot>> {
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    ids: &[AlbumId],
+) -> Result<BTreeMap<AlbumId, Snapshot>> {
     let mut snapshots: BTreeMap<AlbumId, Snapshot> = releases::releases(conn, ids)
         .await?
         .into_iter()
@@ -97,7 +100,8 @@ impl Snapshot {
             line.as_deref()
                 .and_then(|l| RightsLine::parse(field, l).ok())
         };
-        let (Some(p_line), Some(c_line)) = (line(&fields.p_line, "pLine"), line(&fields.c_line, "cLine"))
+        let (Some(p_line), Some(c_line)) =
+            (line(&fields.p_line, "pLine"), line(&fields.c_line, "cLine"))
         else {
             return Err(Vec::new());
         };
@@ -120,7 +124,11 @@ impl Snapshot {
         let mut tracks = Vec::with_capacity(self.tracks.len());
         for track in &self.tracks {
             let (Some(isrc), Some(audio)) = (
-                track.fields.isrc.as_deref().and_then(|i| Isrc::parse("isrc", i).ok()),
+                track
+                    .fields
+                    .isrc
+                    .as_deref()
+                    .and_then(|i| Isrc::parse("isrc", i).ok()),
                 track.audio.as_ref(),
             ) else {
                 return Err(Vec::new());
@@ -150,7 +158,11 @@ impl Snapshot {
         Ok(ddex::Release {
             id: self.release.album.id.to_string(),
             artwork: ddex::Artwork {
-                uri: format!("resources/{}.{}", upc.as_str(), image_extension(details.format)),
+                uri: format!(
+                    "resources/{}.{}",
+                    upc.as_str(),
+                    image_extension(details.format)
+                ),
                 details,
                 md5: artwork.md5.clone(),
             },
@@ -220,7 +232,10 @@ pub fn recipient(platform: &Platform) -> Party {
 
 /// Where packages for the platform go.
 pub fn drop_folder(ctx: &Context, platform: &Platform) -> DropFolder {
-    let folder = platform.delivery_folder.as_deref().unwrap_or(&platform.code);
+    let folder = platform
+        .delivery_folder
+        .as_deref()
+        .unwrap_or(&platform.code);
     DropFolder::new(
         PathBuf::from(&ctx.settings.distribution.delivery_root).join(folder),
         ctx.storage.clone(),

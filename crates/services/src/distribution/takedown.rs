@@ -26,7 +26,9 @@ impl Job for TakeDown {
             return Err(JobError::Permanent("no takedown was asked for".to_owned()));
         };
         if distribution.status == DistributionStatus::TakenDown {
-            return Ok(json!({"distributionId": id, "status": distribution.status, "skipped": true}));
+            return Ok(
+                json!({"distributionId": id, "status": distribution.status, "skipped": true}),
+            );
         }
         if distribution.status != DistributionStatus::Delivered {
             return Err(JobError::Permanent(format!(

@@ -13,12 +13,14 @@ use mail_parser::MimeHeaders;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A database, RabbitMQ names, and an SMTP server of this test's own.
+/// A database, RabbitMQ names, an SMTP server, and storage and drop folders of this test's own.
 pub struct Stack {
     pub settings: Settings,
     pub smtp: SmtpServer,
     pub queues: TestQueues,
     pub db: TestDatabase,
+    /// Held for its drop: `storage/` and `deliveries/` (one drop folder per platform code).
+    pub _files: tempfile::TempDir,
 }
 
 pub struct Api {
@@ -30,7 +32,11 @@ impl Stack {
     pub async fn new(configure: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::create().await;
         let smtp = SmtpServer::start().await;
+        let files = tempfile::tempdir().expect("files");
         let mut settings = db.settings();
+        settings.storage.root = files.path().join("storage").display().to_string();
+        settings.distribution.delivery_root = files.path().join("deliveries").display().to_string();
+        settings.scheduler.poll_interval_ms = 200;
         settings.smtp.host = "127.0.0.1".to_owned();
         settings.smtp.port = smtp.port;
         settings.smtp.tls = SmtpTls::None;
@@ -48,6 +54,7 @@ impl Stack {
             smtp,
             queues,
             db,
+            _files: files,
         }
     }
 
@@ -102,6 +109,20 @@ impl Stack {
             .env(
                 "APP_SCHEDULER__REFRESH_TOKEN_PURGE_SECS",
                 s.scheduler.refresh_token_purge_secs.to_string(),
+            )
+            .env(
+                "APP_SCHEDULER__DUE_DISTRIBUTIONS_SECS",
+                s.scheduler.due_distributions_secs.to_string(),
+            )
+            .env("APP_STORAGE__ROOT", &s.storage.root)
+            .env(
+                "APP_DISTRIBUTION__DELIVERY_ROOT",
+                &s.distribution.delivery_root,
+            )
+            .env("APP_DISTRIBUTION__FSYNC", s.distribution.fsync.to_string())
+            .env(
+                "APP_DISTRIBUTION__BULK_CHUNK_RELEASES",
+                s.distribution.bulk_chunk_releases.to_string(),
             )
             .env("APP_LOG__FORMAT", "json")
             .env("APP_LOG__FILTER", "info");
@@ -336,4 +357,23 @@ pub fn playlist_attachment(raw: &[u8]) -> Value {
         .find(|a| a.attachment_name() == Some("playlist.json"))
         .expect("playlist.json attachment");
     serde_json::from_slice(attachment.contents()).expect("attachment is JSON")
+}
+
+impl Stack {
+    /// The drop folder of a platform.
+    pub fn drop_folder(&self, code: &str) -> std::path::PathBuf {
+        std::path::Path::new(&self.settings.distribution.delivery_root).join(code)
+    }
+
+    /// The packages in a platform's drop folder, sorted (none when the folder does not exist).
+    pub fn packages(&self, code: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.drop_folder(code)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 }

@@ -1,6 +1,8 @@
 //! The job pipeline end to end: the real API, the real `backbeat-worker` process, RabbitMQ,
 //! PostgreSQL, and an SMTP server on loopback that receives the mail.
 
+mod bulk;
+mod distribution;
 mod helpers;
 mod scheduler;
 

@@ -1,0 +1,291 @@
+//! Bulk distribution at full size: 1000 releases to 8 platforms, with the worker doing it killed
+//! (SIGKILL) part way and a second one finishing. Nothing is lost, nothing delivered twice, one
+//! summary email.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use backbeat_testkit::ddex::{assert_valid, texts};
+use backbeat_testkit::fixtures;
+use backbeat_testkit::http::{Client, upc};
+use diesel_async::SimpleAsyncConnection;
+use md5::Md5;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::*;
+
+const RELEASES: usize = 1000;
+/// Releases seeded without audio: their pairs fail with their readiness problems.
+const NOT_READY: usize = 10;
+const PLATFORMS: usize = 8;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Seeds ready releases as the API would have stored them, all sharing one master and one
+/// artwork in storage; returns the album ids in order.
+async fn seed(stack: &Stack, owner: &str) -> Vec<String> {
+    let storage = std::path::Path::new(&stack.settings.storage.root);
+    let audio = fixtures::cd_wav(1);
+    let artwork = fixtures::artwork();
+    for (key, bytes) in [
+        ("audio/bulk/master.wav", audio.as_slice()),
+        ("artwork/bulk/cover.jpg", artwork),
+    ] {
+        let path = storage.join(key);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, bytes).expect("write");
+    }
+    let audio_sums = (hex(&Sha256::digest(&audio)), hex(&Md5::digest(&audio)));
+    let art_sums = (hex(&Sha256::digest(artwork)), hex(&Md5::digest(artwork)));
+    let ids: Vec<String> = (0..RELEASES)
+        .map(|i| format!("album-bulk{i:011}"))
+        .collect();
+    let mut sql = format!(
+        "INSERT INTO artists (id, owner_id, name) VALUES ('artist-bulkseed00001', '{owner}', 'Bulk Artist');\n"
+    );
+    let albums: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            format!(
+                "('{id}', 'Bulk {i}', 2026, '{owner}', 'artist-bulkseed00001', '{}', 'Backbeat Records', 'Pop', \
+                 '2026-12-04', '2026 Backbeat Records', '2026 Backbeat Records')",
+                upc(10_000 + i as u32)
+            )
+        })
+        .collect();
+    sql.push_str(&format!(
+        "INSERT INTO albums (id, name, year, owner_id, artist_id, upc, label, genre, release_date, p_line, c_line) VALUES {};\n",
+        albums.join(",\n")
+    ));
+    sql.push_str(&format!(
+        "INSERT INTO songs (id, title, year, genre, performer, album_id, owner_id, isrc, track_number)
+         SELECT 'song-bulk' || lpad(i::text, 11, '0'), 'Track ' || i, 2026, 'Pop', 'Bulk Artist',
+                'album-bulk' || lpad(i::text, 11, '0'), '{owner}', 'QZBLK' || lpad(i::text, 7, '0'), 1
+         FROM generate_series(0, {last}) i;
+         INSERT INTO audio_files (song_id, storage_key, format, sample_rate, bit_depth, channels, frames, bytes, sha256, md5)
+         SELECT 'song-bulk' || lpad(i::text, 11, '0'), 'audio/bulk/master.wav', 'wav', 44100, 16, 2, 44100, {audio_bytes},
+                '{audio_sha}', '{audio_md5}'
+         FROM generate_series({not_ready}, {last}) i;
+         INSERT INTO artworks (album_id, storage_key, format, width, height, bytes, sha256, md5)
+         SELECT 'album-bulk' || lpad(i::text, 11, '0'), 'artwork/bulk/cover.jpg', 'jpeg', 3000, 3000, {art_bytes},
+                '{art_sha}', '{art_md5}'
+         FROM generate_series(0, {last}) i;",
+        last = RELEASES - 1,
+        not_ready = NOT_READY,
+        audio_bytes = audio.len(),
+        audio_sha = audio_sums.0,
+        audio_md5 = audio_sums.1,
+        art_bytes = artwork.len(),
+        art_sha = art_sums.0,
+        art_md5 = art_sums.1,
+    ));
+    stack
+        .db
+        .connect()
+        .await
+        .batch_execute(&sql)
+        .await
+        .expect("seed");
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
+    let stack = Stack::new(|s| {
+        s.distribution.fsync = false;
+        s.jobs.max_attempts = 5;
+    })
+    .await;
+    let api = stack.api().await;
+    let client = Client::new(api.address.clone());
+    let (owner, token) = client.user("label", Some("label@example.com")).await;
+    let albums = seed(&stack, &owner).await;
+    let platforms: Vec<(String, String)> = client
+        .platforms(&token)
+        .await
+        .into_iter()
+        .take(PLATFORMS)
+        .collect();
+    let platform_ids: Vec<&str> = platforms.iter().map(|(_, id)| id.as_str()).collect();
+
+    let mut first = stack.spawn_worker();
+    let body = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            "/distributions/bulk",
+            Some(json!({"albumIds": albums, "platformIds": platform_ids})),
+            Some(&token),
+        )
+        .await;
+    let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
+
+    // Killed without warning once about a quarter is done.
+    let total = (RELEASES * PLATFORMS) as i64;
+    let started = Instant::now();
+    loop {
+        let body = client
+            .expect(
+                StatusCode::OK,
+                Method::GET,
+                &format!("/jobs/{job}"),
+                None,
+                Some(&token),
+            )
+            .await;
+        let progress = &body["data"]["job"]["progress"];
+        if progress["total"] == total && progress["done"].as_i64().is_some_and(|d| d >= total / 4) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "no progress: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.signal("-KILL");
+    first.wait_exit(Duration::from_secs(10));
+    let done_at_kill = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/jobs/{job}"),
+            None,
+            Some(&token),
+        )
+        .await["data"]["job"]["progress"]["done"]
+        .as_i64()
+        .expect("done");
+    assert!(
+        done_at_kill < total,
+        "the kill came too late to test anything"
+    );
+    let _second = stack.spawn_worker();
+    let finished = client
+        .wait_job(&token, &job, Duration::from_secs(300))
+        .await;
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+
+    let delivered = ((RELEASES - NOT_READY) * PLATFORMS) as i64;
+    let failed = (NOT_READY * PLATFORMS) as i64;
+    let result = &finished["result"];
+    assert_eq!(
+        (
+            result["total"].clone(),
+            result["delivered"].clone(),
+            result["failed"].clone(),
+            result["skipped"].clone()
+        ),
+        (json!(total), json!(delivered), json!(failed), json!(0)),
+        "{result}"
+    );
+    assert_eq!(finished["progress"], json!({"done": total, "total": total}));
+    assert_eq!(result["email"]["sent"], true);
+
+    // Every pair's outcome, paged.
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/jobs/{job}/items?limit=100&cursor={c}"),
+            None => format!("/jobs/{job}/items?limit=100"),
+        };
+        let body = client
+            .expect(StatusCode::OK, Method::GET, &path, None, Some(&token))
+            .await;
+        items.extend(
+            body["data"]["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .cloned(),
+        );
+        match body["meta"]["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(items.len() as i64, total);
+    let by_outcome =
+        |outcome: &str| items.iter().filter(|i| i["outcome"] == outcome).count() as i64;
+    assert_eq!(
+        (by_outcome("delivered"), by_outcome("failed")),
+        (delivered, failed)
+    );
+    for item in items.iter().filter(|i| i["outcome"] == "failed") {
+        let album = item["albumId"].as_str().expect("album");
+        assert!(albums[..NOT_READY].iter().any(|a| a == album), "{item}");
+        assert_eq!(item["problems"][0]["code"], "TRACK_AUDIO_MISSING", "{item}");
+    }
+    let distributions: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|i| i["distributionId"].as_str())
+        .collect();
+    assert_eq!(
+        distributions.len() as i64,
+        delivered,
+        "one distribution per delivered pair"
+    );
+
+    // Exactly one package per delivered pair, whole, in each drop folder.
+    for (code, _) in &platforms {
+        let packages = stack.packages(code);
+        assert_eq!(packages.len(), RELEASES - NOT_READY, "{code}");
+        assert!(
+            packages.iter().all(|p| !p.starts_with('.')),
+            "{code}: a partial package was left"
+        );
+        let upcs: BTreeSet<&str> = packages
+            .iter()
+            .map(|p| p.split('_').next().expect("upc"))
+            .collect();
+        assert_eq!(
+            upcs.len(),
+            RELEASES - NOT_READY,
+            "{code}: a release was delivered twice"
+        );
+        let sample = stack.drop_folder(code).join(&packages[0]);
+        let upc = packages[0].split('_').next().expect("upc");
+        let xml = std::fs::read(sample.join(format!("{upc}.xml"))).expect("message");
+        assert_valid(&xml);
+        assert_eq!(texts(&xml, "ICPN"), [upc]);
+    }
+
+    // One summary email, whose CSV lists every pair.
+    let mail = stack.smtp.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stack.smtp.received().len(), 1);
+    assert_eq!(mail[0].to, ["label@example.com"]);
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .expect("email");
+    assert!(
+        message
+            .subject()
+            .is_some_and(|s| s.contains(&format!("{delivered} delivered, {failed} failed")))
+    );
+    let csv = mail_parser::MimeHeaders::attachment_name(message.attachments().next().expect("csv"))
+        .map(str::to_owned);
+    assert_eq!(csv, Some(format!("distribution-{job}.csv")));
+    let body = message
+        .attachments()
+        .next()
+        .expect("csv")
+        .contents()
+        .to_vec();
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len() as i64, total);
+    let outcomes: BTreeMap<String, usize> = rows.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r[4].to_owned()).or_default() += 1;
+        m
+    });
+    assert_eq!(outcomes.get("delivered").copied(), Some(delivered as usize));
+    assert_eq!(outcomes.get("failed").copied(), Some(failed as usize));
+    assert_eq!(rows[0][3], *platforms[0].0);
+}
