@@ -172,6 +172,9 @@ pub struct JobSettings {
     pub relay_interval_ms: u64,
     pub relay_batch: i64,
     pub shutdown_grace_secs: u64,
+    /// The worker's CPU priority (Unix niceness, 0-19): on a machine it shares with the API,
+    /// background work yields to requests. 0 keeps the default.
+    pub nice: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

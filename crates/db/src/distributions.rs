@@ -135,6 +135,17 @@ pub async fn find(
         .optional()?)
 }
 
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    ids: &[DistributionId],
+) -> Result<Vec<Distribution>, DbError> {
+    Ok(distributions::table
+        .filter(distributions::id.eq_any(ids))
+        .select(Distribution::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The live distributions of an album to any of `platforms`.
 pub async fn live_to(
     conn: &mut AsyncPgConnection,

@@ -1,7 +1,13 @@
 //! The drop folder: a platform (or its SFTP mirror) picks packages up from a folder. A package is
-//! written under a hidden temporary name and renamed into place, so the platform sees all of it or
-//! nothing; a package already there is not written again.
+//! written in `.partial/` and renamed into place, so the platform sees all of it or nothing; a
+//! package already there is not written again.
+//!
+//! Durability, when asked for: a package's files reach the disk before it is renamed into place,
+//! and the rename reaches the disk before its delivery is reported. One package flushes each file
+//! and folder it wrote; many packages at once ([`Delivery::deliver_many`]) share two flushes of
+//! the file system (group commit), which is what makes bulk delivery fast.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,12 +17,36 @@ use rand::Rng;
 use crate::package::MANIFEST;
 use crate::{Content, Delivery, DeliveryError, Outcome, Package};
 
+/// Packages being written, on the drop folder's file system (so that renaming one is atomic).
+/// Platforms ignore hidden entries.
+const PARTIAL: &str = ".partial";
+
 #[derive(Debug, Clone)]
 pub struct DropFolder {
     folder: PathBuf,
     storage: Arc<dyn Storage>,
     /// Flush files and folders to disk before announcing the package (rename).
     fsync: bool,
+}
+
+/// A package ready for the blocking write: its name, its files, its manifest.
+struct Staged {
+    name: String,
+    files: Vec<(String, Source)>,
+    manifest: Vec<u8>,
+}
+
+/// Where each file of a package comes from, resolved before the blocking write.
+enum Source {
+    Bytes(Vec<u8>),
+    /// A stored file on this machine: linked (or copied) in the same blocking task.
+    Local(PathBuf, String),
+    /// A stored file elsewhere: copied through the storage before the package is renamed.
+    Remote(String),
+}
+
+fn sync(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_all()
 }
 
 impl DropFolder {
@@ -28,104 +58,276 @@ impl DropFolder {
         }
     }
 
-    fn partial_prefix(name: &str) -> String {
-        format!(".{name}.partial-")
-    }
-
-    /// Leftovers of an attempt that died mid-write.
-    async fn remove_partials(&self, name: &str) {
-        let prefix = Self::partial_prefix(name);
-        let Ok(mut entries) = tokio::fs::read_dir(&self.folder).await else {
-            return;
-        };
-        while let Ok(Some(entry)) = entries.next_entry().await {
+    /// Creates the partial package with every file that can be written here; returns its path,
+    /// or `None` when the package is already delivered.
+    fn begin(
+        folder: &Path,
+        name: &str,
+        files: &[(String, Source)],
+        manifest: &[u8],
+        fsync: bool,
+    ) -> Result<Option<PathBuf>, DeliveryError> {
+        if folder.join(name).exists() {
+            return Ok(None);
+        }
+        let partials = folder.join(PARTIAL);
+        std::fs::create_dir_all(&partials)?;
+        // Leftovers of an attempt that died mid-write; the folder only holds packages in flight.
+        let prefix = format!("{name}.");
+        for entry in std::fs::read_dir(&partials)?.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = tokio::fs::remove_dir_all(entry.path()).await;
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let suffix: u64 = rand::rng().random();
+        let partial = partials.join(format!("{name}.{suffix:016x}"));
+        std::fs::create_dir(&partial)?;
+        match Self::fill(&partial, files, manifest, fsync) {
+            Ok(()) => Ok(Some(partial)),
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&partial);
+                Err(error)
             }
         }
     }
 
-    async fn write_files(&self, package: &Package, into: &Path) -> Result<(), DeliveryError> {
-        let mut written = Vec::new();
-        for file in &package.files {
-            let path = into.join(&file.path);
-            if let Some(parent) = path.parent() {
-                tokio::fs::create_dir_all(parent).await?;
+    fn fill(
+        partial: &Path,
+        files: &[(String, Source)],
+        manifest: &[u8],
+        fsync: bool,
+    ) -> Result<(), DeliveryError> {
+        let mut dirs = vec![partial.to_path_buf()];
+        for (relative, source) in files {
+            let path = partial.join(relative);
+            if let Some(parent) = path.parent()
+                && !dirs.iter().any(|d| d == parent)
+            {
+                std::fs::create_dir_all(parent)?;
+                dirs.push(parent.to_path_buf());
             }
-            match &file.content {
-                Content::Bytes(bytes) => {
-                    tokio::fs::write(&path, bytes).await?;
-                    written.push(path);
-                }
-                Content::Stored(key) => match self.storage.copy_to(key, &path).await {
-                    Ok(()) => {}
-                    Err(StorageError::NotFound) => {
-                        return Err(DeliveryError::MissingFile(key.clone()));
+            match source {
+                Source::Bytes(bytes) => {
+                    let mut file = std::fs::File::create(&path)?;
+                    file.write_all(bytes)?;
+                    if fsync {
+                        file.sync_all()?;
                     }
-                    Err(error) => return Err(DeliveryError::Storage(error)),
-                },
+                }
+                Source::Local(stored, key) => {
+                    if std::fs::hard_link(stored, &path).is_err() {
+                        match std::fs::copy(stored, &path) {
+                            Ok(_) => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                                return Err(DeliveryError::MissingFile(key.clone()));
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                Source::Remote(_) => {}
             }
         }
-        let manifest = into.join(MANIFEST);
-        tokio::fs::write(&manifest, package.manifest()).await?;
-        written.push(manifest);
-        if self.fsync {
-            let dirs: Vec<PathBuf> = std::iter::once(into.to_path_buf())
-                .chain(
-                    written
-                        .iter()
-                        .filter_map(|p| p.parent().map(Path::to_path_buf)),
-                )
-                .collect();
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                for path in written.iter().chain(&dirs) {
-                    std::fs::File::open(path)?.sync_all()?;
-                }
-                Ok(())
-            })
-            .await
-            .map_err(std::io::Error::other)??;
+        let mut file = std::fs::File::create(partial.join(MANIFEST))?;
+        file.write_all(manifest)?;
+        if fsync {
+            file.sync_all()?;
+            for dir in &dirs {
+                sync(dir)?;
+            }
         }
         Ok(())
+    }
+
+    /// Writes every package (unflushed), flushes the file system once, renames them into place,
+    /// flushes it again. Packages with files in a remote store are left to [`Delivery::deliver`].
+    fn write_batch(
+        folder: &Path,
+        batch: Vec<Staged>,
+        fsync: bool,
+    ) -> Vec<Result<Outcome, DeliveryError>> {
+        let mut outcomes: Vec<Result<Outcome, DeliveryError>> = Vec::with_capacity(batch.len());
+        let mut staged: Vec<(usize, String, PathBuf)> = Vec::new();
+        for (
+            index,
+            Staged {
+                name,
+                files,
+                manifest,
+            },
+        ) in batch.into_iter().enumerate()
+        {
+            match Self::begin(folder, &name, &files, &manifest, false) {
+                Ok(Some(partial)) => {
+                    staged.push((index, name, partial));
+                    outcomes.push(Ok(Outcome::Delivered));
+                }
+                Ok(None) => outcomes.push(Ok(Outcome::AlreadyDelivered)),
+                Err(error) => outcomes.push(Err(error)),
+            }
+        }
+        if staged.is_empty() {
+            return outcomes;
+        }
+        let flush = |what: &str| -> Result<(), DeliveryError> {
+            if fsync {
+                let root = std::fs::File::open(folder)?;
+                rustix::fs::syncfs(&root).map_err(|e| {
+                    DeliveryError::Io(std::io::Error::other(format!("cannot flush {what}: {e}")))
+                })?;
+            }
+            Ok(())
+        };
+        if let Err(error) = flush("the packages") {
+            for (index, _, partial) in &staged {
+                let _ = std::fs::remove_dir_all(partial);
+                outcomes[*index] = Err(DeliveryError::Io(std::io::Error::other(error.to_string())));
+            }
+            return outcomes;
+        }
+        for (index, name, partial) in &staged {
+            match Self::finish(folder, partial, name, false) {
+                Ok(true) => {}
+                Ok(false) => outcomes[*index] = Ok(Outcome::AlreadyDelivered),
+                Err(error) => outcomes[*index] = Err(error),
+            }
+        }
+        if let Err(error) = flush("the drop folder") {
+            // Renamed, but not known to be durable: report failures; a retry finds them there.
+            for (index, _, _) in &staged {
+                if outcomes[*index].is_ok() {
+                    outcomes[*index] =
+                        Err(DeliveryError::Io(std::io::Error::other(error.to_string())));
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// Renames the package into place; `false` when another worker did so a moment before.
+    fn finish(
+        folder: &Path,
+        partial: &Path,
+        name: &str,
+        fsync: bool,
+    ) -> Result<bool, DeliveryError> {
+        let target = folder.join(name);
+        if let Err(error) = std::fs::rename(partial, &target) {
+            let _ = std::fs::remove_dir_all(partial);
+            if target.exists() {
+                return Ok(false);
+            }
+            return Err(error.into());
+        }
+        if fsync {
+            sync(folder)?;
+        }
+        Ok(true)
+    }
+}
+
+impl DropFolder {
+    fn sources(&self, package: &Package) -> Vec<(String, Source)> {
+        package
+            .files
+            .iter()
+            .map(|file| {
+                let source = match &file.content {
+                    Content::Bytes(bytes) => Source::Bytes(bytes.clone()),
+                    Content::Stored(key) => match self.storage.local_path(key) {
+                        Some(path) => Source::Local(path, key.clone()),
+                        None => Source::Remote(key.clone()),
+                    },
+                };
+                (file.path.clone(), source)
+            })
+            .collect()
     }
 }
 
 #[async_trait::async_trait]
 impl Delivery for DropFolder {
-    async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError> {
-        let target = self.folder.join(&package.name);
-        if tokio::fs::try_exists(&target).await? {
-            return Ok(Outcome::AlreadyDelivered);
-        }
-        tokio::fs::create_dir_all(&self.folder).await?;
-        self.remove_partials(&package.name).await;
-        let suffix: u64 = rand::rng().random();
-        let partial = self.folder.join(format!(
-            "{}{suffix:016x}",
-            Self::partial_prefix(&package.name)
-        ));
-        tokio::fs::create_dir(&partial).await?;
-        if let Err(error) = self.write_files(package, &partial).await {
-            let _ = tokio::fs::remove_dir_all(&partial).await;
-            return Err(error);
-        }
-        if let Err(error) = tokio::fs::rename(&partial, &target).await {
-            let _ = tokio::fs::remove_dir_all(&partial).await;
-            // Another worker delivered the same package a moment ago.
-            if tokio::fs::try_exists(&target).await? {
-                return Ok(Outcome::AlreadyDelivered);
+    async fn deliver_many(&self, packages: &[Package]) -> Vec<Result<Outcome, DeliveryError>> {
+        let resolved: Vec<Vec<(String, Source)>> =
+            packages.iter().map(|p| self.sources(p)).collect();
+        if resolved
+            .iter()
+            .flatten()
+            .any(|(_, source)| matches!(source, Source::Remote(_)))
+        {
+            let mut outcomes = Vec::with_capacity(packages.len());
+            for package in packages {
+                outcomes.push(self.deliver(package).await);
             }
-            return Err(error.into());
+            return outcomes;
         }
-        if self.fsync {
-            let folder = self.folder.clone();
-            tokio::task::spawn_blocking(move || std::fs::File::open(folder)?.sync_all())
-                .await
-                .map_err(std::io::Error::other)??;
+        let batch: Vec<Staged> = packages
+            .iter()
+            .zip(resolved)
+            .map(|(package, files)| Staged {
+                name: package.name.clone(),
+                files,
+                manifest: package.manifest(),
+            })
+            .collect();
+        let (folder, fsync, count) = (self.folder.clone(), self.fsync, packages.len());
+        match tokio::task::spawn_blocking(move || Self::write_batch(&folder, batch, fsync)).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => (0..count)
+                .map(|_| Err(DeliveryError::Io(std::io::Error::other(error.to_string()))))
+                .collect(),
         }
-        tracing::debug!(package = %package.name, folder = %self.folder.display(), "package delivered");
-        Ok(Outcome::Delivered)
     }
+
+    async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError> {
+        let files = self.sources(package);
+        let remote: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|(path, source)| match source {
+                Source::Remote(key) => Some((path.clone(), key.clone())),
+                _ => None,
+            })
+            .collect();
+        let (folder, name, manifest, fsync) = (
+            self.folder.clone(),
+            package.name.clone(),
+            package.manifest(),
+            self.fsync,
+        );
+        let partial =
+            blocking(move || Self::begin(&folder, &name, &files, &manifest, fsync)).await?;
+        let Some(partial) = partial else {
+            return Ok(Outcome::AlreadyDelivered);
+        };
+        for (relative, key) in &remote {
+            let copied = match self.storage.copy_to(key, &partial.join(relative)).await {
+                Ok(()) => Ok(()),
+                Err(StorageError::NotFound) => Err(DeliveryError::MissingFile(key.clone())),
+                Err(error) => Err(DeliveryError::Storage(error)),
+            };
+            if let Err(error) = copied {
+                let _ = tokio::fs::remove_dir_all(&partial).await;
+                return Err(error);
+            }
+        }
+        let (folder, name, fsync) = (self.folder.clone(), package.name.clone(), self.fsync);
+        let placed = blocking(move || Self::finish(&folder, &partial, &name, fsync)).await?;
+        tracing::debug!(package = %package.name, folder = %self.folder.display(), placed, "package delivered");
+        Ok(if placed {
+            Outcome::Delivered
+        } else {
+            Outcome::AlreadyDelivered
+        })
+    }
+}
+
+/// Runs file-system work on the blocking pool, as one task.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, DeliveryError> + Send + 'static,
+) -> Result<T, DeliveryError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| DeliveryError::Io(std::io::Error::other(e)))?
 }
 
 #[cfg(test)]
@@ -144,6 +346,12 @@ mod tests {
         let package = Package::new("036000291452_dist-1.1")
             .with_bytes("036000291452.xml", b"<xml/>".to_vec())
             .with_stored("resources/a.wav", "audio/a.wav", "abc123");
+        // A partial package left by an attempt that died.
+        std::fs::create_dir_all(
+            root.path()
+                .join("drop/spotify/.partial/036000291452_dist-1.1.0000000000000001"),
+        )
+        .expect("leftover");
         assert_eq!(
             drop.deliver(&package).await.expect("deliver"),
             Outcome::Delivered
@@ -160,7 +368,7 @@ mod tests {
             "6eb820e0f9762c611c2a77189f686afeca64dfb212e023017e0346e7ab826c39  036000291452.xml\n\
              abc123  resources/a.wav\n"
         );
-        // Again: nothing is written twice, and no partial folder is left anywhere.
+        // Again: nothing is written twice, and nothing is left in flight.
         assert_eq!(
             drop.deliver(&package).await.expect("again"),
             Outcome::AlreadyDelivered
@@ -169,7 +377,62 @@ mod tests {
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["036000291452_dist-1.1"]);
+        let mut names = names;
+        names.sort();
+        assert_eq!(names, [".partial", "036000291452_dist-1.1"]);
+        assert_eq!(
+            std::fs::read_dir(root.path().join("drop/spotify/.partial"))
+                .expect("dir")
+                .count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn many_packages_share_their_flushes_and_keep_their_own_outcomes() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let storage = backbeat_storage::local(root.path().join("storage"));
+        storage
+            .put("audio/a.wav", b"RIFF audio")
+            .await
+            .expect("put");
+        let drop = DropFolder::new(root.path().join("drop"), storage, true);
+        let package = |name: &str, key: &str| {
+            Package::new(name)
+                .with_bytes("m.xml", name.as_bytes().to_vec())
+                .with_stored("resources/a.wav", key, "abc")
+        };
+        assert_eq!(
+            drop.deliver(&package("first", "audio/a.wav"))
+                .await
+                .expect("deliver"),
+            Outcome::Delivered
+        );
+        let outcomes = drop
+            .deliver_many(&[
+                package("first", "audio/a.wav"),
+                package("second", "audio/a.wav"),
+                package("broken", "audio/gone.wav"),
+                package("third", "audio/a.wav"),
+            ])
+            .await;
+        assert!(matches!(outcomes[0], Ok(Outcome::AlreadyDelivered)));
+        assert!(matches!(outcomes[1], Ok(Outcome::Delivered)));
+        assert!(matches!(outcomes[2], Err(DeliveryError::MissingFile(_))));
+        assert!(matches!(outcomes[3], Ok(Outcome::Delivered)));
+        for name in ["first", "second", "third"] {
+            assert_eq!(
+                std::fs::read(root.path().join("drop").join(name).join("m.xml")).expect("xml"),
+                name.as_bytes()
+            );
+        }
+        assert!(!root.path().join("drop/broken").exists());
+        assert_eq!(
+            std::fs::read_dir(root.path().join("drop/.partial"))
+                .expect("dir")
+                .count(),
+            0
+        );
     }
 
     #[tokio::test]
@@ -180,8 +443,9 @@ mod tests {
         let package = Package::new("p").with_stored("resources/a.wav", "audio/gone.wav", "x");
         let error = drop.deliver(&package).await.expect_err("missing file");
         assert!(error.is_permanent(), "{error}");
+        assert!(!root.path().join("drop/p").exists());
         assert_eq!(
-            std::fs::read_dir(root.path().join("drop"))
+            std::fs::read_dir(root.path().join("drop/.partial"))
                 .expect("dir")
                 .count(),
             0

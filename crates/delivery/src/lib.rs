@@ -39,4 +39,14 @@ impl DeliveryError {
 pub trait Delivery: Send + Sync + std::fmt::Debug {
     /// Delivers the package whole or not at all; delivering the same package again is harmless.
     async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError>;
+
+    /// Delivers many packages, each whole or not at all, one outcome per package in order. A
+    /// method that can group the work (one flush for many packages) overrides this.
+    async fn deliver_many(&self, packages: &[Package]) -> Vec<Result<Outcome, DeliveryError>> {
+        let mut outcomes = Vec::with_capacity(packages.len());
+        for package in packages {
+            outcomes.push(self.deliver(package).await);
+        }
+        outcomes
+    }
 }

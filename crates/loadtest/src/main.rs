@@ -9,6 +9,7 @@
 //!
 //! `explain` prints the song search's query plan on the seeded database instead.
 
+mod distribution;
 mod load;
 mod pipeline;
 mod seed;
@@ -68,6 +69,17 @@ enum Cmd {
         /// Requests per second of the paced run (a burst run follows it).
         #[arg(long, default_value_t = 100.0)]
         rate: f64,
+    },
+    /// Bulk distribution with one and with two workers (pairs/s), and `GET /albums/{id}` latency at
+    /// rest and while a bulk job runs.
+    Distribution {
+        #[arg(long, default_value_t = 1000)]
+        releases: usize,
+        #[arg(long, default_value_t = 8)]
+        platforms: usize,
+        /// Write packages without flushing them to disk.
+        #[arg(long)]
+        no_fsync: bool,
     },
     /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
     Likes,
@@ -150,6 +162,25 @@ async fn main() -> anyhow::Result<()> {
                 rates[0] / rates[1].max(f64::MIN_POSITIVE)
             );
             write_report("likes.md", &report)?;
+        }
+        Cmd::Distribution {
+            releases,
+            platforms,
+            no_fsync,
+        } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            let catalog = seed::seed(&settings, &reuse).await?;
+            let report = distribution::run(
+                &settings, &options, &catalog, releases, platforms, !no_fsync,
+            )
+            .await?;
+            write_report(
+                "distribution.md",
+                &format!("# backbeat distribution benchmark\n\n{report}"),
+            )?;
         }
         Cmd::Jobs {
             exports,

@@ -42,6 +42,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Places a copy of the object at `destination` (a hard link when the file system allows,
     /// else a copy), for packages that carry stored files.
     async fn copy_to(&self, key: &str, destination: &Path) -> Result<(), StorageError>;
+
+    /// The object's file on this machine, for backends that keep files locally (so a package can
+    /// link it without a round trip per file); `None` for remote stores.
+    fn local_path(&self, _key: &str) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 /// The configured storage: a local folder at `root`.

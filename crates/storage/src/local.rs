@@ -98,6 +98,10 @@ impl Storage for LocalFolder {
         Ok(())
     }
 
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
+    }
+
     async fn copy_to(&self, key: &str, destination: &Path) -> Result<(), StorageError> {
         let source = self.path(key)?;
         match tokio::fs::hard_link(&source, destination).await {

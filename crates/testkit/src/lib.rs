@@ -9,6 +9,7 @@ pub mod broker;
 pub mod ddex;
 pub mod fixtures;
 pub mod http;
+pub mod releases;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

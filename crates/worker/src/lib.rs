@@ -76,6 +76,20 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Background work yields the CPU to the API when they share a machine. Linux applies a
+/// niceness to the calling thread and threads inherit it when created: call this before the
+/// runtime starts its threads.
+pub fn lower_priority(nice: i32) {
+    if nice <= 0 {
+        return;
+    }
+    let nice = nice.min(19);
+    match rustix::process::setpriority_process(None, nice) {
+        Ok(()) => tracing::info!(nice, "worker CPU priority lowered"),
+        Err(error) => tracing::warn!(%error, nice, "cannot lower the worker's CPU priority"),
+    }
+}
+
 /// Retries a connection check with capped exponential back-off, logging each failure.
 async fn retry<F, Fut, E>(what: &str, mut check: F)
 where

@@ -36,8 +36,7 @@ enum DeadCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let settings = match backbeat_config::Settings::load() {
         Ok(settings) => settings,
@@ -47,10 +46,27 @@ async fn main() -> std::process::ExitCode {
         }
     };
     backbeat_telemetry::init(&settings.log);
-    let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Run => backbeat_worker::run(settings).await,
-        Command::Dead { command } => dead(settings, command).await,
+    let command = cli.command.unwrap_or(Command::Run);
+    if matches!(command, Command::Run) {
+        // Before the runtime's threads exist, so that every one of them inherits it.
+        backbeat_worker::lower_priority(settings.jobs.nice);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("backbeat-worker: cannot start the runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
     };
+    let result = runtime.block_on(async {
+        match command {
+            Command::Run => backbeat_worker::run(settings).await,
+            Command::Dead { command } => dead(settings, command).await,
+        }
+    });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

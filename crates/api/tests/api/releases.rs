@@ -467,8 +467,29 @@ async fn artwork_is_judged_by_the_image() {
     let app = spawn_app().await;
     let client = app.client();
     let (_, owner, _) = app.user("label").await;
+    let (_, stranger, _) = app.user("stranger").await;
     let album = app.album(Some(&owner), "Album", 2026).await;
     let path = format!("/albums/{album}/artwork");
+    let (status, _) = client
+        .upload(
+            &path,
+            "artwork",
+            "cover.jpg",
+            fixtures::artwork(),
+            &stranger,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = client
+        .upload(
+            "/albums/album-doesnotexist00/artwork",
+            "artwork",
+            "cover.jpg",
+            fixtures::artwork(),
+            &owner,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     for (bytes, reason) in [
         (fixtures::jpeg(64, 64, Color::Cmyk), "must be RGB, not cmyk"),
         (

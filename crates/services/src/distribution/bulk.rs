@@ -20,7 +20,7 @@ use backbeat_db::distributions::{self, Change, NewDistribution};
 use backbeat_db::job_items::{self, Finished, Item, NewItem};
 use backbeat_db::platforms::{self, Platform};
 use backbeat_db::{albums, jobs as job_rows, users};
-use backbeat_delivery::Outcome;
+use backbeat_delivery::{Delivery, DeliveryError, Outcome, Package};
 use backbeat_domain::Actor;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::{AlbumId, DistributionId, JobId, PlatformId};
@@ -33,16 +33,16 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::distribution::delivery::{Failure, deliver};
-use crate::distribution::release::{self, Snapshot};
+use crate::distribution::delivery::{Failure, package};
+use crate::distribution::release::{self, Snapshot, drop_folder};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
 use crate::mail::send_once;
 use crate::{Context, Error, Result};
 
 /// How often the coordinator reads the items' outcomes.
 const POLL: Duration = Duration::from_millis(250);
-/// Packages written at once by one chunk.
-const DELIVERIES_IN_FLIGHT: usize = 8;
+/// Platforms a chunk delivers to at once (each as one batch of packages).
+const PLATFORMS_IN_FLIGHT: usize = 1;
 
 pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
@@ -346,7 +346,7 @@ struct Pair {
 }
 
 impl Job for BulkChunk {
-    const CONCURRENCY: Option<u16> = Some(2);
+    const CONCURRENCY: Option<u16> = Some(1);
 
     async fn run(self, ctx: &Context, job: &JobRun) -> Result<Value, JobError> {
         let bulk = &self.bulk_job_id;
@@ -477,39 +477,67 @@ impl Job for BulkChunk {
 
         // Every item with a distribution gets delivered now: the new ones and those a previous
         // run created but did not finish.
-        let mut pairs = Vec::new();
-        for (seq, id) in created.iter().chain(&resumed) {
-            if let Some(distribution) = distributions::find(&mut conn, id).await? {
-                pairs.push(Pair {
-                    seq: *seq,
-                    distribution,
-                });
+        let wanted: Vec<(i32, DistributionId)> = created.into_iter().chain(resumed).collect();
+        let ids: Vec<DistributionId> = wanted.iter().map(|(_, id)| id.clone()).collect();
+        let mut found: BTreeMap<DistributionId, backbeat_db::distributions::Distribution> =
+            distributions::find_many(&mut conn, &ids)
+                .await?
+                .into_iter()
+                .map(|d| (d.id.clone(), d))
+                .collect();
+        let pairs: Vec<Pair> = wanted
+            .into_iter()
+            .filter_map(|(seq, id)| {
+                found
+                    .remove(&id)
+                    .map(|distribution| Pair { seq, distribution })
+            })
+            .collect();
+        drop(conn);
+        // Every package is built here; each platform's are then written as one batch, which
+        // shares its flushes to disk.
+        let mut results: Vec<(Pair, Result<Outcome, Failure>)> = Vec::new();
+        let mut batches: BTreeMap<PlatformId, Vec<(Pair, Package)>> = BTreeMap::new();
+        for pair in pairs {
+            match pair.distribution.status {
+                // Finished by a previous run after all.
+                DistributionStatus::Delivered => {
+                    results.push((pair, Ok(Outcome::AlreadyDelivered)))
+                }
+                DistributionStatus::Delivering => {
+                    let snapshot: &Snapshot = &snapshots[&pair.distribution.album_id];
+                    let platform = &platforms[&pair.distribution.platform_id];
+                    match package(ctx, &pair.distribution, snapshot, platform, None) {
+                        Ok(built) => batches
+                            .entry(platform.id.clone())
+                            .or_default()
+                            .push((pair, built)),
+                        Err(failure) => results.push((pair, Err(failure))),
+                    }
+                }
+                other => {
+                    let error = std::io::Error::other(format!("the distribution is {other}"));
+                    results.push((pair, Err(Failure::Delivery(DeliveryError::Io(error)))));
+                }
             }
         }
-        drop(conn);
-        let results: Vec<(Pair, Result<Outcome, Failure>)> =
-            futures_util::stream::iter(pairs.into_iter().map(|pair| {
-                let snapshots = &snapshots;
-                let platforms = &platforms;
+        let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
+            futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
+                let folder = drop_folder(ctx, &platforms[&platform]);
                 async move {
-                    let result = match pair.distribution.status {
-                        // Finished by a previous run after all.
-                        DistributionStatus::Delivered => Ok(Outcome::AlreadyDelivered),
-                        DistributionStatus::Delivering => {
-                            let snapshot: &Snapshot = &snapshots[&pair.distribution.album_id];
-                            let platform = &platforms[&pair.distribution.platform_id];
-                            deliver(ctx, &pair.distribution, snapshot, platform, None).await
-                        }
-                        other => Err(Failure::Delivery(backbeat_delivery::DeliveryError::Io(
-                            std::io::Error::other(format!("the distribution is {other}")),
-                        ))),
-                    };
-                    (pair, result)
+                    let (pairs, packages): (Vec<Pair>, Vec<Package>) = batch.into_iter().unzip();
+                    let outcomes = folder.deliver_many(&packages).await;
+                    pairs
+                        .into_iter()
+                        .zip(outcomes)
+                        .map(|(pair, outcome)| (pair, outcome.map_err(Failure::Delivery)))
+                        .collect()
                 }
             }))
-            .buffer_unordered(DELIVERIES_IN_FLIGHT)
+            .buffer_unordered(PLATFORMS_IN_FLIGHT)
             .collect()
             .await;
+        results.extend(delivered.into_iter().flatten());
         record(ctx, bulk, job, results).await
     }
 }

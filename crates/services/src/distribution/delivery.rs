@@ -5,7 +5,7 @@
 
 use backbeat_db::distributions::{self, Change, Distribution};
 use backbeat_db::platforms::{self, Platform};
-use backbeat_delivery::{Delivery, DeliveryError, Outcome};
+use backbeat_delivery::{Delivery, DeliveryError, Outcome, Package};
 use backbeat_domain::ddex::ReleaseMessage;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::DistributionId;
@@ -55,7 +55,7 @@ impl Failure {
     }
 }
 
-/// Builds the message and delivers the package: the shared step of single and bulk delivery.
+/// Builds the message and delivers the package.
 pub async fn deliver(
     ctx: &Context,
     distribution: &Distribution,
@@ -63,6 +63,22 @@ pub async fn deliver(
     platform: &Platform,
     takedown: Option<DateTime<Utc>>,
 ) -> Result<Outcome, Failure> {
+    let package = package(ctx, distribution, snapshot, platform, takedown)?;
+    drop_folder(ctx, platform)
+        .deliver(&package)
+        .await
+        .map_err(Failure::Delivery)
+}
+
+/// The package of one message about a distribution: its delivery, or its takedown (deals ending
+/// at `takedown`). The same distribution always gives the same package (name and bytes).
+pub fn package(
+    ctx: &Context,
+    distribution: &Distribution,
+    snapshot: &Snapshot,
+    platform: &Platform,
+    takedown: Option<DateTime<Utc>>,
+) -> Result<Package, Failure> {
     let release = snapshot
         .ern_release(distribution.release_at)
         .map_err(Failure::NotReady)?;
@@ -90,11 +106,7 @@ pub async fn deliver(
         release: &release,
         deals_end: takedown,
     };
-    let package = snapshot.package(&message);
-    drop_folder(ctx, platform)
-        .deliver(&package)
-        .await
-        .map_err(Failure::Delivery)
+    Ok(snapshot.package(&message))
 }
 
 /// The distribution, its platform and its release, or why the job has nothing to do.

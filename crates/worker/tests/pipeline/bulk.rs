@@ -6,13 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use backbeat_testkit::ddex::{assert_valid, texts};
-use backbeat_testkit::fixtures;
-use backbeat_testkit::http::{Client, upc};
-use diesel_async::SimpleAsyncConnection;
-use md5::Md5;
+use backbeat_testkit::http::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 
@@ -20,79 +16,6 @@ const RELEASES: usize = 1000;
 /// Releases seeded without audio: their pairs fail with their readiness problems.
 const NOT_READY: usize = 10;
 const PLATFORMS: usize = 8;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Seeds ready releases as the API would have stored them, all sharing one master and one
-/// artwork in storage; returns the album ids in order.
-async fn seed(stack: &Stack, owner: &str) -> Vec<String> {
-    let storage = std::path::Path::new(&stack.settings.storage.root);
-    let audio = fixtures::cd_wav(1);
-    let artwork = fixtures::artwork();
-    for (key, bytes) in [
-        ("audio/bulk/master.wav", audio.as_slice()),
-        ("artwork/bulk/cover.jpg", artwork),
-    ] {
-        let path = storage.join(key);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
-        std::fs::write(path, bytes).expect("write");
-    }
-    let audio_sums = (hex(&Sha256::digest(&audio)), hex(&Md5::digest(&audio)));
-    let art_sums = (hex(&Sha256::digest(artwork)), hex(&Md5::digest(artwork)));
-    let ids: Vec<String> = (0..RELEASES)
-        .map(|i| format!("album-bulk{i:011}"))
-        .collect();
-    let mut sql = format!(
-        "INSERT INTO artists (id, owner_id, name) VALUES ('artist-bulkseed00001', '{owner}', 'Bulk Artist');\n"
-    );
-    let albums: Vec<String> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            format!(
-                "('{id}', 'Bulk {i}', 2026, '{owner}', 'artist-bulkseed00001', '{}', 'Backbeat Records', 'Pop', \
-                 '2026-12-04', '2026 Backbeat Records', '2026 Backbeat Records')",
-                upc(10_000 + i as u32)
-            )
-        })
-        .collect();
-    sql.push_str(&format!(
-        "INSERT INTO albums (id, name, year, owner_id, artist_id, upc, label, genre, release_date, p_line, c_line) VALUES {};\n",
-        albums.join(",\n")
-    ));
-    sql.push_str(&format!(
-        "INSERT INTO songs (id, title, year, genre, performer, album_id, owner_id, isrc, track_number)
-         SELECT 'song-bulk' || lpad(i::text, 11, '0'), 'Track ' || i, 2026, 'Pop', 'Bulk Artist',
-                'album-bulk' || lpad(i::text, 11, '0'), '{owner}', 'QZBLK' || lpad(i::text, 7, '0'), 1
-         FROM generate_series(0, {last}) i;
-         INSERT INTO audio_files (song_id, storage_key, format, sample_rate, bit_depth, channels, frames, bytes, sha256, md5)
-         SELECT 'song-bulk' || lpad(i::text, 11, '0'), 'audio/bulk/master.wav', 'wav', 44100, 16, 2, 44100, {audio_bytes},
-                '{audio_sha}', '{audio_md5}'
-         FROM generate_series({not_ready}, {last}) i;
-         INSERT INTO artworks (album_id, storage_key, format, width, height, bytes, sha256, md5)
-         SELECT 'album-bulk' || lpad(i::text, 11, '0'), 'artwork/bulk/cover.jpg', 'jpeg', 3000, 3000, {art_bytes},
-                '{art_sha}', '{art_md5}'
-         FROM generate_series(0, {last}) i;",
-        last = RELEASES - 1,
-        not_ready = NOT_READY,
-        audio_bytes = audio.len(),
-        audio_sha = audio_sums.0,
-        audio_md5 = audio_sums.1,
-        art_bytes = artwork.len(),
-        art_sha = art_sums.0,
-        art_md5 = art_sums.1,
-    ));
-    stack
-        .db
-        .connect()
-        .await
-        .batch_execute(&sql)
-        .await
-        .expect("seed");
-    ids
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
@@ -104,7 +27,16 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     let api = stack.api().await;
     let client = Client::new(api.address.clone());
     let (owner, token) = client.user("label", Some("label@example.com")).await;
-    let albums = seed(&stack, &owner).await;
+    let albums = backbeat_testkit::releases::seed(
+        &mut stack.db.connect().await,
+        std::path::Path::new(&stack.settings.storage.root),
+        &owner,
+        "bulk",
+        RELEASES,
+        NOT_READY,
+        10_000,
+    )
+    .await;
     let platforms: Vec<(String, String)> = client
         .platforms(&token)
         .await

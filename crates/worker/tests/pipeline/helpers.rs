@@ -365,15 +365,24 @@ impl Stack {
         std::path::Path::new(&self.settings.distribution.delivery_root).join(code)
     }
 
-    /// The packages in a platform's drop folder, sorted (none when the folder does not exist).
+    /// The packages in a platform's drop folder, sorted (none when the folder does not exist);
+    /// checks that none is left half-written in `.partial`.
     pub fn packages(&self, code: &str) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.drop_folder(code)) else {
             return Vec::new();
         };
         let mut names: Vec<String> = entries
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name != ".partial")
             .collect();
         names.sort();
+        if let Ok(partials) = std::fs::read_dir(self.drop_folder(code).join(".partial")) {
+            let left: Vec<_> = partials.map(|e| e.expect("entry").file_name()).collect();
+            assert!(
+                left.is_empty(),
+                "{code}: packages left half-written: {left:?}"
+            );
+        }
         names
     }
 }

@@ -1,0 +1,338 @@
+//! Bulk distribution throughput: 1000 ready releases to 8 platforms (ERN building and package
+//! writing included) with one release worker, then with two; and the p99 of `GET /albums/{id}`
+//! while a bulk job runs, next to its value at rest, in the same run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use backbeat_config::Settings;
+use backbeat_config::secrecy::ExposeSecret;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use serde_json::{Value, json};
+
+use crate::seed::{Catalog, PASSWORD};
+use crate::{DATABASE, Options};
+
+const PREFIX: &str = "benchdist";
+/// The read load during the latency run: well under what the API serves, so that the figures
+/// are latencies, not queueing at saturation.
+const READS_PER_SECOND: f64 = 200.0;
+
+fn binary(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/release")
+        .join(name)
+}
+
+struct Processes(Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        for child in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
+}
+
+fn command(name: &str, options: &Options, files: &Path, fsync: bool) -> Command {
+    let mut command = Command::new(binary(name));
+    command
+        .env("APP_DATABASE__NAME", DATABASE)
+        .env("APP_RABBITMQ__PREFIX", PREFIX)
+        .env("APP_SERVER__PORT", options.port.to_string())
+        .env("APP_STORAGE__ROOT", files.join("storage"))
+        .env("APP_DISTRIBUTION__DELIVERY_ROOT", files.join("deliveries"))
+        .env("APP_DISTRIBUTION__FSYNC", fsync.to_string())
+        .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
+        .env("APP_LOG__FILTER", "warn")
+        .stdout(Stdio::null());
+    command
+}
+
+/// Latencies of an open-loop stream of `GET /albums/{id}`: one request every `1/rate` s whatever
+/// the answers take, each timed from when it was due, until `stop` is set.
+async fn album_reads(
+    port: u16,
+    catalog_albums: i64,
+    rate: f64,
+    stop: Arc<AtomicBool>,
+) -> Vec<Duration> {
+    let client = reqwest::Client::new();
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::new();
+    let mut n = 0i64;
+    loop {
+        let due = ticker.tick().await;
+        n += 1;
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let url = format!(
+            "http://127.0.0.1:{port}/albums/{}",
+            Catalog::album_id(1 + n % catalog_albums.min(1000))
+        );
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let ok = client
+                .get(url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            ok.then(|| due.elapsed())
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if let Ok(Some(latency)) = task.await {
+            latencies.push(latency);
+        }
+    }
+    latencies.sort();
+    latencies
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+async fn login(port: u16) -> anyhow::Result<String> {
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/authentications"))
+        .json(&json!({"username": "bench1", "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+async fn job(port: u16, token: &str, id: &str) -> anyhow::Result<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/jobs/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"]["job"].clone())
+}
+
+/// One bulk job; returns (pairs delivered, seconds from request to finish).
+async fn bulk(
+    port: u16,
+    token: &str,
+    albums: &[String],
+    platforms: &[String],
+) -> anyhow::Result<(i64, f64, String)> {
+    let started = Instant::now();
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/distributions/bulk"))
+        .bearer_auth(token)
+        .json(&json!({"albumIds": albums, "platformIds": platforms}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = body["data"]["jobId"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no job: {body}"))?
+        .to_owned();
+    loop {
+        let job = job(port, token, &id).await?;
+        if job["status"] == "succeeded" {
+            return Ok((
+                job["result"]["delivered"].as_i64().unwrap_or(0),
+                started.elapsed().as_secs_f64(),
+                id,
+            ));
+        }
+        anyhow::ensure!(job["status"] != "dead", "the bulk job died: {job}");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(900),
+            "the bulk job is still running: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Removes what a previous bulk run delivered, so each run does the full work.
+async fn reset(conn: &mut AsyncPgConnection, files: &Path) -> anyhow::Result<()> {
+    conn.batch_execute(&format!(
+        "DELETE FROM distributions WHERE album_id LIKE 'album-{PREFIX}%';
+         DELETE FROM jobs WHERE kind LIKE 'bulk_distribution%';"
+    ))
+    .await?;
+    let _ = std::fs::remove_dir_all(files.join("deliveries"));
+    Ok(())
+}
+
+pub async fn run(
+    settings: &Settings,
+    options: &Options,
+    catalog: &Catalog,
+    releases: usize,
+    platforms: usize,
+    fsync: bool,
+) -> anyhow::Result<String> {
+    let files = tempfile::tempdir()?;
+    let url = settings
+        .database
+        .connection_url()
+        .expose_secret()
+        .to_owned();
+    let mut conn = AsyncPgConnection::establish(&url).await?;
+    remove_seed(&mut conn).await?;
+    let owner: String = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let row: Id = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT id FROM users WHERE username = 'bench1'"),
+            &mut conn,
+        )
+        .await?;
+        row.id
+    };
+    let albums = backbeat_testkit::releases::seed(
+        &mut conn,
+        &files.path().join("storage"),
+        &owner,
+        PREFIX,
+        releases,
+        0,
+        500_000,
+    )
+    .await;
+    eprintln!("seeded {releases} ready releases");
+
+    let mut report = format!(
+        "## Bulk distribution: {releases} releases x {platforms} platforms\n\n\
+         - release build; one track per release (1 s WAV, 3000x3000 JPEG artwork); every pair builds its ERN 4.3 \
+         message and writes its package (XML, audio, artwork, manifest) to the platform's drop folder, \
+         atomically{}\n\n| workers | pairs delivered | seconds | pairs/s |\n|---|---|---|---|\n",
+        if fsync {
+            ", flushed to disk (fsync) before it appears"
+        } else {
+            " (fsync off)"
+        }
+    );
+    let mut rates = Vec::new();
+    let mut at_rest = Vec::new();
+    let mut during = Vec::new();
+    // One worker, two workers (throughput alone), then two workers again under a read load.
+    for (workers, reads) in [(1, false), (2, false), (2, true)] {
+        reset(&mut conn, files.path()).await?;
+        let mut processes = Processes(vec![
+            command("backbeat-api", options, files.path(), fsync)
+                .arg("serve")
+                .spawn()?,
+        ]);
+        for _ in 0..workers {
+            processes
+                .0
+                .push(command("backbeat-worker", options, files.path(), fsync).spawn()?);
+        }
+        crate::wait_until_ready(options.port).await?;
+        let token = login(options.port).await?;
+        let platform_ids: Vec<String> = {
+            let body: Value = reqwest::Client::new()
+                .get(format!("http://127.0.0.1:{}/platforms", options.port))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            body["data"]["platforms"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .take(platforms)
+                        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // Workers connected and consuming.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        if !reads {
+            let (delivered, seconds, _) =
+                bulk(options.port, &token, &albums, &platform_ids).await?;
+            report.push_str(&format!(
+                "| {workers} | {delivered} | {seconds:.1} | **{:.0}** |\n",
+                delivered as f64 / seconds
+            ));
+            rates.push(delivered as f64 / seconds);
+            continue;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let timer = Arc::clone(&stop);
+        let seconds = options.seconds;
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            timer.store(true, Ordering::Relaxed);
+        });
+        at_rest = album_reads(options.port, catalog.albums, READS_PER_SECOND, stop).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let reads = tokio::spawn(album_reads(
+            options.port,
+            catalog.albums,
+            READS_PER_SECOND,
+            Arc::clone(&stop),
+        ));
+        let result = bulk(options.port, &token, &albums, &platform_ids).await;
+        stop.store(true, Ordering::Relaxed);
+        during = reads.await?;
+        let (delivered, seconds, _) = result?;
+        report.push_str(&format!(
+            "| 2, under the read load below | {delivered} | {seconds:.1} | {:.0} |\n",
+            delivered as f64 / seconds
+        ));
+    }
+    report.push_str(&format!(
+        "\ntwo workers / one worker: **{:.2}x**\n\n\
+         ## `GET /albums/{{id}}` at rest and while the two-worker bulk job runs (same run)\n\n\
+         - open loop: {READS_PER_SECOND} requests/s, each timed from when it was due (queueing included)\n\n\
+         | when | requests | p50 ms | p99 ms |\n|---|---|---|---|\n\
+         | at rest | {} | {:.2} | {:.2} |\n| during the bulk job | {} | {:.2} | {:.2} |\n\n\
+         p99 during / at rest: **{:.2}x**\n",
+        rates[1] / rates[0].max(f64::MIN_POSITIVE),
+        at_rest.len(),
+        percentile(&at_rest, 0.5),
+        percentile(&at_rest, 0.99),
+        during.len(),
+        percentile(&during, 0.5),
+        percentile(&during, 0.99),
+        percentile(&during, 0.99) / percentile(&at_rest, 0.99).max(f64::MIN_POSITIVE),
+    ));
+    reset(&mut conn, files.path()).await?;
+    remove_seed(&mut conn).await?;
+    Ok(report)
+}
+
+/// The seeded releases, removed so that the catalog is what the other benchmarks expect.
+async fn remove_seed(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    conn.batch_execute(&format!(
+        "DELETE FROM distributions WHERE album_id LIKE 'album-{PREFIX}%';
+         DELETE FROM jobs WHERE kind LIKE 'bulk_distribution%';
+         DELETE FROM songs WHERE id LIKE 'song-{PREFIX}%';
+         DELETE FROM albums WHERE id LIKE 'album-{PREFIX}%';
+         DELETE FROM artists WHERE id LIKE 'artist-{PREFIX}%';"
+    ))
+    .await?;
+    Ok(())
+}
