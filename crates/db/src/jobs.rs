@@ -47,47 +47,36 @@ pub const OUTBOX_CHANNEL: &str = "backbeat_outbox";
 /// Writes the job and its outbox row, and notifies the relays. Call it inside the transaction of
 /// the change that motivates the job, so all of them exist or none does.
 pub async fn insert(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<(), DbError> {
-    diesel::insert_into(jobs::table)
-        .values((
-            jobs::id.eq(job.id),
-            jobs::kind.eq(job.kind),
-            jobs::payload.eq(&job.payload),
-            jobs::status.eq(JobStatus::Queued),
-            jobs::max_attempts.eq(job.max_attempts),
-            jobs::user_id.eq(job.user_id),
-            jobs::request_id.eq(job.request_id),
-        ))
-        .execute(conn)
-        .await?;
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::job_id.eq(job.id),
-            outbox::kind.eq(job.kind),
-            outbox::request_id.eq(job.request_id),
-        ))
-        .execute(conn)
-        .await?;
-    diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
-        .execute(conn)
-        .await?;
-    Ok(())
+    write(conn, job, false).await.map(|_| ())
 }
 
 /// Like [`insert`], but a job with this id already there is left alone: `false` then.
 pub async fn insert_once(conn: &mut AsyncPgConnection, job: NewJob<'_>) -> Result<bool, DbError> {
-    let inserted = diesel::insert_into(jobs::table)
-        .values((
-            jobs::id.eq(job.id),
-            jobs::kind.eq(job.kind),
-            jobs::payload.eq(&job.payload),
-            jobs::status.eq(JobStatus::Queued),
-            jobs::max_attempts.eq(job.max_attempts),
-            jobs::user_id.eq(job.user_id),
-            jobs::request_id.eq(job.request_id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    write(conn, job, true).await
+}
+
+async fn write(conn: &mut AsyncPgConnection, job: NewJob<'_>, once: bool) -> Result<bool, DbError> {
+    let row = (
+        jobs::id.eq(job.id),
+        jobs::kind.eq(job.kind),
+        jobs::payload.eq(&job.payload),
+        jobs::status.eq(JobStatus::Queued),
+        jobs::max_attempts.eq(job.max_attempts),
+        jobs::user_id.eq(job.user_id),
+        jobs::request_id.eq(job.request_id),
+    );
+    let inserted = if once {
+        diesel::insert_into(jobs::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?
+    } else {
+        diesel::insert_into(jobs::table)
+            .values(row)
+            .execute(conn)
+            .await?
+    };
     if inserted == 0 {
         return Ok(false);
     }

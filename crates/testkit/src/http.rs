@@ -47,6 +47,23 @@ impl Client {
         }
     }
 
+    /// A client whose every request carries `X-Request-Id: request_id`, for tests that follow
+    /// one request through the logs.
+    pub fn with_request_id(address: impl Into<String>, request_id: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "X-Request-Id",
+            request_id.parse().expect("a valid header value"),
+        );
+        Self {
+            address: address.into(),
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("client builds"),
+        }
+    }
+
     pub async fn call(
         &self,
         method: Method,

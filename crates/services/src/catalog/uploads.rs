@@ -7,6 +7,7 @@
 use backbeat_db::albums::Album;
 use backbeat_db::media::{self, Artwork, AudioFile};
 use backbeat_db::songs::Song;
+use backbeat_db::{AsyncPgConnection, DbError};
 use backbeat_domain::media::ImageFormat;
 use backbeat_storage::{Incoming, Received};
 use rand::Rng;
@@ -61,11 +62,35 @@ fn refused(field: &str, error: backbeat_media::MediaError) -> Error {
     }
 }
 
-async fn discard_replaced(ctx: &Context, previous: Option<String>) {
-    if let Some(previous) = previous
-        && let Err(error) = ctx.storage.delete(&previous).await
-    {
-        tracing::warn!(%error, key = %previous, "cannot remove a replaced file");
+/// Moves the upload under `key` and records it; the file it replaces is removed once the record
+/// commits, and the new file is removed if the record fails (nothing points at it).
+async fn commit_and_record(
+    ctx: &Context,
+    received: Received,
+    key: &str,
+    record: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<Option<String>, DbError>,
+) -> Result<()> {
+    ctx.storage
+        .commit(received, key)
+        .await
+        .map_err(Error::internal)?;
+    let recorded = match ctx.conn().await {
+        Ok(mut conn) => record(&mut conn).await.map_err(Error::from),
+        Err(error) => Err(error),
+    };
+    match recorded {
+        Ok(previous) => {
+            if let Some(previous) = previous
+                && let Err(error) = ctx.storage.delete(&previous).await
+            {
+                tracing::warn!(%error, key = %previous, "cannot remove a replaced file");
+            }
+            Ok(())
+        }
+        Err(error) => {
+            let _ = ctx.storage.delete(key).await;
+            Err(error)
+        }
     }
 }
 
@@ -94,26 +119,11 @@ pub async fn store_audio(
         sha256: received.sha256.clone(),
         md5: received.md5.clone(),
     };
-    ctx.storage
-        .commit(received, &key)
-        .await
-        .map_err(Error::internal)?;
-    let recorded = match ctx.conn().await {
-        Ok(mut conn) => media::set_audio(&mut conn, &audio)
-            .await
-            .map_err(Error::from),
-        Err(error) => Err(error),
-    };
-    match recorded {
-        Ok(previous) => {
-            discard_replaced(ctx, previous).await;
-            Ok(audio)
-        }
-        Err(error) => {
-            let _ = ctx.storage.delete(&key).await;
-            Err(error)
-        }
-    }
+    commit_and_record(ctx, received, &key, async |conn| {
+        media::set_audio(conn, &audio).await
+    })
+    .await?;
+    Ok(audio)
 }
 
 /// Checks, stores and records the release's artwork.
@@ -145,24 +155,9 @@ pub async fn store_artwork(
         sha256: received.sha256.clone(),
         md5: received.md5.clone(),
     };
-    ctx.storage
-        .commit(received, &key)
-        .await
-        .map_err(Error::internal)?;
-    let recorded = match ctx.conn().await {
-        Ok(mut conn) => media::set_artwork(&mut conn, &artwork)
-            .await
-            .map_err(Error::from),
-        Err(error) => Err(error),
-    };
-    match recorded {
-        Ok(previous) => {
-            discard_replaced(ctx, previous).await;
-            Ok(artwork)
-        }
-        Err(error) => {
-            let _ = ctx.storage.delete(&key).await;
-            Err(error)
-        }
-    }
+    commit_and_record(ctx, received, &key, async |conn| {
+        media::set_artwork(conn, &artwork).await
+    })
+    .await?;
+    Ok(artwork)
 }

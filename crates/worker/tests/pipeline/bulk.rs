@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use backbeat_testkit::ddex::{assert_valid, texts};
-use backbeat_testkit::http::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -25,7 +24,7 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     })
     .await;
     let api = stack.api().await;
-    let client = Client::new(api.address.clone());
+    let client = &api.0;
     let (owner, token) = client.user("label", Some("label@example.com")).await;
     let albums = backbeat_testkit::releases::seed(
         &mut stack.db.connect().await,

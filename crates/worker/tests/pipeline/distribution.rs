@@ -141,7 +141,7 @@ async fn a_release_goes_from_creation_to_four_platforms_and_is_taken_down_from_o
     .await;
     let api = stack.api().await;
     let _worker = stack.spawn_worker();
-    let client = Client::new(api.address.clone());
+    let client = &api.0;
     let (_, token) = client.user("label", Some("label@example.com")).await;
 
     let release = client.ready_release(&token, 1, 2).await;
@@ -205,7 +205,7 @@ async fn a_release_goes_from_creation_to_four_platforms_and_is_taken_down_from_o
         )
         .await;
     assert_eq!(scheduled["data"]["distributions"][0]["status"], "scheduled");
-    let list = wait_distributions(&client, &token, &release.album_id, |list| {
+    let list = wait_distributions(client, &token, &release.album_id, |list| {
         list.len() == 4 && list.iter().all(|d| d["status"] == "delivered")
     })
     .await;
@@ -346,7 +346,7 @@ async fn a_delivery_that_keeps_failing_is_failed_and_can_be_retried() {
     let stack = Stack::new(|_| {}).await;
     let api = stack.api().await;
     let _worker = stack.spawn_worker();
-    let client = Client::new(api.address.clone());
+    let client = &api.0;
     let (_, token) = client.user("label", None).await;
     let release = client.ready_release(&token, 2, 2).await;
     // The drop folder cannot be created: a file has its name.

@@ -8,6 +8,7 @@ use backbeat_config::Settings;
 use backbeat_config::SmtpTls;
 use backbeat_testkit::TestDatabase;
 use backbeat_testkit::broker::TestQueues;
+use backbeat_testkit::http::Client;
 use backbeat_testkit::smtp::SmtpServer;
 use mail_parser::MimeHeaders;
 use reqwest::StatusCode;
@@ -23,9 +24,15 @@ pub struct Stack {
     pub _files: tempfile::TempDir,
 }
 
-pub struct Api {
-    pub address: String,
-    pub client: reqwest::Client,
+/// The test client, plus the listener steps of the export tests.
+pub struct Api(pub Client);
+
+impl std::ops::Deref for Api {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.0
+    }
 }
 
 impl Stack {
@@ -65,10 +72,7 @@ impl Stack {
         let app = Application::build(settings).await.expect("api builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Api {
-            address,
-            client: reqwest::Client::new(),
-        }
+        Api(Client::with_request_id(address, "test-request-0001"))
     }
 
     pub async fn api(&self) -> Api {
@@ -221,30 +225,6 @@ impl Drop for Worker {
 }
 
 impl Api {
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        token: Option<&str>,
-    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .header("X-Request-Id", "test-request-0001");
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, body, headers)
-    }
-
     /// A user owning a playlist of two songs: (token, playlist id, [(song id, title, performer)]).
     pub async fn listener_with_playlist(
         &self,
@@ -318,32 +298,6 @@ impl Api {
             format!("/jobs/{job}")
         );
         job
-    }
-
-    /// Polls `GET /jobs/{id}` until the job is `succeeded` or `dead`.
-    pub async fn wait_job(&self, token: &str, job: &str, timeout: Duration) -> Value {
-        let started = Instant::now();
-        loop {
-            let (status, body, _) = self
-                .call(
-                    reqwest::Method::GET,
-                    &format!("/jobs/{job}"),
-                    None,
-                    Some(token),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            let job = body["data"]["job"].clone();
-            if job["status"] == "succeeded" || job["status"] == "dead" {
-                return job;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "job still {}: {job}",
-                job["status"]
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 }
 
