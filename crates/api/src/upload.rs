@@ -10,13 +10,13 @@ use futures_util::TryStreamExt;
 use crate::error::{ApiError, ApiResult};
 
 /// Room for boundaries, part headers and small extra fields.
-const OVERHEAD: u64 = 64 * 1024;
+pub const OVERHEAD: u64 = 64 * 1024;
 
-fn too_large(field: &str, limit: u64) -> ApiError {
+pub fn too_large(field: &str, limit: u64) -> ApiError {
     ApiError::PayloadTooLarge(format!("`{field}` must be at most {limit} bytes"))
 }
 
-fn malformed(error: impl std::fmt::Display) -> ApiError {
+pub fn malformed(error: impl std::fmt::Display) -> ApiError {
     ApiError::InvalidJson(format!("malformed multipart body: {error}"))
 }
 

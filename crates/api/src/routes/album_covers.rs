@@ -2,7 +2,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use backbeat_domain::ids::AlbumId;
 use backbeat_services::catalog::albums;
@@ -13,13 +12,9 @@ use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::response::{self, MessageEnvelope};
 use crate::state::AppState;
+use crate::upload;
 
-/// Room for multipart boundaries, part headers and small extra fields.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
-
-fn too_large() -> ApiError {
-    ApiError::PayloadTooLarge(format!("the cover must be at most {COVER_MAX_BYTES} bytes"))
-}
+const LIMIT: u64 = COVER_MAX_BYTES as u64;
 
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the multipart body
@@ -52,34 +47,13 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(caller.actor())?;
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > COVER_MAX_BYTES + MULTIPART_OVERHEAD) {
-        return Err(too_large());
-    }
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the cover as multipart/form-data".to_owned(),
-        ));
-    }
+    upload::check_request(&request, "cover", LIMIT)?;
     // Refuse before reading the upload when the album is unknown or not the caller's.
     let album = albums::writable(&state, &mut *state.conn().await?, caller.actor(), &id).await?;
 
     let mut cover = None;
-    let mut read_total = 0usize;
-    while let Some(mut field) = multipart
-        .try_next()
-        .await
-        .map_err(|e| ApiError::InvalidJson(format!("malformed multipart body: {e}")))?
-    {
+    let mut read_total = 0u64;
+    while let Some(mut field) = multipart.try_next().await.map_err(upload::malformed)? {
         let is_cover = field.name() == Some("cover");
         if is_cover && field.content_type().is_none_or(|m| m.type_() != "image") {
             return Err(ApiError::field(
@@ -88,16 +62,12 @@ pub async fn upload(
             ));
         }
         let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .try_next()
-            .await
-            .map_err(|e| ApiError::InvalidJson(format!("malformed multipart body: {e}")))?
-        {
-            read_total += chunk.len();
+        while let Some(chunk) = field.try_next().await.map_err(upload::malformed)? {
+            read_total += chunk.len() as u64;
             if (is_cover && bytes.len() + chunk.len() > COVER_MAX_BYTES)
-                || read_total > COVER_MAX_BYTES + MULTIPART_OVERHEAD
+                || read_total > LIMIT + upload::OVERHEAD
             {
-                return Err(too_large());
+                return Err(upload::too_large("cover", LIMIT));
             }
             if is_cover {
                 bytes.extend_from_slice(&chunk);
