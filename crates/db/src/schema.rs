@@ -221,6 +221,7 @@ diesel::table! {
         delivery_folder -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        fee_bps -> Nullable<Int4>,
     }
 }
 
@@ -298,6 +299,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     distributions,
     distribution_events,
     job_items,
+    usage_reports,
+    usage_rejections,
+    usage_lines,
+    usage_by_song,
+    usage_by_owner,
+    usage_by_owner_song,
+    payees,
+    song_splits,
+    period_splits,
+    fx_rates,
+    advances,
+    royalty_runs,
+    royalty_statements,
+    royalty_shares,
+    royalty_lines,
 );
 
 diesel::table! {
@@ -309,3 +325,220 @@ diesel::table! {
         runs -> Int8,
     }
 }
+
+diesel::table! {
+    usage_reports (id) {
+        id -> Text,
+        seq -> Int8,
+        platform_id -> Text,
+        period -> Date,
+        format -> Text,
+        storage_key -> Text,
+        file_name -> Nullable<Text>,
+        file_bytes -> Int8,
+        file_sha256 -> Text,
+        status -> Text,
+        job_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        error -> Nullable<Text>,
+        lines -> Nullable<Int8>,
+        matched -> Nullable<Int8>,
+        unmatched -> Nullable<Int8>,
+        rejected -> Nullable<Int8>,
+        totals -> Nullable<Jsonb>,
+        rejected_by_reason -> Nullable<Jsonb>,
+        details -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    usage_rejections (report_id, line) {
+        report_id -> Text,
+        line -> Int8,
+        field -> Nullable<Text>,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    /// Partitioned by period, then by report; written by the import's COPY, not through diesel.
+    usage_lines (report_id, line) {
+        period -> Date,
+        report_id -> Text,
+        line -> Int4,
+        transaction_id -> Text,
+        song_id -> Nullable<Text>,
+        isrc -> Nullable<Text>,
+        upc -> Nullable<Text>,
+        title -> Nullable<Text>,
+        artist -> Nullable<Text>,
+        territory -> Text,
+        use_type -> Text,
+        units -> Int8,
+        revenue -> Numeric,
+        currency -> Text,
+        usage_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    usage_by_song (song_id, period, platform_id, territory, currency) {
+        song_id -> Text,
+        period -> Date,
+        platform_id -> Text,
+        territory -> Text,
+        currency -> Text,
+        units -> Int8,
+        revenue -> Numeric,
+    }
+}
+
+diesel::table! {
+    usage_by_owner (owner_id, period, platform_id, territory, currency) {
+        owner_id -> Text,
+        period -> Date,
+        platform_id -> Text,
+        territory -> Text,
+        currency -> Text,
+        units -> Int8,
+        revenue -> Numeric,
+    }
+}
+
+diesel::table! {
+    usage_by_owner_song (owner_id, period, song_id, currency) {
+        owner_id -> Text,
+        period -> Date,
+        song_id -> Text,
+        currency -> Text,
+        units -> Int8,
+        revenue -> Numeric,
+    }
+}
+
+diesel::table! {
+    payees (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    song_splits (song_id, payee_id) {
+        song_id -> Text,
+        payee_id -> Text,
+        share_bps -> Int4,
+    }
+}
+
+diesel::table! {
+    period_splits (period, song_id, payee_id) {
+        period -> Date,
+        song_id -> Text,
+        payee_id -> Text,
+        share_bps -> Int4,
+    }
+}
+
+diesel::table! {
+    fx_rates (period, currency) {
+        period -> Date,
+        currency -> Text,
+        rate -> Numeric,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    advances (id) {
+        id -> Text,
+        payee_id -> Text,
+        amount -> Numeric,
+        currency -> Text,
+        period -> Date,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    royalty_runs (id) {
+        id -> Text,
+        period -> Date,
+        status -> Text,
+        base_currency -> Text,
+        job_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        supersedes -> Nullable<Text>,
+        result -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    royalty_statements (id) {
+        id -> Text,
+        run_id -> Text,
+        period -> Date,
+        payee_id -> Text,
+        currency -> Text,
+        opening_balance -> Numeric,
+        gross -> Numeric,
+        fee -> Numeric,
+        earnings -> Numeric,
+        advances_recouped -> Numeric,
+        closing_balance -> Numeric,
+        payable -> Numeric,
+        email -> Nullable<Text>,
+        csv_sha256 -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    royalty_shares (statement_id, song_id) {
+        statement_id -> Text,
+        song_id -> Text,
+        title -> Text,
+        isrc -> Nullable<Text>,
+        song_net -> Numeric,
+        share_bps -> Int4,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    royalty_lines (statement_id, song_id, platform_id, territory) {
+        statement_id -> Text,
+        song_id -> Text,
+        platform_id -> Text,
+        territory -> Text,
+        units -> Int8,
+        gross -> Numeric,
+        fee -> Numeric,
+        net -> Numeric,
+        share_bps -> Int4,
+        amount -> Numeric,
+    }
+}
+
+diesel::joinable!(usage_reports -> platforms (platform_id));
+diesel::joinable!(usage_rejections -> usage_reports (report_id));
+diesel::joinable!(song_splits -> payees (payee_id));
+diesel::joinable!(song_splits -> songs (song_id));
+diesel::joinable!(advances -> payees (payee_id));
+diesel::joinable!(royalty_statements -> royalty_runs (run_id));
+diesel::joinable!(royalty_statements -> payees (payee_id));
+diesel::joinable!(royalty_shares -> royalty_statements (statement_id));
+diesel::joinable!(royalty_lines -> royalty_statements (statement_id));
+

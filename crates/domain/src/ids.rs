@@ -126,6 +126,31 @@ typed_id!(
     DistributionId,
     "dist"
 );
+typed_id!(
+    /// A platform's usage report for one month (`report-...`).
+    ReportId,
+    "report"
+);
+typed_id!(
+    /// Someone royalties are paid to: an account or an email address (`payee-...`).
+    PayeeId,
+    "payee"
+);
+typed_id!(
+    /// Money paid to a payee ahead of earnings (`advance-...`).
+    AdvanceId,
+    "advance"
+);
+typed_id!(
+    /// A royalty run of one period (`run-...`).
+    RunId,
+    "run"
+);
+typed_id!(
+    /// What one payee earned in one run (`statement-...`).
+    StatementId,
+    "statement"
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,13 +15,18 @@ pub mod email;
 pub mod ids;
 pub mod jobs;
 pub mod media;
+pub mod money;
 pub mod paging;
+pub mod period;
 pub mod readiness;
 pub mod release;
 pub mod role;
+pub mod royalties;
 #[cfg(feature = "diesel")]
 mod sql;
 pub mod territories;
+mod text_enum;
+pub mod usage;
 pub mod validation;
 
 pub use access::Actor;

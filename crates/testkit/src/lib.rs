@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod http;
 pub mod releases;
 pub mod smtp;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,16 @@
+DROP TABLE royalty_lines;
+DROP TABLE royalty_shares;
+DROP TABLE royalty_statements;
+DROP TABLE royalty_runs;
+DROP TABLE advances;
+DROP TABLE fx_rates;
+ALTER TABLE platforms DROP COLUMN fee_bps;
+DROP TABLE period_splits;
+DROP TABLE song_splits;
+DROP TABLE payees;
+DROP TABLE usage_by_owner_song;
+DROP TABLE usage_by_owner;
+DROP TABLE usage_by_song;
+DROP TABLE usage_lines;
+DROP TABLE usage_rejections;
+DROP TABLE usage_reports;
