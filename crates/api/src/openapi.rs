@@ -8,7 +8,7 @@ use crate::routes::{
     album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
     artists, authentications, bulk_distributions, collaborations, distributions, exports, health,
     job_items, jobs, media, platforms, playlist_activities, playlist_songs, playlists, song_audio,
-    songs, users,
+    songs, usage_report_rejections, usage_report_unmatched, usage_reports, users,
 };
 
 #[derive(OpenApi)]
@@ -74,6 +74,12 @@ use crate::routes::{
         distributions::withdraw,
         distributions::retry,
         bulk_distributions::create,
+        usage_reports::create,
+        usage_reports::list,
+        usage_reports::get,
+        usage_reports::delete,
+        usage_report_unmatched::list,
+        usage_report_rejections::list,
         health::live,
         health::ready,
         health::metrics,
@@ -90,6 +96,11 @@ use crate::routes::{
             to them as DDEX ERN 4.3 packages: one release at a time or in bulk, scheduled, cancelled, taken down, retried. \
             A caller reads and changes only their own artists, releases and distributions (admins: all); another's id \
             answers 404 (403 for an album or song that exists, as for openMusic writes)."),
+        (name = "royalties", description = "Platforms' usage reports (CSV and DDEX DSR) imported into usage lines, \
+            analytics over them, splits, the distributor's fee, exchange rates and advances, and royalty runs that turn a \
+            period's usage into statements: money is exact decimal throughout, each song's net is rounded once to the \
+            cent and split by largest remainder, so payees' amounts add up to it exactly. Reports, runs and contract \
+            terms are for admins; analytics for the catalog's owner; a statement for its payee."),
         (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks and metrics"),
     )

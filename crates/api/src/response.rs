@@ -2,6 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use backbeat_domain::paging::PageCursor;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -51,16 +52,12 @@ pub struct PageEnvelope<T> {
     pub meta: Meta,
 }
 
-pub fn page<T: Serialize>(
-    data: T,
-    next: Option<&backbeat_domain::paging::Cursor>,
-    limit: i64,
-) -> HttpResponse {
+pub fn page<T: Serialize, C: PageCursor>(data: T, next: Option<&C>, limit: i64) -> HttpResponse {
     HttpResponse::Ok().json(PageEnvelope {
         status: "success",
         data,
         meta: Meta {
-            next_cursor: next.map(backbeat_domain::paging::Cursor::encode),
+            next_cursor: next.map(PageCursor::encode),
             limit,
         },
     })
@@ -90,19 +87,17 @@ pub const PAGE_DEFAULT: i64 = 20;
 pub const PAGE_MAX: i64 = 100;
 
 impl PageQuery {
-    pub fn read(
-        &self,
-    ) -> Result<(i64, Option<backbeat_domain::paging::Cursor>), crate::error::ApiError> {
-        use backbeat_domain::paging::{Cursor, limit};
+    /// The limit and the cursor, of the kind the list pages by.
+    pub fn read<C: PageCursor>(&self) -> Result<(i64, Option<C>), crate::error::ApiError> {
+        use backbeat_domain::paging::limit;
         let mut errors = Vec::new();
         let limit = limit("limit", self.limit.as_deref(), PAGE_DEFAULT, PAGE_MAX)
             .map_err(|e| errors.push(e))
             .unwrap_or(PAGE_DEFAULT);
-        let cursor = self.cursor.as_deref().and_then(|raw| {
-            Cursor::decode("cursor", raw)
-                .map_err(|e| errors.push(e))
-                .ok()
-        });
+        let cursor = self
+            .cursor
+            .as_deref()
+            .and_then(|raw| C::decode("cursor", raw).map_err(|e| errors.push(e)).ok());
         if errors.is_empty() {
             Ok((limit, cursor))
         } else {

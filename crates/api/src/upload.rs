@@ -1,6 +1,8 @@
 //! Streaming one part of a `multipart/form-data` upload into storage, under its size limit (413
 //! while reading, before the whole body arrives), ignoring small extra parts.
 
+use std::collections::BTreeMap;
+
 use actix_multipart::Multipart;
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -47,14 +49,50 @@ pub fn check_request(request: &HttpRequest, field: &str, limit: u64) -> ApiResul
 pub async fn receive(
     multipart: &mut Multipart,
     field: &str,
-    mut incoming: Incoming,
+    incoming: Incoming,
     limit: u64,
 ) -> ApiResult<Received> {
+    receive_form(multipart, field, incoming, limit, &[])
+        .await
+        .map(|form| form.file)
+}
+
+/// An upload form: the file and the text fields asked for.
+pub struct Form {
+    pub file: Received,
+    /// As the client named it (`filename` of its part).
+    pub file_name: Option<String>,
+    pub texts: BTreeMap<String, String>,
+}
+
+/// Longest value of a text field of an upload form.
+const TEXT_FIELD_MAX: usize = 1024;
+
+/// Like [`receive`], and also reads the small text parts named in `texts` (in any order, before
+/// or after the file), returned by name.
+pub async fn receive_form(
+    multipart: &mut Multipart,
+    field: &str,
+    mut incoming: Incoming,
+    limit: u64,
+    texts: &[&str],
+) -> ApiResult<Form> {
     let mut found = false;
+    let mut file_name = None;
+    let mut values = BTreeMap::new();
     // Every byte of the body, the other parts included, counts against the request's limit.
     let mut total = 0u64;
     while let Some(mut part) = multipart.try_next().await.map_err(malformed)? {
-        let wanted = !found && part.name() == Some(field);
+        let name = part.name().unwrap_or_default().to_owned();
+        let wanted = !found && name == field;
+        if wanted {
+            file_name = part
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(|n| n.chars().take(200).collect());
+        }
+        let text = texts.contains(&name.as_str()) && !values.contains_key(&name);
+        let mut value = Vec::new();
         while let Some(chunk) = part.try_next().await.map_err(malformed)? {
             total += chunk.len() as u64;
             if total > limit + OVERHEAD {
@@ -65,12 +103,30 @@ pub async fn receive(
                     StorageError::TooLarge(_) => too_large(field, limit),
                     other => ApiError::internal(other),
                 })?;
+            } else if text {
+                if value.len() + chunk.len() > TEXT_FIELD_MAX {
+                    return Err(ApiError::field(
+                        &name,
+                        format!("must be at most {TEXT_FIELD_MAX} bytes"),
+                    ));
+                }
+                value.extend_from_slice(&chunk);
             }
+        }
+        if text {
+            let value = String::from_utf8(value)
+                .map_err(|_| ApiError::field(&name, "must be UTF-8 text"))?;
+            values.insert(name, value);
         }
         found |= wanted;
     }
     if !found {
         return Err(ApiError::field(field, "is required"));
     }
-    incoming.finish().await.map_err(ApiError::internal)
+    let file = incoming.finish().await.map_err(ApiError::internal)?;
+    Ok(Form {
+        file,
+        file_name,
+        texts: values,
+    })
 }

@@ -62,6 +62,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub storage: StorageSettings,
     pub distribution: DistributionSettings,
+    pub royalties: RoyaltySettings,
     pub cache: CacheSettings,
     pub auth: AuthSettings,
     pub compat: CompatSettings,
@@ -232,6 +233,17 @@ pub struct DistributionSettings {
     /// Releases per bulk chunk (a chunk is one job; chunks run in parallel on every worker).
     pub bulk_chunk_releases: usize,
     pub bulk_max_releases: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoyaltySettings {
+    /// ISO 4217 code of the currency statements are in.
+    pub base_currency: String,
+    /// The distributor's fee in basis points where a platform has none of its own.
+    pub default_fee_bps: u32,
+    /// A decimal amount of the base currency: smaller balances are carried forward.
+    pub minimum_payout: String,
+    pub report_max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,6 +16,30 @@ pub enum DbError {
     ForeignKeyViolation(String),
     #[error("database query failed")]
     Query(#[source] DieselError),
+    /// A failure on a bulk-load connection (COPY), outside diesel.
+    #[error("bulk load failed: {0}")]
+    Load(String),
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if let Some(db) = error.as_db_error() {
+            if *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION {
+                return DbError::UniqueViolation(db.constraint().unwrap_or_default().to_owned());
+            }
+            if *db.code() == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION {
+                return DbError::ForeignKeyViolation(
+                    db.constraint().unwrap_or_default().to_owned(),
+                );
+            }
+            let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+            return DbError::Load(format!("{}{detail}", db.message()));
+        }
+        if error.is_closed() {
+            return DbError::Unavailable(format!("bulk-load connection lost: {error}"));
+        }
+        DbError::Load(error.to_string())
+    }
 }
 
 impl From<DieselError> for DbError {

@@ -21,6 +21,8 @@ pub mod schedules;
 pub mod schema;
 pub mod sent_emails;
 pub mod songs;
+pub mod usage_load;
+pub mod usage_reports;
 pub mod users;
 
 pub use diesel_async::AsyncPgConnection;

@@ -541,4 +541,3 @@ diesel::joinable!(royalty_statements -> royalty_runs (run_id));
 diesel::joinable!(royalty_statements -> payees (payee_id));
 diesel::joinable!(royalty_shares -> royalty_statements (statement_id));
 diesel::joinable!(royalty_lines -> royalty_statements (statement_id));
-

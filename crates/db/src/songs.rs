@@ -232,6 +232,32 @@ fn contains_pattern(term: &str) -> String {
     pattern
 }
 
+/// The songs with these ISRCs: `(isrc, song)`.
+pub async fn by_isrcs(
+    conn: &mut AsyncPgConnection,
+    isrcs: &[String],
+) -> Result<Vec<(String, SongId)>, DbError> {
+    Ok(songs::table
+        .filter(songs::isrc.eq_any(isrcs))
+        .select((songs::isrc.assume_not_null(), songs::id))
+        .load(conn)
+        .await?)
+}
+
+/// The tracks of the releases with these UPCs: `(upc, title, song)`.
+pub async fn by_release_codes(
+    conn: &mut AsyncPgConnection,
+    upcs: &[String],
+) -> Result<Vec<(String, String, SongId)>, DbError> {
+    use crate::schema::albums;
+    Ok(songs::table
+        .inner_join(albums::table)
+        .filter(albums::upc.eq_any(upcs))
+        .select((albums::upc.assume_not_null(), songs::title, songs::id))
+        .load(conn)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

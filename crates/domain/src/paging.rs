@@ -7,6 +7,13 @@ use chrono::{DateTime, Utc};
 
 use crate::validation::FieldError;
 
+/// A cursor as clients see it: an opaque string.
+pub trait PageCursor: Sized {
+    fn encode(&self) -> String;
+    /// Reads a cursor this server issued; anything else is a validation error on `field`.
+    fn decode(field: &str, raw: &str) -> Result<Self, FieldError>;
+}
+
 /// Where the next page starts: the sort key of the last item of this one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -14,13 +21,12 @@ pub struct Cursor {
     pub id: String,
 }
 
-impl Cursor {
-    pub fn encode(&self) -> String {
+impl PageCursor for Cursor {
+    fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!("{}:{}", self.at.timestamp_micros(), self.id))
     }
 
-    /// Reads a cursor this server issued; anything else is a validation error on `field`.
-    pub fn decode(field: &str, raw: &str) -> Result<Self, FieldError> {
+    fn decode(field: &str, raw: &str) -> Result<Self, FieldError> {
         let invalid = || FieldError::new(field, "is not a cursor this server issued");
         let decoded = URL_SAFE_NO_PAD
             .decode(raw)
@@ -40,6 +46,26 @@ impl Cursor {
     }
 }
 
+/// Where the next page starts in a list sorted by a number (a line of a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberCursor(pub i64);
+
+impl PageCursor for NumberCursor {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("n:{}", self.0))
+    }
+
+    fn decode(field: &str, raw: &str) -> Result<Self, FieldError> {
+        URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.strip_prefix("n:")?.parse().ok())
+            .map(Self)
+            .ok_or_else(|| FieldError::new(field, "is not a cursor this server issued"))
+    }
+}
+
 /// Reads `?limit=`: absent → `default`; otherwise an integer in `1..=max`.
 pub fn limit(field: &str, raw: Option<&str>, default: i64, max: i64) -> Result<i64, FieldError> {
     match raw.map(str::parse::<i64>) {
@@ -55,6 +81,13 @@ pub fn limit(field: &str, raw: Option<&str>, default: i64, max: i64) -> Result<i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_cursors_round_trip() {
+        let cursor = NumberCursor(42);
+        assert_eq!(NumberCursor::decode("cursor", &cursor.encode()), Ok(cursor));
+        assert!(NumberCursor::decode("cursor", "bm90LWEtY3Vyc29y").is_err());
+    }
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
@@ -88,15 +121,15 @@ mod tests {
 
 /// One page of a list and where the next one starts.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub struct Page<T, C = Cursor> {
     pub items: Vec<T>,
-    pub next: Option<Cursor>,
+    pub next: Option<C>,
 }
 
-impl<T> Page<T> {
+impl<T, C> Page<T, C> {
     /// From up to `limit + 1` rows in list order: the extra row only says that another page
     /// follows, which starts after the last row kept.
-    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> C) -> Self {
         let limit = usize::try_from(limit).unwrap_or(0);
         let next = if rows.len() > limit {
             rows.truncate(limit);

@@ -4,6 +4,7 @@
 //! defined here; both share one [`Context`].
 
 pub mod accounts;
+pub mod admin;
 pub mod artists;
 pub mod catalog;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod jobs;
 pub mod mail;
 pub mod playlists;
 pub mod schedules;
+pub mod usage;
 
 pub use context::Context;
 pub use error::{Error, Result};

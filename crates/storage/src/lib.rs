@@ -32,6 +32,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Writes the object atomically: readers never see half of it.
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError>;
     async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError>;
+    /// Opens the object for reading as a stream, for files too large to hold in memory. The
+    /// reader blocks: use it on a blocking thread.
+    fn reader(&self, key: &str) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
     /// Removes the object; removing one that is already gone is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
     async fn exists(&self, key: &str) -> Result<bool, StorageError>;

@@ -72,6 +72,13 @@ impl Storage for LocalFolder {
         }
     }
 
+    fn reader(&self, key: &str) -> Result<Box<dyn std::io::Read + Send>, StorageError> {
+        match std::fs::File::open(self.path(key)?) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
+            other => Ok(Box::new(other?)),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -19,11 +19,29 @@ const BOUNDARY: &str = "----backbeat-test-boundary";
 
 /// A `multipart/form-data` body with one file part.
 pub fn multipart(field: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n\
-         Content-Type: {content_type}\r\n\r\n"
-    )
-    .into_bytes();
+    form(&[], (field, filename, content_type, bytes))
+}
+
+/// A `multipart/form-data` body: text fields, then one file part `(field, filename,
+/// content type, bytes)`.
+pub fn form(texts: &[(&str, &str)], file: (&str, &str, &str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (field, filename, content_type, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     body
@@ -127,6 +145,55 @@ impl Client {
             .expect("upload sent");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST`s a multipart form (see [`form`]); returns status and body.
+    pub async fn post_form(&self, path: &str, body: Vec<u8>, token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("form sent");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Logs in (password `secret-password`, as [`Client::user`] signs up); returns the token.
+    pub async fn login(&self, username: &str) -> String {
+        self.expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/authentications",
+            Some(json!({"username": username, "password": "secret-password"})),
+            None,
+        )
+        .await["data"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Signs up, is made an admin in the database (as the operator's CLI does) and logs in;
+    /// returns (user id, access token).
+    pub async fn admin(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        username: &str,
+    ) -> (String, String) {
+        let (id, _) = self.user(username, None).await;
+        assert!(
+            backbeat_db::users::set_role(conn, username, backbeat_domain::Role::Admin)
+                .await
+                .expect("promote")
+        );
+        (id, self.login(username).await)
     }
 
     /// Signs up (with an email when given) and logs in; returns (user id, access token).

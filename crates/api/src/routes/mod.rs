@@ -29,6 +29,9 @@ pub mod playlist_songs;
 pub mod playlists;
 pub mod song_audio;
 pub mod songs;
+pub mod usage_report_rejections;
+pub mod usage_report_unmatched;
+pub mod usage_reports;
 pub mod users;
 
 use actix_web::web;
@@ -104,6 +107,10 @@ route_table! {
     "/distributions/bulk" => { post: bulk_distributions::create }
     "/distributions/{id}" => { get: distributions::get, delete: distributions::withdraw }
     "/distributions/{id}/retry" => { post: distributions::retry }
+    "/usage-reports" => { post: usage_reports::create, get: usage_reports::list }
+    "/usage-reports/{id}" => { get: usage_reports::get, delete: usage_reports::delete }
+    "/usage-reports/{id}/unmatched" => { get: usage_report_unmatched::list }
+    "/usage-reports/{id}/rejections" => { get: usage_report_rejections::list }
     "/health/live" => { get: health::live }
     "/health/ready" => { get: health::ready }
     "/metrics" => { get: health::metrics }

@@ -8,3 +8,4 @@ pub mod distribution;
 pub mod jobs;
 pub mod operations;
 pub mod playlists;
+pub mod royalties;

@@ -7,7 +7,7 @@ use backbeat_db::songs::{
 };
 use backbeat_domain::codes::{Isrc, Iswc};
 use backbeat_domain::ids::{AlbumId, ArtistId, SongId};
-use backbeat_domain::paging::{self, Cursor};
+use backbeat_domain::paging::{self, Cursor, PageCursor};
 use backbeat_domain::release::Contributor;
 use backbeat_domain::{Actor, FieldError, catalog};
 

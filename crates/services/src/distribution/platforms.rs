@@ -7,11 +7,7 @@ use backbeat_domain::ids::PlatformId;
 use crate::{Context, Error, Result};
 
 fn admins_only(actor: &Actor) -> Result<()> {
-    if actor.role.is_admin() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden("only admins manage platforms".to_owned()))
-    }
+    crate::admin::require(actor, "manage platforms")
 }
 
 pub async fn list(ctx: &Context) -> Result<Vec<Platform>> {

@@ -77,6 +77,8 @@ kinds! {
     BulkDistribution("bulk_distribution") => crate::distribution::bulk::BulkDistribute,
     /// One chunk of a bulk distribution.
     BulkDistributionChunk("bulk_distribution_chunk") => crate::distribution::bulk::BulkChunk,
+    /// Import a platform's usage report into the period's usage lines.
+    UsageImport("usage_import") => crate::usage::import::ImportUsageReport,
 }
 
 impl JobKind {

@@ -5,6 +5,7 @@ mod bulk;
 mod distribution;
 mod helpers;
 mod scheduler;
+mod usage;
 
 use std::time::Duration;
 

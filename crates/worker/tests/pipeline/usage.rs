@@ -1,0 +1,545 @@
+//! Usage reports imported by a real worker: CSV and DDEX DSR files uploaded through the API, the
+//! lines loaded, matched, refused and listed, the summary revenue allocated to the cent, and
+//! failed or interrupted imports leaving nothing behind.
+
+use std::time::{Duration, Instant};
+
+use backbeat_testkit::http::{Client, Release, form};
+use backbeat_testkit::usage::{Block, Dsr};
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::RunQueryDsl;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// An admin, a label with a two-track release, and the Spotify platform's id.
+pub struct Catalog {
+    pub admin: String,
+    pub label: String,
+    pub release: Release,
+    pub platform: String,
+}
+
+pub async fn catalog(stack: &Stack, client: &Client) -> Catalog {
+    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
+    let (_, label) = client.user("label", Some("label@example.com")).await;
+    let release = client.ready_release(&label, 1, 2).await;
+    let platform = client.platform(&admin, "spotify").await;
+    Catalog {
+        admin,
+        label,
+        release,
+        platform,
+    }
+}
+
+/// Uploads a report; returns (status, body).
+pub async fn upload(
+    client: &Client,
+    token: &str,
+    platform: &str,
+    period: &str,
+    format: &str,
+    file: &[u8],
+) -> (StatusCode, Value) {
+    client
+        .post_form(
+            "/usage-reports",
+            form(
+                &[
+                    ("platformId", platform),
+                    ("period", period),
+                    ("format", format),
+                ],
+                ("file", "report.txt", "text/plain", file),
+            ),
+            token,
+        )
+        .await
+}
+
+/// Uploads a report and waits for its import job; returns the report.
+pub async fn import(
+    client: &Client,
+    token: &str,
+    platform: &str,
+    period: &str,
+    format: &str,
+    file: &[u8],
+) -> Value {
+    let (status, body) = upload(client, token, platform, period, format, file).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
+    let id = body["data"]["reportId"].as_str().expect("reportId");
+    client.wait_job(token, &job, WAIT).await;
+    report(client, token, id).await
+}
+
+pub async fn report(client: &Client, token: &str, id: &str) -> Value {
+    client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/usage-reports/{id}"),
+            None,
+            Some(token),
+        )
+        .await["data"]["report"]
+        .clone()
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct StoredLine {
+    #[diesel(sql_type = Text)]
+    transaction_id: String,
+    #[diesel(sql_type = Text)]
+    revenue: String,
+    #[diesel(sql_type = BigInt)]
+    units: i64,
+}
+
+/// The report's loaded lines, in file order, revenue as PostgreSQL prints it.
+async fn stored_lines(stack: &Stack, report: &str) -> Vec<StoredLine> {
+    diesel::sql_query(
+        "SELECT transaction_id, revenue::text AS revenue, units FROM usage_lines \
+         WHERE report_id = $1 ORDER BY line",
+    )
+    .bind::<Text, _>(report)
+    .load(&mut stack.db.connect().await)
+    .await
+    .expect("lines")
+}
+
+async fn pages(client: &Client, token: &str, path: &str, key: &str) -> Vec<Value> {
+    client
+        .expect(StatusCode::OK, Method::GET, path, None, Some(token))
+        .await["data"][key]
+        .as_array()
+        .expect("list")
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_csv_report_is_matched_by_isrc_then_upc_and_title_and_refuses_bad_lines_by_number() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let (isrc1, isrc2) = (&c.release.tracks[0].1, &c.release.tracks[1].1);
+    let upc = &c.release.upc;
+    let csv = format!(
+        "Transaction_ID,ISRC,UPC,Territory,Use_Type,Units,Net_Revenue,Currency,Title\n\
+         T1,{isrc1},{upc},US,stream,1000,3.1234567890123,USD,\n\
+         T2,{isrc2},,GB,download,2,1.98,EUR,\n\
+         T3,,{upc},DE,stream,10,0.05,EUR,TRACK 2\n\
+         T4,QZZZZ2600001,,US,stream,7,0.02,USD,Someone Else's Song\n\
+         T5,{isrc1},,US,stream,-3,0.01,USD,\n\
+         T6,{isrc1},,US,stream,1,0.01,XYZ,\n\
+         T1,{isrc1},,US,stream,1,0.01,USD,\n"
+    );
+
+    // Who may upload, and what the form must hold.
+    let (status, body) = upload(
+        &client,
+        &c.label,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-13",
+        "xls",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["period", "format"], "{body}");
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        "platform-nope",
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["details"][0]["field"], "platformId", "{body}");
+
+    let report = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(report["status"], "imported", "{report}");
+    assert_eq!(report["period"], "2026-10");
+    assert_eq!(
+        report["counts"],
+        json!({"lines": 7, "matched": 3, "unmatched": 1, "rejected": 3})
+    );
+    assert_eq!(
+        report["totals"],
+        json!({
+            "EUR": {"lines": 2, "matchedLines": 2, "units": 12, "revenue": "2.03", "matchedRevenue": "2.03"},
+            "USD": {"lines": 2, "matchedLines": 1, "units": 1007,
+                    "revenue": "3.1434567890123", "matchedRevenue": "3.1234567890123"},
+        })
+    );
+    let id = report["id"].as_str().expect("id");
+    let lines = stored_lines(&stack, id).await;
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.transaction_id.as_str(), l.units))
+            .collect::<Vec<_>>(),
+        [("T1", 1000), ("T2", 2), ("T3", 10), ("T4", 7)]
+    );
+    assert_eq!(lines[0].revenue, "3.1234567890123");
+
+    let unmatched = pages(
+        &client,
+        &c.admin,
+        &format!("/usage-reports/{id}/unmatched"),
+        "lines",
+    )
+    .await;
+    assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+    assert_eq!(unmatched[0]["line"], 5);
+    assert_eq!(unmatched[0]["transactionId"], "T4");
+    assert_eq!(unmatched[0]["isrc"], "QZZZZ2600001");
+    assert_eq!(unmatched[0]["title"], "Someone Else's Song");
+    assert_eq!(unmatched[0]["revenue"], "0.02");
+
+    let rejections = pages(
+        &client,
+        &c.admin,
+        &format!("/usage-reports/{id}/rejections"),
+        "rejections",
+    )
+    .await;
+    let by_line: Vec<(i64, &str)> = rejections
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_i64().expect("line"),
+                r["field"].as_str().expect("field"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_line,
+        [(6, "units"), (7, "currency"), (8, "transaction_id")],
+        "{rejections:?}"
+    );
+    assert!(
+        rejections[2]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("T1"),
+        "{rejections:?}"
+    );
+    assert_eq!(
+        report["rejectedByReason"]
+            .as_object()
+            .expect("reasons")
+            .values()
+            .map(|v| v.as_i64().expect("count"))
+            .sum::<i64>(),
+        3
+    );
+
+    // The same file again is refused by its SHA-256, naming the report that has it.
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"].as_str().expect("message").contains(id),
+        "{body}"
+    );
+
+    // Listing by period.
+    let listed = pages(
+        &client,
+        &c.admin,
+        "/usage-reports?period=2026-10",
+        "reports",
+    )
+    .await;
+    assert_eq!(listed.len(), 1);
+    assert!(
+        pages(
+            &client,
+            &c.admin,
+            "/usage-reports?period=2026-09",
+            "reports"
+        )
+        .await
+        .is_empty()
+    );
+
+    // Removing the report removes its lines; the corrected file can then come in.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::DELETE,
+            &format!("/usage-reports/{id}"),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    client
+        .expect(
+            StatusCode::NOT_FOUND,
+            Method::GET,
+            &format!("/usage-reports/{id}"),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert!(stored_lines(&stack, id).await.is_empty());
+    let again = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(again["status"], "imported");
+}
+
+/// The DSR of one month: streams of both tracks under a summary that carries the revenue
+/// allocated to us, a download of the whole release under another, and a record type nobody
+/// reads.
+pub fn month_dsr(release: &Release, period: &str, allocated: &str) -> String {
+    let (isrc1, isrc2) = (release.tracks[0].1.as_str(), release.tracks[1].1.as_str());
+    let mut dsr = Dsr::new(period);
+    dsr.summary(
+        "S1",
+        "OnDemandStream",
+        "US",
+        "USD",
+        "1000000.00",
+        Some(allocated),
+    )
+    .summary("S2", "PermanentDownload", "GB", "EUR", "5.00", None)
+    .block(&Block {
+        id: "B1",
+        release: ("R1", &release.upc, "Night & Day 1", "Nadia Rose"),
+        resources: &[
+            ("A1", isrc1, "Track 1", "Nadia Rose"),
+            ("A2", isrc2, "Track 2", "Nadia Rose"),
+        ],
+    })
+    .streams("B1", "S1", "tx1", "A1", 1)
+    .streams("B1", "S1", "tx2", "A2", 1)
+    .streams("B1", "S1", "tx3", "A1", 1)
+    .sales("B1", "S2", "tx4", "R1", 2, 0)
+    .other("ZZ99", &["B1", "whatever"]);
+    dsr.finish()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dsr_report_allocates_summary_revenue_to_its_lines_exactly() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let dsr = month_dsr(&c.release, "2026-10", "10.00");
+
+    let report = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "dsr",
+        dsr.as_bytes(),
+    )
+    .await;
+    assert_eq!(report["status"], "imported", "{report}");
+    assert_eq!(
+        report["counts"],
+        json!({"lines": 4, "matched": 3, "unmatched": 1, "rejected": 0})
+    );
+    assert_eq!(report["totals"]["USD"]["revenue"], "10");
+    assert_eq!(report["totals"]["USD"]["units"], 3);
+    assert_eq!(report["totals"]["EUR"]["revenue"], "5");
+    assert_eq!(report["totals"]["EUR"]["matchedRevenue"], "0");
+    assert_eq!(report["details"]["skippedRecords"], json!({"ZZ99": 1}));
+    assert_eq!(report["details"]["dsr"]["senderName"], "Test Music Service");
+
+    // A third each, to ten places; the remainder goes to one line, so they add up to 10.00.
+    let lines = stored_lines(&stack, report["id"].as_str().expect("id")).await;
+    let mut revenues: Vec<&str> = lines[..3].iter().map(|l| l.revenue.as_str()).collect();
+    revenues.sort_unstable();
+    assert_eq!(revenues, ["3.3333333333", "3.3333333333", "3.3333333334"]);
+    assert_eq!(
+        (
+            lines[3].transaction_id.as_str(),
+            lines[3].revenue.as_str(),
+            lines[3].units
+        ),
+        ("tx4", "5.0000000000", 2)
+    );
+
+    // The release-level download names the release, not a track: listed as unmatched.
+    let unmatched = pages(
+        &client,
+        &c.admin,
+        &format!(
+            "/usage-reports/{}/unmatched",
+            report["id"].as_str().expect("id")
+        ),
+        "lines",
+    )
+    .await;
+    assert_eq!(unmatched.len(), 1);
+    assert_eq!(unmatched[0]["transactionId"], "tx4");
+    assert_eq!(unmatched[0]["upc"], c.release.upc.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_or_miscounted_file_fails_the_import_and_keeps_nothing() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let whole = month_dsr(&c.release, "2026-10", "10.00");
+
+    // Cut before the footer, as an interrupted transfer would.
+    let cut = &whole[..whole.find("#FOOT").expect("footer")];
+    // A footer that counts one line more than the file has.
+    let lines = whole.lines().count();
+    let miscounted = whole.replace(
+        &format!("FOOT\t{lines}\t{lines}\t"),
+        &format!("FOOT\t{}\t{}\t", lines + 1, lines + 1),
+    );
+    assert_ne!(miscounted, whole);
+
+    for (file, reason) in [(cut, "FOOT"), (miscounted.as_str(), "lines")] {
+        let (status, body) = upload(
+            &client,
+            &c.admin,
+            &c.platform,
+            "2026-10",
+            "dsr",
+            file.as_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let job = client
+            .wait_job(&c.admin, body["data"]["jobId"].as_str().expect("job"), WAIT)
+            .await;
+        assert_eq!(job["status"], "dead", "{job}");
+        assert_eq!(job["attempts"], 1, "a broken file is not retried: {job}");
+        let id = body["data"]["reportId"].as_str().expect("id");
+        let report = report(&client, &c.admin, id).await;
+        assert_eq!(report["status"], "failed");
+        assert!(report["counts"].is_null(), "{report}");
+        let error = report["error"].as_str().expect("error");
+        assert!(error.contains(reason), "{error}");
+        assert!(stored_lines(&stack, id).await.is_empty());
+    }
+
+    // The whole file still imports afterwards.
+    let report = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "dsr",
+        whole.as_bytes(),
+    )
+    .await;
+    assert_eq!(report["status"], "imported", "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_killed_midway_reruns_to_the_same_lines() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let mut worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let isrc = &c.release.tracks[0].1;
+    let count = 300_000;
+    let mut csv =
+        String::from("transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n");
+    for n in 0..count {
+        csv.push_str(&format!("t{n},{isrc},,US,stream,1,0.001,USD\n"));
+    }
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["data"]["reportId"].as_str().expect("id").to_owned();
+    let job = body["data"]["jobId"].as_str().expect("job").to_owned();
+
+    let started = Instant::now();
+    while report(&client, &c.admin, &id).await["status"] != "importing" {
+        assert!(started.elapsed() < WAIT, "the import never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    worker.signal("-KILL");
+    worker.wait_exit(WAIT);
+    assert_ne!(
+        report(&client, &c.admin, &id).await["status"],
+        "imported",
+        "the kill came too late to test anything"
+    );
+
+    let _worker = stack.spawn_worker();
+    let done = client.wait_job(&c.admin, &job, WAIT).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let report = report(&client, &c.admin, &id).await;
+    assert_eq!(
+        report["counts"],
+        json!({"lines": count, "matched": count, "unmatched": 0, "rejected": 0})
+    );
+    assert_eq!(report["totals"]["USD"]["revenue"], "300");
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let stored: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM usage_lines WHERE report_id = $1")
+            .bind::<Text, _>(&id)
+            .get_result(&mut stack.db.connect().await)
+            .await
+            .expect("count");
+    assert_eq!(stored.n, count);
+}
