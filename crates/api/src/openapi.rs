@@ -5,10 +5,11 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
-    artists, authentications, bulk_distributions, collaborations, distributions, exports, health,
-    job_items, jobs, media, platforms, playlist_activities, playlist_songs, playlists, song_audio,
-    songs, usage_report_rejections, usage_report_unmatched, usage_reports, users,
+    album_analytics, album_artwork, album_covers, album_distributions, album_likes,
+    album_readiness, albums, analytics, artists, authentications, bulk_distributions,
+    collaborations, distributions, exports, health, job_items, jobs, media, platforms,
+    playlist_activities, playlist_songs, playlists, song_analytics, song_audio, songs,
+    usage_report_rejections, usage_report_unmatched, usage_reports, users,
 };
 
 #[derive(OpenApi)]
@@ -80,6 +81,9 @@ use crate::routes::{
         usage_reports::delete,
         usage_report_unmatched::list,
         usage_report_rejections::list,
+        song_analytics::get,
+        album_analytics::get,
+        analytics::overview,
         health::live,
         health::ready,
         health::metrics,

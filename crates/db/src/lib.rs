@@ -2,6 +2,7 @@
 //! queries of each feature (one module per feature, named after it).
 
 pub mod albums;
+pub mod analytics;
 pub mod artists;
 pub mod collaborations;
 pub mod distributions;

@@ -155,6 +155,18 @@ pub async fn of_album(
         .await?)
 }
 
+/// Title and performer of each song among `ids` that exists.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    ids: &[SongId],
+) -> Result<Vec<SongSummary>, DbError> {
+    Ok(songs::table
+        .filter(songs::id.eq_any(ids))
+        .select(SongSummary::as_select())
+        .load(conn)
+        .await?)
+}
+
 #[derive(Debug, Default)]
 pub struct SongSearch<'a> {
     /// Case-insensitive substring of the title.

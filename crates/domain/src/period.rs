@@ -44,6 +44,21 @@ impl Period {
         )
     }
 
+    /// The period `months` before this one.
+    pub fn minus_months(self, months: u32) -> Self {
+        Self(
+            self.0
+                .checked_sub_months(chrono::Months::new(months))
+                .expect("months stay in chrono's range"),
+        )
+    }
+
+    /// Whole months from `earlier` to this period (0 for the same month or before it).
+    pub fn months_since(self, earlier: Period) -> u32 {
+        let months = |p: Period| p.0.year() * 12 + p.0.month0() as i32;
+        u32::try_from(months(self) - months(earlier)).unwrap_or(0)
+    }
+
     pub fn last_day(self) -> NaiveDate {
         self.next().0.pred_opt().expect("a month has a last day")
     }

@@ -31,6 +31,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How analytics are broken down.
+    pub enum GroupBy {
+        Month = "month",
+        Platform = "platform",
+        Territory = "territory",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod analytics;
 pub mod artists;
 pub mod catalog;
 pub mod context;

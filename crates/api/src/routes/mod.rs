@@ -6,12 +6,14 @@
 //! Route modules never import each other: what several share lives in the services (rules) or
 //! in `views` (response shapes).
 
+pub mod album_analytics;
 pub mod album_artwork;
 pub mod album_covers;
 pub mod album_distributions;
 pub mod album_likes;
 pub mod album_readiness;
 pub mod albums;
+pub mod analytics;
 pub mod artists;
 pub mod authentications;
 pub mod bulk_distributions;
@@ -27,6 +29,7 @@ pub mod platforms;
 pub mod playlist_activities;
 pub mod playlist_songs;
 pub mod playlists;
+pub mod song_analytics;
 pub mod song_audio;
 pub mod songs;
 pub mod usage_report_rejections;
@@ -68,6 +71,7 @@ route_table! {
     "/albums/{id}/covers" => { post: album_covers::upload }
     "/albums/{id}/artwork" => { put: album_artwork::upload }
     "/albums/{id}/readiness" => { get: album_readiness::check }
+    "/albums/{id}/analytics" => { get: album_analytics::get }
     "/albums/{id}/distributions" => {
         post: album_distributions::create,
         get: album_distributions::list,
@@ -89,6 +93,7 @@ route_table! {
         delete: songs::delete,
     }
     "/songs/{id}/audio" => { put: song_audio::upload }
+    "/songs/{id}/analytics" => { get: song_analytics::get }
     "/playlists" => { post: playlists::create, get: playlists::list }
     "/playlists/{id}" => { delete: playlists::delete }
     "/playlists/{id}/songs" => {
@@ -111,6 +116,7 @@ route_table! {
     "/usage-reports/{id}" => { get: usage_reports::get, delete: usage_reports::delete }
     "/usage-reports/{id}/unmatched" => { get: usage_report_unmatched::list }
     "/usage-reports/{id}/rejections" => { get: usage_report_rejections::list }
+    "/analytics/overview" => { get: analytics::overview }
     "/health/live" => { get: health::live }
     "/health/ready" => { get: health::ready }
     "/metrics" => { get: health::metrics }

@@ -3,6 +3,7 @@
 //! (a song in a list) is defined once here.
 
 pub mod accounts;
+pub mod analytics;
 pub mod catalog;
 pub mod distribution;
 pub mod jobs;

@@ -543,3 +543,176 @@ async fn an_import_killed_midway_reruns_to_the_same_lines() {
             .expect("count");
     assert_eq!(stored.n, count);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analytics_sum_imported_usage_by_month_platform_and_territory_for_owners() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let apple = client.platform(&c.admin, "apple_music").await;
+    let ((song1, isrc1), (song2, isrc2)) = (&c.release.tracks[0], &c.release.tracks[1]);
+    let csv = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         T1,{isrc1},,US,stream,1000,3.1234567890123,USD\n\
+         T2,{isrc2},,GB,download,2,1.98,EUR\n\
+         T3,{isrc2},,DE,stream,10,0.05,EUR\n\
+         T4,QZZZZ2600001,,US,stream,7,0.02,USD\n"
+    );
+    let october = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(october["status"], "imported", "{october}");
+    let september = month_dsr(&c.release, "2026-09", "10.00");
+    let september = import(
+        &client,
+        &c.admin,
+        &apple,
+        "2026-09",
+        "dsr",
+        september.as_bytes(),
+    )
+    .await;
+    assert_eq!(september["status"], "imported", "{september}");
+
+    let get = |path: String, token: &str| {
+        let (client, token) = (client.clone(), token.to_owned());
+        async move {
+            client
+                .expect(StatusCode::OK, Method::GET, &path, None, Some(&token))
+                .await["data"]
+                .clone()
+        }
+    };
+    let song = get(
+        format!("/songs/{song1}/analytics?from=2026-08&to=2026-10"),
+        &c.label,
+    )
+    .await;
+    assert_eq!(
+        song["analytics"],
+        json!({
+            "from": "2026-08", "to": "2026-10", "groupBy": "month",
+            "total": {"units": 1002, "revenue": {"USD": "9.7901234557123"}},
+            "groups": [
+                {"key": "2026-08", "units": 0, "revenue": {}},
+                {"key": "2026-09", "units": 2, "revenue": {"USD": "6.6666666667"}},
+                {"key": "2026-10", "units": 1000, "revenue": {"USD": "3.1234567890123"}},
+            ],
+        })
+    );
+    let album = get(
+        format!(
+            "/albums/{}/analytics?from=2026-09&to=2026-10&groupBy=platform",
+            c.release.album_id
+        ),
+        &c.admin,
+    )
+    .await;
+    let mut expected = vec![
+        json!({"key": apple, "name": "Apple Music", "units": 3, "revenue": {"USD": "10"}}),
+        json!({"key": c.platform, "name": "Spotify", "units": 1012,
+               "revenue": {"EUR": "2.03", "USD": "3.1234567890123"}}),
+    ];
+    expected.sort_by_key(|g| g["key"].as_str().expect("key").to_owned());
+    assert_eq!(album["analytics"]["groups"], json!(expected));
+    assert_eq!(
+        album["analytics"]["total"],
+        json!({"units": 1015, "revenue": {"EUR": "2.03", "USD": "13.1234567890123"}})
+    );
+
+    let overview = get(
+        "/analytics/overview?from=2026-09&to=2026-10".to_owned(),
+        &c.label,
+    )
+    .await["overview"]
+        .clone();
+    assert_eq!(
+        overview["topSongs"],
+        json!([
+            {"key": song1, "name": "Track 1", "units": 1002, "revenue": {"USD": "9.7901234557123"}},
+            {"key": song2, "name": "Track 2", "units": 13, "revenue": {"EUR": "2.03", "USD": "3.3333333333"}},
+        ])
+    );
+    assert_eq!(
+        overview["byTerritory"],
+        json!([
+            {"key": "DE", "units": 10, "revenue": {"EUR": "0.05"}},
+            {"key": "GB", "units": 2, "revenue": {"EUR": "1.98"}},
+            {"key": "US", "units": 1003, "revenue": {"USD": "13.1234567890123"}},
+        ])
+    );
+    assert_eq!(overview["total"], album["analytics"]["total"]);
+    // Someone else's catalog is empty; their song analytics are not theirs to read.
+    let (_, stranger) = client.user("stranger", None).await;
+    let theirs = get(
+        "/analytics/overview?from=2026-09&to=2026-10".to_owned(),
+        &stranger,
+    )
+    .await;
+    assert_eq!(
+        theirs["overview"]["total"],
+        json!({"units": 0, "revenue": {}})
+    );
+    client
+        .expect(
+            StatusCode::FORBIDDEN,
+            Method::GET,
+            &format!("/songs/{song1}/analytics"),
+            None,
+            Some(&stranger),
+        )
+        .await;
+    client
+        .expect(
+            StatusCode::NOT_FOUND,
+            Method::GET,
+            "/songs/song-nope/analytics",
+            None,
+            Some(&c.label),
+        )
+        .await;
+    for (query, field) in [
+        ("groupBy=week", "groupBy"),
+        ("from=2026-11&to=2026-10", "from"),
+        ("from=2016-01&to=2026-10", "from"),
+        ("to=October", "to"),
+    ] {
+        let body = client
+            .expect(
+                StatusCode::BAD_REQUEST,
+                Method::GET,
+                &format!("/songs/{song1}/analytics?{query}"),
+                None,
+                Some(&c.label),
+            )
+            .await;
+        assert_eq!(body["details"][0]["field"], field, "{query}: {body}");
+    }
+
+    // Removing a report takes its usage out of the analytics.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::DELETE,
+            &format!("/usage-reports/{}", september["id"].as_str().expect("id")),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    let song = get(
+        format!("/songs/{song1}/analytics?from=2026-09&to=2026-10&groupBy=territory"),
+        &c.label,
+    )
+    .await;
+    assert_eq!(
+        song["analytics"]["groups"],
+        json!([{"key": "US", "units": 1000, "revenue": {"USD": "3.1234567890123"}}])
+    );
+}
