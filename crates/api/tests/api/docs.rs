@@ -63,6 +63,15 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/distributions/{id}", "delete"),
         ("/distributions/{id}/retry", "post"),
         ("/jobs/{id}/items", "get"),
+        ("/usage-reports", "post"),
+        ("/usage-reports", "get"),
+        ("/usage-reports/{id}", "get"),
+        ("/usage-reports/{id}", "delete"),
+        ("/usage-reports/{id}/unmatched", "get"),
+        ("/usage-reports/{id}/rejections", "get"),
+        ("/songs/{id}/analytics", "get"),
+        ("/albums/{id}/analytics", "get"),
+        ("/analytics/overview", "get"),
     ];
     for (path, method) in expected {
         let operation = &doc["paths"][path][method];
