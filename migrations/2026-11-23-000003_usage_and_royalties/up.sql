@@ -186,6 +186,8 @@ CREATE TABLE royalty_statements (
     gross             NUMERIC NOT NULL,
     fee               NUMERIC NOT NULL,
     earnings          NUMERIC NOT NULL,
+    -- Advances dated after the payee's previous statement, up to this period.
+    advances          NUMERIC NOT NULL,
     advances_recouped NUMERIC NOT NULL,
     closing_balance   NUMERIC NOT NULL,
     payable           NUMERIC NOT NULL,

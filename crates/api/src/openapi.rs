@@ -7,9 +7,10 @@ use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
     album_analytics, album_artwork, album_covers, album_distributions, album_likes,
     album_readiness, albums, analytics, artists, authentications, bulk_distributions,
-    collaborations, distributions, exports, health, job_items, jobs, media, platforms,
-    playlist_activities, playlist_songs, playlists, song_analytics, song_audio, songs,
-    usage_report_rejections, usage_report_unmatched, usage_reports, users,
+    collaborations, distributions, exports, health, job_items, jobs, media, payee_advances,
+    platforms, playlist_activities, playlist_songs, playlists, royalty_fx, royalty_runs,
+    royalty_statements, song_analytics, song_audio, song_splits, songs, usage_report_rejections,
+    usage_report_unmatched, usage_reports, users,
 };
 
 #[derive(OpenApi)]
@@ -84,6 +85,16 @@ use crate::routes::{
         song_analytics::get,
         album_analytics::get,
         analytics::overview,
+        song_splits::get,
+        song_splits::replace,
+        royalty_fx::get,
+        royalty_fx::replace,
+        payee_advances::create,
+        royalty_runs::create,
+        royalty_runs::get,
+        royalty_statements::list,
+        royalty_statements::get,
+        royalty_statements::csv,
         health::live,
         health::ready,
         health::metrics,

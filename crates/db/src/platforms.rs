@@ -20,6 +20,8 @@ pub struct Platform {
     pub active: bool,
     pub delivery_method: String,
     pub delivery_folder: Option<String>,
+    /// The distributor's fee on this platform in basis points; `None`: the configured default.
+    pub fee_bps: Option<i32>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -30,6 +32,7 @@ pub struct PlatformPatch {
     pub active: Option<bool>,
     pub delivery_method: Option<String>,
     pub delivery_folder: Option<Option<String>>,
+    pub fee_bps: Option<Option<i32>>,
 }
 
 impl PlatformPatch {
@@ -39,6 +42,7 @@ impl PlatformPatch {
             && self.active.is_none()
             && self.delivery_method.is_none()
             && self.delivery_folder.is_none()
+            && self.fee_bps.is_none()
     }
 }
 

@@ -496,6 +496,7 @@ diesel::table! {
         gross -> Numeric,
         fee -> Numeric,
         earnings -> Numeric,
+        advances -> Numeric,
         advances_recouped -> Numeric,
         closing_balance -> Numeric,
         payable -> Numeric,

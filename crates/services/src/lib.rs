@@ -14,6 +14,7 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod playlists;
+pub mod royalties;
 pub mod schedules;
 pub mod usage;
 

@@ -25,12 +25,17 @@ pub mod health;
 pub mod job_items;
 pub mod jobs;
 pub mod media;
+pub mod payee_advances;
 pub mod platforms;
 pub mod playlist_activities;
 pub mod playlist_songs;
 pub mod playlists;
+pub mod royalty_fx;
+pub mod royalty_runs;
+pub mod royalty_statements;
 pub mod song_analytics;
 pub mod song_audio;
+pub mod song_splits;
 pub mod songs;
 pub mod usage_report_rejections;
 pub mod usage_report_unmatched;
@@ -94,6 +99,7 @@ route_table! {
     }
     "/songs/{id}/audio" => { put: song_audio::upload }
     "/songs/{id}/analytics" => { get: song_analytics::get }
+    "/songs/{id}/splits" => { get: song_splits::get, put: song_splits::replace }
     "/playlists" => { post: playlists::create, get: playlists::list }
     "/playlists/{id}" => { delete: playlists::delete }
     "/playlists/{id}/songs" => {
@@ -117,6 +123,14 @@ route_table! {
     "/usage-reports/{id}/unmatched" => { get: usage_report_unmatched::list }
     "/usage-reports/{id}/rejections" => { get: usage_report_rejections::list }
     "/analytics/overview" => { get: analytics::overview }
+    "/royalties/fx/{period}" => { get: royalty_fx::get, put: royalty_fx::replace }
+    "/payees/{userId}/advances" => { post: payee_advances::create }
+    "/royalties/runs" => { post: royalty_runs::create }
+    "/royalties/runs/{id}" => { get: royalty_runs::get }
+    "/royalties/statements" => { get: royalty_statements::list }
+    // Before `/royalties/statements/{id}`, which would take `x.csv` for an id.
+    "/royalties/statements/{id}.csv" => { get: royalty_statements::csv }
+    "/royalties/statements/{id}" => { get: royalty_statements::get }
     "/health/live" => { get: health::live }
     "/health/ready" => { get: health::ready }
     "/metrics" => { get: health::metrics }

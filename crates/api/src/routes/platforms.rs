@@ -33,6 +33,23 @@ pub struct PlatformRequest {
     delivery_folder: Option<String>,
     /// (`PATCH` only.)
     active: Option<bool>,
+    /// (`PATCH` only.) The distributor's fee on this platform's revenue in basis points (0-10000);
+    /// `null`: the configured default (`royalties.default_fee_bps`, 1500). Applies to periods run
+    /// from then on.
+    #[schema(minimum = 0, maximum = 10000, example = 1200)]
+    fee_bps: Option<i32>,
+}
+
+fn fee_bps(value: i64) -> Result<i32, FieldError> {
+    i32::try_from(value)
+        .ok()
+        .filter(|bps| (0..=10_000).contains(bps))
+        .ok_or_else(|| {
+            FieldError::new(
+                "feeBps",
+                "must be a whole number of basis points from 0 to 10000",
+            )
+        })
 }
 
 fn code(value: String) -> Result<String, FieldError> {
@@ -165,6 +182,8 @@ pub async fn update(
     let active = f.present_bool("active");
     let raw = f.patch_string("deliveryFolder");
     let delivery_folder = f.parse_patch(raw, folder);
+    let raw = f.patch_integer("feeBps");
+    let fee_bps = f.parse_patch(raw, fee_bps);
     f.done()?;
     let platform = platforms::update(
         &state,
@@ -176,6 +195,7 @@ pub async fn update(
             active,
             delivery_method: None,
             delivery_folder,
+            fee_bps,
         },
     )
     .await?;

@@ -75,6 +75,8 @@ pub struct PlatformView {
     #[schema(example = "PADPIDA2011072101T")]
     pub party_id: String,
     pub delivery: DeliveryView,
+    /// The distributor's fee on this platform in basis points; `null`: the configured default.
+    pub fee_bps: Option<i32>,
 }
 
 impl From<Platform> for PlatformView {
@@ -88,6 +90,7 @@ impl From<Platform> for PlatformView {
             delivery: DeliveryView {
                 method: p.delivery_method,
             },
+            fee_bps: p.fee_bps,
         }
     }
 }

@@ -175,3 +175,235 @@ impl From<Rejection> for RejectionView {
 pub struct RejectionList {
     pub rejections: Vec<RejectionView>,
 }
+
+/// A share of a song's net.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SplitView {
+    pub payee_id: String,
+    /// The payee's account, once there is one.
+    pub payee_user_id: Option<String>,
+    /// The address statements go to while the payee has no account.
+    pub payee_email: Option<String>,
+    #[schema(example = 5000)]
+    pub share_bps: i32,
+}
+
+impl From<backbeat_db::splits::Split> for SplitView {
+    fn from(s: backbeat_db::splits::Split) -> Self {
+        Self {
+            payee_id: s.payee_id.into_inner(),
+            payee_email: if s.user_id.is_none() { s.email } else { None },
+            payee_user_id: s.user_id.map(|u| u.into_inner()),
+            share_bps: s.share_bps,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SplitList {
+    /// Empty: the song's owner gets 100%.
+    pub splits: Vec<SplitView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FxRates {
+    #[schema(example = "2026-10")]
+    pub period: String,
+    #[schema(example = "USD")]
+    pub base: String,
+    /// Base-currency units per unit of each currency.
+    #[schema(value_type = Object, example = json!({"EUR": "1.08", "GBP": "1.27"}))]
+    pub rates: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FxData {
+    pub fx: FxRates,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvanceView {
+    pub id: String,
+    pub payee_id: String,
+    #[schema(example = "500.00")]
+    pub amount: String,
+    pub currency: String,
+    /// The first period it is recouped from.
+    pub period: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<backbeat_db::advances::Advance> for AdvanceView {
+    fn from(a: backbeat_db::advances::Advance) -> Self {
+        Self {
+            id: a.id.into_inner(),
+            payee_id: a.payee_id.into_inner(),
+            amount: a.amount.normalize().to_string(),
+            currency: a.currency,
+            period: a.period.to_string(),
+            note: a.note,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvanceCreated {
+    pub advance_id: String,
+    pub advance: AdvanceView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub id: String,
+    pub period: String,
+    /// `queued`, `running`, `succeeded`, `failed` (nothing written; `error` says why) or
+    /// `superseded` by a rerun.
+    pub status: String,
+    pub currency: String,
+    pub job_id: Option<String>,
+    /// The run this one replaced.
+    pub supersedes: Option<String>,
+    /// Once succeeded: counts (`songs`, `payees`, `statements`), totals in the base currency
+    /// (`net`, `gross`, `fee`, `earnings`, `payable`), songs nobody is paid for
+    /// (`unassignedSongs`) and the period's unmatched usage per currency (`unmatched`).
+    #[schema(value_type = Object)]
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<backbeat_db::royalty_runs::Run> for RunView {
+    fn from(r: backbeat_db::royalty_runs::Run) -> Self {
+        Self {
+            id: r.id.into_inner(),
+            period: r.period.to_string(),
+            status: r.status.to_string(),
+            currency: r.base_currency,
+            job_id: r.job_id.map(|j| j.into_inner()),
+            supersedes: r.supersedes.map(|s| s.into_inner()),
+            result: r.result,
+            error: r.error,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunAccepted {
+    pub run_id: String,
+    pub job_id: String,
+    pub run: RunView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunData {
+    pub run: RunView,
+}
+
+/// A payee's statement for a period; amounts in `currency`, to its minor unit.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementView {
+    pub id: String,
+    pub run_id: String,
+    pub period: String,
+    pub payee_id: String,
+    pub currency: String,
+    /// Brought forward from the payee's previous statement (negative: advances not recouped).
+    #[schema(example = "0.00")]
+    pub opening_balance: String,
+    /// The payee's share of the revenue before the distributor's fee.
+    pub gross: String,
+    pub fee: String,
+    /// `gross - fee`: the sum of the payee's song shares.
+    pub earnings: String,
+    /// Advances counted for the first time in this statement.
+    pub advances: String,
+    pub advances_recouped: String,
+    /// `opening + earnings - advances - payable`.
+    pub closing_balance: String,
+    pub payable: String,
+    /// Where it was (or will be) emailed.
+    pub email: Option<String>,
+    pub emailed: bool,
+    /// `false` once a rerun of the period replaced it.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl StatementView {
+    pub fn new(s: backbeat_db::royalty_statements::Statement, current: bool) -> Self {
+        let digits = backbeat_domain::money::Currency::parse("currency", &s.currency)
+            .map(backbeat_domain::money::Currency::minor_digits)
+            .unwrap_or(2);
+        let f = |a| backbeat_domain::money::format(a, digits);
+        Self {
+            id: s.id.into_inner(),
+            run_id: s.run_id.into_inner(),
+            period: s.period.to_string(),
+            payee_id: s.payee_id.into_inner(),
+            opening_balance: f(s.opening_balance),
+            gross: f(s.gross),
+            fee: f(s.fee),
+            earnings: f(s.earnings),
+            advances: f(s.advances),
+            advances_recouped: f(s.advances_recouped),
+            closing_balance: f(s.closing_balance),
+            payable: f(s.payable),
+            currency: s.currency,
+            email: s.email,
+            emailed: s.csv_sha256.is_some(),
+            current,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// The payee's share of one song.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareView {
+    pub song_id: String,
+    pub title: String,
+    pub isrc: Option<String>,
+    /// The song's net for the period, rounded once to the minor unit.
+    pub song_net: String,
+    pub share_bps: i32,
+    /// By largest remainder: the song's shares add up to its net exactly.
+    pub amount: String,
+}
+
+impl From<backbeat_db::royalty_statements::Share> for ShareView {
+    fn from(s: backbeat_db::royalty_statements::Share) -> Self {
+        Self {
+            song_id: s.song_id.into_inner(),
+            title: s.title,
+            isrc: s.isrc,
+            song_net: s.song_net.to_string(),
+            share_bps: s.share_bps,
+            amount: s.amount.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementData {
+    pub statement: StatementView,
+    pub shares: Vec<ShareView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementList {
+    pub statements: Vec<StatementView>,
+}

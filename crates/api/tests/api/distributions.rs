@@ -33,7 +33,9 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
     }
     assert_eq!(
         keys(&platforms[0]),
-        ["active", "code", "delivery", "id", "name", "partyId"]
+        [
+            "active", "code", "delivery", "feeBps", "id", "name", "partyId"
+        ]
     );
     assert_eq!(platforms[0]["delivery"], json!({"method": "folder"}));
     let (status, _, _) = client.call(Method::GET, "/platforms", None, None).await;

@@ -72,6 +72,16 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/songs/{id}/analytics", "get"),
         ("/albums/{id}/analytics", "get"),
         ("/analytics/overview", "get"),
+        ("/songs/{id}/splits", "get"),
+        ("/songs/{id}/splits", "put"),
+        ("/royalties/fx/{period}", "get"),
+        ("/royalties/fx/{period}", "put"),
+        ("/payees/{userId}/advances", "post"),
+        ("/royalties/runs", "post"),
+        ("/royalties/runs/{id}", "get"),
+        ("/royalties/statements", "get"),
+        ("/royalties/statements/{id}", "get"),
+        ("/royalties/statements/{id}.csv", "get"),
     ];
     for (path, method) in expected {
         let operation = &doc["paths"][path][method];

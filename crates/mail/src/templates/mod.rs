@@ -4,9 +4,11 @@
 
 pub mod bulk_distribution;
 pub mod playlist_export;
+pub mod royalty_statement;
 
 pub use bulk_distribution::BulkDistribution;
 pub use playlist_export::PlaylistExport;
+pub use royalty_statement::RoyaltyStatement;
 
 /// A rendered email, ready to address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -47,15 +47,31 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
         fullname: &input.fullname,
         email: input.email.as_ref().map(EmailAddress::as_str),
     };
-    match users::insert(&mut *ctx.conn().await?, &new_user).await {
+    let mut conn = ctx.conn().await?;
+    match users::insert(&mut conn, &new_user).await {
         Err(e) if e.is_unique_violation(USERNAME_TAKEN) => Err(taken()),
         Err(e) if e.is_unique_violation(EMAIL_TAKEN) => Err(email_taken()),
         Err(e) => Err(e.into()),
         Ok(()) => {
             tracing::info!(user_id = %id, "user created");
+            if let Some(email) = &input.email {
+                claim_royalties(&mut conn, &id, email).await?;
+            }
             Ok(id)
         }
     }
+}
+
+/// Royalty splits made out to the address become the account's.
+async fn claim_royalties(
+    conn: &mut backbeat_db::AsyncPgConnection,
+    id: &UserId,
+    email: &EmailAddress,
+) -> Result<()> {
+    if backbeat_db::payees::claim(conn, id, email.as_str()).await? {
+        tracing::info!(user_id = %id, "royalties made out to the address claimed");
+    }
+    Ok(())
 }
 
 pub async fn profile(ctx: &Context, actor: &Actor) -> Result<Profile> {
@@ -82,6 +98,9 @@ pub async fn set_email(
         Err(e) => return Err(e.into()),
         Ok(false) => return Err(Error::not_found("user")),
         Ok(true) => {}
+    }
+    if let Some(email) = &email {
+        claim_royalties(&mut conn, &actor.user_id, email).await?;
     }
     users::profile(&mut conn, &actor.user_id)
         .await?

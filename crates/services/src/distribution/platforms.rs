@@ -31,6 +31,7 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         active: true,
         delivery_method: "folder".to_owned(),
         delivery_folder: input.delivery_folder,
+        fee_bps: None,
     };
     match platforms::insert(&mut *ctx.conn().await?, &platform).await {
         Err(e) if e.is_unique_violation(CODE_TAKEN) => {

@@ -18,6 +18,12 @@ impl From<DbError> for JobError {
     }
 }
 
+impl From<diesel::result::Error> for JobError {
+    fn from(error: diesel::result::Error) -> Self {
+        DbError::from(error).into()
+    }
+}
+
 impl From<MailError> for JobError {
     fn from(error: MailError) -> Self {
         if error.is_permanent() {

@@ -79,6 +79,10 @@ kinds! {
     BulkDistributionChunk("bulk_distribution_chunk") => crate::distribution::bulk::BulkChunk,
     /// Import a platform's usage report into the period's usage lines.
     UsageImport("usage_import") => crate::usage::import::ImportUsageReport,
+    /// Turn a period's usage into royalty statements.
+    RoyaltyRun("royalty_run") => crate::royalties::runs::RoyaltyRun,
+    /// Email a payee their statement with its CSV.
+    RoyaltyStatementEmail("royalty_statement_email") => crate::royalties::statements::EmailStatement,
 }
 
 impl JobKind {

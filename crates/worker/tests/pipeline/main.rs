@@ -4,6 +4,7 @@
 mod bulk;
 mod distribution;
 mod helpers;
+mod royalties;
 mod scheduler;
 mod usage;
 

@@ -1,0 +1,76 @@
+//! `POST /payees/{userId}/advances`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use backbeat_domain::ids::UserId;
+use backbeat_domain::period::Period;
+use backbeat_services::royalties::advances::{self, AdvanceInput};
+
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use crate::input::{Fields, JsonObject};
+use crate::response::{self, DataEnvelope};
+use crate::state::AppState;
+use crate::views::royalties::{AdvanceCreated, AdvanceView};
+
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body
+pub struct AdvanceRequest {
+    /// A decimal string above 0, at most the currency's minor digits.
+    #[schema(example = "500.00")]
+    amount: String,
+    /// The base currency (`royalties.base_currency`).
+    #[schema(example = "USD")]
+    currency: String,
+    note: Option<String>,
+    /// `YYYY-MM`: the first period recouping it; this month when absent.
+    period: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/payees/{userId}/advances", tag = "royalties",
+    params(("userId" = String, Path, description = "The payee's account")),
+    request_body = AdvanceRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded: the payee's next statements recoup it from their earnings before anything is payable", body = DataEnvelope<AdvanceCreated>),
+        (status = 400, description = "Invalid amount, a currency other than the base currency, or an invalid period", body = ErrorBody),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    user: web::Path<UserId>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    let mut f = Fields::new(body);
+    let amount = f.string("amount");
+    let currency = f.string("currency");
+    let note = f.optional_string("note");
+    let period = f
+        .optional_string("period")
+        .and_then(|p| f.check(Period::parse("period", &p)));
+    let (amount, currency) = f.finish((amount, currency))?;
+    let advance = advances::create(
+        &state,
+        &caller,
+        &user,
+        AdvanceInput {
+            amount,
+            currency,
+            note,
+            period,
+        },
+    )
+    .await?;
+    Ok(response::data(
+        StatusCode::CREATED,
+        AdvanceCreated {
+            advance_id: advance.id.to_string(),
+            advance: AdvanceView::from(advance),
+        },
+    ))
+}

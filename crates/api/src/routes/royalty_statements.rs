@@ -1,0 +1,109 @@
+//! `GET /royalties/statements`, `GET /royalties/statements/{id}` and its `.csv`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use backbeat_domain::ids::StatementId;
+use backbeat_domain::period::Period;
+use backbeat_services::royalties::statements;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
+use crate::state::AppState;
+use crate::views::royalties::{ShareView, StatementData, StatementList, StatementView};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementFilter {
+    /// Only this month's statements (`YYYY-MM`).
+    period: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/royalties/statements", tag = "royalties",
+    params(StatementFilter, PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's standing statements (an admin's: everyone's), oldest first", body = PageEnvelope<StatementList>),
+        (status = 400, description = "Invalid `period`, `limit` or `cursor`", body = ErrorBody),
+        (status = 401, description = "No access token", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    filter: web::Query<StatementFilter>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (limit, cursor) = page.read()?;
+    let period = filter
+        .period
+        .as_deref()
+        .map(|p| Period::parse("period", p))
+        .transpose()?;
+    let found = statements::page(&state, &caller, period, cursor.as_ref(), limit).await?;
+    Ok(response::page(
+        StatementList {
+            statements: found
+                .items
+                .into_iter()
+                .map(|s| StatementView::new(s, true))
+                .collect(),
+        },
+        found.next.as_ref(),
+        limit,
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/royalties/statements/{id}", tag = "royalties",
+    params(("id" = String, Path, description = "Statement id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The statement and the payee's share of each song", body = DataEnvelope<StatementData>),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 404, description = "Unknown statement, or another payee's", body = ErrorBody),
+    )
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<StatementId>,
+) -> ApiResult<HttpResponse> {
+    let found = statements::get(&state, &caller, &id).await?;
+    Ok(response::data(
+        StatusCode::OK,
+        StatementData {
+            statement: StatementView::new(found.statement, found.current),
+            shares: found.shares.into_iter().map(ShareView::from).collect(),
+        },
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/royalties/statements/{id}.csv", tag = "royalties",
+    params(("id" = String, Path, description = "Statement id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The statement's lines: `period,song_id,isrc,title,platform,territory,units,gross,fee,net,share_bps,amount,currency`, \\
+            one per song, platform and territory, amounts to 10 decimal places (the same file the payee was emailed)", content_type = "text/csv"),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 404, description = "Unknown statement, or another payee's", body = ErrorBody),
+    )
+)]
+pub async fn csv(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<StatementId>,
+) -> ApiResult<HttpResponse> {
+    let (name, bytes) = statements::csv(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}

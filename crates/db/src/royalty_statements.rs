@@ -1,0 +1,199 @@
+//! Statements as payees read them: the standing ones (of a period's succeeded run), their
+//! shares per song, and their lines for the CSV.
+
+use backbeat_domain::ids::{PayeeId, RunId, SongId, StatementId};
+use backbeat_domain::money::Decimal;
+use backbeat_domain::paging::Cursor;
+use backbeat_domain::period::Period;
+use backbeat_domain::royalties::RunStatus;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Numeric, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::DbError;
+use crate::schema::{payees, royalty_runs, royalty_shares, royalty_statements};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = royalty_statements)]
+pub struct Statement {
+    pub id: StatementId,
+    pub run_id: RunId,
+    pub period: Period,
+    pub payee_id: PayeeId,
+    pub currency: String,
+    pub opening_balance: Decimal,
+    pub gross: Decimal,
+    pub fee: Decimal,
+    pub earnings: Decimal,
+    pub advances: Decimal,
+    pub advances_recouped: Decimal,
+    pub closing_balance: Decimal,
+    pub payable: Decimal,
+    pub email: Option<String>,
+    pub csv_sha256: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A statement with its payee's account (if any) and its run's status.
+pub type Found = (Statement, Option<backbeat_domain::ids::UserId>, RunStatus);
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: &StatementId,
+) -> Result<Option<Found>, DbError> {
+    Ok(royalty_statements::table
+        .inner_join(payees::table)
+        .inner_join(royalty_runs::table)
+        .filter(royalty_statements::id.eq(id))
+        .select((
+            Statement::as_select(),
+            payees::user_id,
+            royalty_runs::status,
+        ))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Standing statements, oldest first; only `payee`'s when given.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    payee: Option<&PayeeId>,
+    period: Option<Period>,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<Statement>, DbError> {
+    let mut query = royalty_statements::table
+        .inner_join(royalty_runs::table)
+        .filter(royalty_runs::status.eq(RunStatus::Succeeded))
+        .into_boxed();
+    if let Some(payee) = payee {
+        query = query.filter(royalty_statements::payee_id.eq(payee));
+    }
+    if let Some(period) = period {
+        query = query.filter(royalty_statements::period.eq(period));
+    }
+    if let Some(after) = after {
+        query = query.filter(
+            royalty_statements::created_at
+                .gt(after.at)
+                .or(royalty_statements::created_at
+                    .eq(after.at)
+                    .and(royalty_statements::id.gt(&after.id))),
+        );
+    }
+    Ok(query
+        .order((royalty_statements::created_at, royalty_statements::id))
+        .limit(limit)
+        .select(Statement::as_select())
+        .load(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Share {
+    pub song_id: SongId,
+    pub title: String,
+    pub isrc: Option<String>,
+    pub song_net: Decimal,
+    pub share_bps: i32,
+    pub amount: Decimal,
+}
+
+/// The statement's shares, by song id.
+pub async fn shares(
+    conn: &mut AsyncPgConnection,
+    statement: &StatementId,
+) -> Result<Vec<Share>, DbError> {
+    Ok(royalty_shares::table
+        .filter(royalty_shares::statement_id.eq(statement))
+        .order(royalty_shares::song_id)
+        .select((
+            royalty_shares::song_id,
+            royalty_shares::title,
+            royalty_shares::isrc,
+            royalty_shares::song_net,
+            royalty_shares::share_bps,
+            royalty_shares::amount,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// A line of the statement's CSV.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CsvLine {
+    #[diesel(sql_type = Text)]
+    pub song_id: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub isrc: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub platform: String,
+    #[diesel(sql_type = Text)]
+    pub territory: String,
+    #[diesel(sql_type = BigInt)]
+    pub units: i64,
+    #[diesel(sql_type = Numeric)]
+    pub gross: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub fee: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub net: Decimal,
+    #[diesel(sql_type = Integer)]
+    pub share_bps: i32,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+}
+
+/// The statement's lines in a stable order (song, platform, territory).
+pub async fn csv_lines(
+    conn: &mut AsyncPgConnection,
+    statement: &StatementId,
+) -> Result<Vec<CsvLine>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT l.song_id, s.title, s.isrc, coalesce(p.name, l.platform_id) AS platform, l.territory,
+                l.units, l.gross, l.fee, l.net, l.share_bps, l.amount
+         FROM royalty_lines l
+         JOIN royalty_shares s ON s.statement_id = l.statement_id AND s.song_id = l.song_id
+         LEFT JOIN platforms p ON p.id = l.platform_id
+         WHERE l.statement_id = $1
+         ORDER BY l.song_id, l.platform_id, l.territory",
+    )
+    .bind::<Text, _>(statement.as_str())
+    .load(conn)
+    .await?)
+}
+
+/// Records that the statement was emailed with a CSV of this digest.
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    id: &StatementId,
+    sha256: &str,
+) -> Result<(), DbError> {
+    diesel::update(royalty_statements::table.find(id))
+        .set(royalty_statements::csv_sha256.eq(sha256))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The digest of the CSV last emailed to the payee for the period by an earlier run.
+pub async fn sent_before(
+    conn: &mut AsyncPgConnection,
+    statement: &Statement,
+) -> Result<Option<String>, DbError> {
+    Ok(royalty_statements::table
+        .filter(royalty_statements::period.eq(statement.period))
+        .filter(royalty_statements::payee_id.eq(&statement.payee_id))
+        .filter(royalty_statements::id.ne(&statement.id))
+        .filter(royalty_statements::csv_sha256.is_not_null())
+        .order(royalty_statements::created_at.desc())
+        .select(royalty_statements::csv_sha256)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}

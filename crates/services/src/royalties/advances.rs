@@ -1,0 +1,83 @@
+//! Advances: an admin records money paid to a payee ahead of earnings; statements from its
+//! period on recoup it from the payee's earnings before anything is payable.
+
+use backbeat_db::advances::{self, Advance};
+use backbeat_db::{payees, users};
+use backbeat_domain::ids::{AdvanceId, UserId};
+use backbeat_domain::money::{Currency, Decimal, parse_amount};
+use backbeat_domain::period::Period;
+use backbeat_domain::{Actor, FieldError};
+
+use crate::royalties::base_currency;
+use crate::{Context, Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct AdvanceInput {
+    pub amount: String,
+    pub currency: String,
+    pub note: Option<String>,
+    /// The first period it is recouped from; this month when absent.
+    pub period: Option<Period>,
+}
+
+pub async fn create(
+    ctx: &Context,
+    actor: &Actor,
+    user: &UserId,
+    input: AdvanceInput,
+) -> Result<Advance> {
+    crate::admin::require(actor, "record advances")?;
+    let base = base_currency(ctx)?;
+    let mut errors = Vec::new();
+    let amount = match parse_amount("amount", &input.amount) {
+        Ok(a) if a > Decimal::ZERO && a.scale() <= base.minor_digits() => Some(a),
+        Ok(a) if a <= Decimal::ZERO => {
+            errors.push(FieldError::new("amount", "must be above 0"));
+            None
+        }
+        Ok(_) => {
+            errors.push(FieldError::new(
+                "amount",
+                format!(
+                    "has more decimals than {base} has ({})",
+                    base.minor_digits()
+                ),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    match Currency::parse("currency", &input.currency) {
+        Ok(c) if c == base => {}
+        Ok(_) => errors.push(FieldError::new(
+            "currency",
+            format!("must be the base currency, {base}"),
+        )),
+        Err(e) => errors.push(e),
+    }
+    let (Some(amount), true) = (amount, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let mut conn = ctx.conn().await?;
+    if !users::exists(&mut conn, user).await? {
+        return Err(Error::NotFound("user not found".to_owned()));
+    }
+    let payee = payees::of_user(&mut conn, user).await?;
+    let advance = Advance {
+        id: AdvanceId::generate(),
+        payee_id: payee,
+        amount,
+        currency: base.code().to_owned(),
+        period: input
+            .period
+            .unwrap_or_else(|| Period::of(chrono::Utc::now().date_naive())),
+        note: input.note,
+        created_by: Some(actor.user_id.clone()),
+        created_at: chrono::Utc::now(),
+    };
+    advances::insert(&mut conn, &advance).await?;
+    Ok(advance)
+}

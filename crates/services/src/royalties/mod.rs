@@ -1,0 +1,36 @@
+//! Royalties: splits of each song's net among payees ([`splits`]), the contract terms a run
+//! applies (platform fees live with the platforms; exchange rates in [`fx`]; [`advances`]), the
+//! run that turns a period's matched usage into statements ([`runs`]), and the statements payees
+//! read and receive by email ([`statements`]).
+//!
+//! Money is exact decimal end to end. A run converts and takes fees per line at 10 decimal
+//! places, rounds each song's net once (half away from zero) to the base currency's minor unit,
+//! and splits it by largest remainder, so payees' amounts always add up to the song's net.
+
+pub mod advances;
+pub mod fx;
+pub mod runs;
+pub mod splits;
+pub mod statements;
+
+use backbeat_domain::money::{Currency, Decimal, parse_amount};
+
+use crate::{Context, Error, Result};
+
+/// The currency statements are in (`royalties.base_currency`).
+pub fn base_currency(ctx: &Context) -> Result<Currency> {
+    Currency::parse(
+        "royalties.base_currency",
+        &ctx.settings.royalties.base_currency,
+    )
+    .map_err(|e| Error::internal(anyhow::anyhow!("configuration: {}", e.sentence())))
+}
+
+/// Balances below this are carried forward (`royalties.minimum_payout`).
+pub fn minimum_payout(ctx: &Context) -> Result<Decimal> {
+    parse_amount(
+        "royalties.minimum_payout",
+        &ctx.settings.royalties.minimum_payout,
+    )
+    .map_err(|e| Error::internal(anyhow::anyhow!("configuration: {}", e.sentence())))
+}

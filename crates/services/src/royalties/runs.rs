@@ -1,0 +1,455 @@
+//! Royalty runs: an admin runs a closed period; a job turns its matched usage into one statement
+//! per payee, in one transaction (a failed or interrupted run leaves nothing), then queues the
+//! statements' emails in that same transaction.
+//!
+//! The heavy part is SQL (`backbeat_db::royalty_runs`): one pass over the period's lines sums
+//! them per song, platform, territory and currency; conversion and fees apply to those sums.
+//! Rust only splits each song's rounded net among its payees and balances each payee's account.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use backbeat_db::royalty_runs::{self, NewRun, NewShare, NewStatement, Run};
+use backbeat_db::{advances, usage_reports};
+use backbeat_domain::Actor;
+use backbeat_domain::ids::{JobId, PayeeId, RunId, StatementId};
+use backbeat_domain::money::{self, Decimal};
+use backbeat_domain::period::Period;
+use backbeat_domain::royalties::RunStatus;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::jobs::{self, Job, JobError, JobRun, Origin};
+use crate::royalties::statements::EmailStatement;
+use crate::royalties::{base_currency, minimum_payout};
+use crate::{Context, Error, Result};
+
+const WHAT: &str = "run royalties";
+
+/// Queues a run of `period`. Refused (409) while a report of the period is importing, while
+/// another run of it is in flight, once a later period has been run, and when the period already
+/// has a run unless `rerun` (the new run then supersedes it).
+pub async fn request(
+    ctx: &Context,
+    actor: &Actor,
+    period: Period,
+    rerun: bool,
+    request_id: &str,
+) -> Result<(Run, JobId)> {
+    crate::admin::require(actor, WHAT)?;
+    let base = base_currency(ctx)?;
+    let mut conn = ctx.conn().await?;
+    let importing = usage_reports::importing_in(&mut conn, period).await?;
+    if importing > 0 {
+        return Err(Error::Conflict(format!(
+            "{importing} usage report(s) of {period} are still being imported; run the period once they are done"
+        )));
+    }
+    if let Some(later) = royalty_runs::later_than(&mut conn, period).await? {
+        return Err(Error::Conflict(format!(
+            "{later} has already been run: rerunning {period} would change the balances it brought forward"
+        )));
+    }
+    let current = royalty_runs::current(&mut conn, period).await?;
+    if let (Some(current), false) = (&current, rerun) {
+        return Err(Error::Conflict(format!(
+            "{period} already has a run ({}); `?rerun=true` replaces it",
+            current.id
+        )));
+    }
+    let id = RunId::generate();
+    let job = RoyaltyRun { run_id: id.clone() };
+    let job_id = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let job_id = JobId::generate();
+            royalty_runs::insert(
+                conn,
+                &NewRun {
+                    id: id.clone(),
+                    period,
+                    status: RunStatus::Queued,
+                    base_currency: base.code().to_owned(),
+                    job_id: Some(job_id.clone()),
+                    created_by: Some(actor.user_id.clone()),
+                    supersedes: current.map(|r| r.id),
+                },
+            )
+            .await
+            .map_err(|e| {
+                if e.is_unique_violation(royalty_runs::IN_FLIGHT) {
+                    Error::Conflict(format!("a run of {period} is already queued or running"))
+                } else {
+                    e.into()
+                }
+            })?;
+            jobs::enqueue_once(
+                ctx,
+                conn,
+                &job_id,
+                &job,
+                Origin {
+                    user: Some(&actor.user_id),
+                    request_id: Some(request_id),
+                },
+            )
+            .await?;
+            Ok(job_id)
+        })
+        .await?;
+    let run = royalty_runs::find(&mut conn, &id)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("run {id} vanished")))?;
+    Ok((run, job_id))
+}
+
+pub async fn get(ctx: &Context, actor: &Actor, id: &RunId) -> Result<Run> {
+    crate::admin::require(actor, WHAT)?;
+    royalty_runs::find(&mut *ctx.conn().await?, id)
+        .await?
+        .ok_or_else(|| Error::not_found("royalty run"))
+}
+
+/// The job: compute and write the period's statements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoyaltyRun {
+    pub run_id: RunId,
+}
+
+enum Failure {
+    /// The inputs do not allow a run (a missing exchange rate): permanent, nothing written.
+    Refused(String),
+    Other(JobError),
+}
+
+impl<E: Into<JobError>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure::Other(error.into())
+    }
+}
+
+impl Job for RoyaltyRun {
+    /// A run holds one transaction over a whole period: one at a time per worker.
+    const CONCURRENCY: Option<u16> = Some(1);
+
+    async fn run(self, ctx: &Context, job: &JobRun) -> Result<Value, JobError> {
+        let mut conn = ctx.conn().await?;
+        let run = royalty_runs::find(&mut conn, &self.run_id)
+            .await?
+            .ok_or_else(|| JobError::Permanent(format!("run {} no longer exists", self.run_id)))?;
+        match run.status {
+            RunStatus::Succeeded | RunStatus::Superseded => {
+                return Ok(run.result.unwrap_or(Value::Null));
+            }
+            RunStatus::Failed => {
+                return Err(JobError::Permanent(
+                    run.error.unwrap_or_else(|| "the run failed".to_owned()),
+                ));
+            }
+            RunStatus::Queued | RunStatus::Running => {}
+        }
+        royalty_runs::start(&mut conn, &run.id).await?;
+        job.progress(ctx, 0, 1).await?;
+        let outcome = conn
+            .transaction::<_, Failure, _>(async |conn| compute(ctx, conn, &run).await)
+            .await;
+        match outcome {
+            Ok(result) => {
+                job.progress(ctx, 1, 1).await?;
+                tracing::info!(run_id = %run.id, period = %run.period, "royalty run finished");
+                Ok(result)
+            }
+            Err(Failure::Refused(message)) => {
+                royalty_runs::fail(&mut conn, &run.id, &message).await?;
+                Err(JobError::Permanent(message))
+            }
+            Err(Failure::Other(error)) => {
+                if job.is_last_attempt() {
+                    royalty_runs::fail(&mut conn, &run.id, &format!("the run failed: {error}"))
+                        .await?;
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// One payee's account for the period, before it is written.
+#[derive(Default)]
+struct Account {
+    shares: Vec<(backbeat_domain::ids::SongId, Decimal, i32, Decimal)>,
+    earnings: Decimal,
+}
+
+async fn compute(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    run: &Run,
+) -> std::result::Result<Value, Failure> {
+    let base = base_currency(ctx)?;
+    let minor = base.minor_digits();
+    let minimum = minimum_payout(ctx)?;
+    let period = run.period;
+    if !royalty_runs::lock(conn, &run.id).await? {
+        return Err(Failure::Other(JobError::Retry(
+            "another worker is running this run".to_owned(),
+        )));
+    }
+
+    royalty_runs::stage_usage(conn, period).await?;
+    let missing = royalty_runs::missing_rates(conn, period, base.code()).await?;
+    if !missing.is_empty() {
+        return Err(Failure::Refused(format!(
+            "no exchange rate to {base} for {} in {period}: set them with PUT /royalties/fx/{period}",
+            missing.join(", ")
+        )));
+    }
+    royalty_runs::freeze_splits(conn, period).await?;
+    let fee_bps = i32::try_from(ctx.settings.royalties.default_fee_bps).unwrap_or(10_000);
+    royalty_runs::stage_lines(conn, period, base.code(), fee_bps).await?;
+
+    // Each song's net, split among its payees by largest remainder (ties to the lower payee id).
+    let nets = royalty_runs::song_nets(conn, minor).await?;
+    let mut splits: BTreeMap<_, Vec<_>> = BTreeMap::new();
+    for split in royalty_runs::frozen_splits(conn, period).await? {
+        splits.entry(split.song_id.clone()).or_default().push(split);
+    }
+    let mut accounts: BTreeMap<PayeeId, Account> = BTreeMap::new();
+    let mut unassigned = Vec::new();
+    let mut total_net = Decimal::ZERO;
+    for song in &nets {
+        total_net += song.net;
+        let Some(song_splits) = splits.get(&song.song_id) else {
+            unassigned.push(json!({"songId": song.song_id, "net": money::format(song.net, minor)}));
+            continue;
+        };
+        let minor_units = money::to_minor(song.net, minor).ok_or_else(|| {
+            Failure::Other(JobError::Permanent(format!(
+                "the net of song {} is too large",
+                song.song_id
+            )))
+        })?;
+        let weights: Vec<(&str, u64)> = song_splits
+            .iter()
+            .map(|s| (s.payee_id.as_str(), u64::try_from(s.share_bps).unwrap_or(0)))
+            .collect();
+        for (split, part) in song_splits
+            .iter()
+            .zip(money::allocate(minor_units, &weights))
+        {
+            let amount = money::from_minor(part, minor);
+            let account = accounts.entry(split.payee_id.clone()).or_default();
+            account.earnings += amount;
+            account
+                .shares
+                .push((song.song_id.clone(), song.net, split.share_bps, amount));
+        }
+    }
+
+    // Balances: brought forward from each payee's last statement, less advances not yet counted.
+    let previous: BTreeMap<PayeeId, (Decimal, Decimal)> =
+        royalty_runs::previous_closings(conn, period)
+            .await?
+            .into_iter()
+            .map(|c| (c.payee_id, (c.closing_balance, c.advances_counted)))
+            .collect();
+    let mut new_advances: BTreeMap<PayeeId, Decimal> = BTreeMap::new();
+    for (payee, _, amount) in advances::through(conn, period).await? {
+        *new_advances.entry(payee).or_default() += amount;
+    }
+    for (payee, (_, counted)) in &previous {
+        if let Some(total) = new_advances.get_mut(payee) {
+            *total -= *counted;
+        }
+    }
+    let gross: BTreeMap<PayeeId, Decimal> = royalty_runs::payee_gross(conn, period)
+        .await?
+        .into_iter()
+        .map(|g| (g.payee_id, money::round(g.amount, minor)))
+        .collect();
+    let payees: BTreeSet<PayeeId> = accounts
+        .keys()
+        .chain(
+            new_advances
+                .iter()
+                .filter(|(_, a)| !a.is_zero())
+                .map(|(p, _)| p),
+        )
+        .chain(
+            previous
+                .iter()
+                .filter(|(_, (c, _))| !c.is_zero())
+                .map(|(p, _)| p),
+        )
+        .cloned()
+        .collect();
+    let emails: BTreeMap<PayeeId, Option<String>> =
+        royalty_runs::payee_emails(conn, &payees.iter().cloned().collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|e| (e.payee_id, e.email))
+            .collect();
+
+    let mut statements = Vec::with_capacity(payees.len());
+    let mut shares = Vec::new();
+    let mut totals = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    for payee in &payees {
+        let account = accounts.remove(payee).unwrap_or_default();
+        let opening = previous.get(payee).map(|p| p.0).unwrap_or_default();
+        let advances = new_advances.get(payee).copied().unwrap_or_default();
+        let gross = gross.get(payee).copied().unwrap_or_default();
+        let balance = balance(opening, account.earnings, advances, minimum);
+        let id = StatementId::generate();
+        for (song_id, song_net, share_bps, amount) in account.shares {
+            shares.push(NewShare {
+                statement_id: id.clone(),
+                song_id,
+                song_net,
+                share_bps,
+                amount,
+            });
+        }
+        totals.0 += gross;
+        totals.1 += gross - account.earnings;
+        totals.2 += account.earnings;
+        totals.3 += balance.payable;
+        statements.push(NewStatement {
+            id,
+            run_id: run.id.clone(),
+            period,
+            payee_id: payee.clone(),
+            currency: base.code().to_owned(),
+            opening_balance: opening,
+            gross,
+            fee: gross - account.earnings,
+            earnings: account.earnings,
+            advances,
+            advances_recouped: balance.recouped,
+            closing_balance: balance.closing,
+            payable: balance.payable,
+            email: emails.get(payee).cloned().flatten(),
+        });
+    }
+    royalty_runs::write_statements(conn, period, &run.id, &statements, &shares).await?;
+
+    let unmatched: serde_json::Map<String, Value> = usage_reports::unmatched_totals(conn, period)
+        .await?
+        .into_iter()
+        .map(|(currency, lines, revenue)| {
+            (
+                currency,
+                json!({"lines": lines, "revenue": revenue.normalize().to_string()}),
+            )
+        })
+        .collect();
+    let result = json!({
+        "runId": run.id,
+        "period": period.to_string(),
+        "currency": base.code(),
+        "songs": nets.len(),
+        "payees": statements.len(),
+        "statements": statements.len(),
+        "net": money::format(total_net, minor),
+        "gross": money::format(totals.0, minor),
+        "fee": money::format(totals.1, minor),
+        "earnings": money::format(totals.2, minor),
+        "payable": money::format(totals.3, minor),
+        "unassignedSongs": unassigned,
+        "unmatched": unmatched,
+    });
+    royalty_runs::succeed(conn, run, &result).await?;
+    for statement in statements.iter().filter(|s| s.email.is_some()) {
+        let job = EmailStatement {
+            statement_id: statement.id.clone(),
+        };
+        jobs::enqueue(
+            ctx,
+            conn,
+            &job,
+            Origin {
+                user: run.created_by.as_ref(),
+                request_id: None,
+            },
+        )
+        .await?;
+    }
+    Ok(result)
+}
+
+/// Where a payee's account stands after the period.
+#[derive(Debug, Clone, PartialEq)]
+struct Balance {
+    recouped: Decimal,
+    closing: Decimal,
+    payable: Decimal,
+}
+
+/// `opening` (negative: advances not yet recouped) plus `earnings`, less the period's new
+/// `advances`. Advances are recouped before anything is payable; a positive balance below the
+/// minimum payout is carried forward.
+fn balance(opening: Decimal, earnings: Decimal, advances: Decimal, minimum: Decimal) -> Balance {
+    let zero = Decimal::ZERO;
+    let owed = (-opening).max(zero) + advances;
+    let available = opening.max(zero) + earnings;
+    let recouped = owed.min(available).max(zero);
+    let total = opening + earnings - advances;
+    let payable = if total > zero && total >= minimum {
+        total
+    } else {
+        zero
+    };
+    Balance {
+        recouped,
+        closing: total - payable,
+        payable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn advances_are_recouped_before_anything_is_payable() {
+        // A 100.00 advance against 30.00 of earnings: all 30 recouped, 70 still owed.
+        assert_eq!(
+            balance(d("0"), d("30.00"), d("100.00"), d("0")),
+            Balance {
+                recouped: d("30.00"),
+                closing: d("-70.00"),
+                payable: d("0")
+            }
+        );
+        // Next period, 90.00 earned: 70 recouped, 20 payable.
+        assert_eq!(
+            balance(d("-70.00"), d("90.00"), d("0"), d("0")),
+            Balance {
+                recouped: d("70.00"),
+                closing: d("0.00"),
+                payable: d("20.00")
+            }
+        );
+        // Below the minimum payout: carried forward.
+        assert_eq!(
+            balance(d("0"), d("4.99"), d("0"), d("5.00")),
+            Balance {
+                recouped: d("0"),
+                closing: d("4.99"),
+                payable: d("0")
+            }
+        );
+        // Refunds beyond earnings leave a debt, nothing recouped.
+        assert_eq!(
+            balance(d("0"), d("-1.00"), d("0"), d("0")),
+            Balance {
+                recouped: d("0"),
+                closing: d("-1.00"),
+                payable: d("0")
+            }
+        );
+    }
+}

@@ -1,0 +1,483 @@
+//! Royalty runs end to end: a CSV and a DSR report imported, splits, a platform fee, an exchange
+//! rate and an advance set through the API, the period run by a real worker, and statements
+//! checked to the cent against figures worked out by hand; the emails with their CSVs; a rerun
+//! that changes nothing; a run refused for a missing rate that writes nothing.
+
+use std::time::{Duration, Instant};
+
+use backbeat_testkit::http::Client;
+use mail_parser::MimeHeaders;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::usage::{catalog, import, month_dsr};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn run(client: &Client, admin: &str, period: &str, rerun: bool) -> Value {
+    let path = if rerun {
+        "/royalties/runs?rerun=true"
+    } else {
+        "/royalties/runs"
+    };
+    let body = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            path,
+            Some(json!({"period": period})),
+            Some(admin),
+        )
+        .await;
+    let job = body["data"]["jobId"].as_str().expect("jobId");
+    client.wait_job(admin, job, WAIT).await;
+    client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!(
+                "/royalties/runs/{}",
+                body["data"]["runId"].as_str().expect("runId")
+            ),
+            None,
+            Some(admin),
+        )
+        .await["data"]["run"]
+        .clone()
+}
+
+/// Standing statements of the period, by payee id.
+async fn statements(client: &Client, token: &str, period: &str) -> Vec<Value> {
+    client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/royalties/statements?period={period}"),
+            None,
+            Some(token),
+        )
+        .await["data"]["statements"]
+        .as_array()
+        .expect("statements")
+        .clone()
+}
+
+async fn csv(client: &Client, token: &str, statement: &str) -> String {
+    let response = client
+        .http
+        .get(format!(
+            "{}/royalties/statements/{statement}.csv",
+            client.address
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"].to_str().expect("type"),
+        "text/csv; charset=utf-8"
+    );
+    response.text().await.expect("body")
+}
+
+/// Waits until every statement of the period says it was emailed (or found unchanged).
+async fn wait_emailed(client: &Client, admin: &str, period: &str, count: usize) {
+    let started = Instant::now();
+    loop {
+        let list = statements(client, admin, period).await;
+        if list.len() == count && list.iter().all(|s| s["emailed"] == true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "statements never all emailed: {list:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn by_email<'a>(list: &'a [Value], email: &str) -> &'a Value {
+    list.iter()
+        .find(|s| s["email"] == email)
+        .unwrap_or_else(|| panic!("no statement for {email}: {list:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let apple = client.platform(&c.admin, "apple_music").await;
+    let (producer_id, producer) = client.user("producer", Some("producer@example.com")).await;
+    let ((song1, isrc1), (_, isrc2)) = (&c.release.tracks[0], &c.release.tracks[1]);
+
+    // Track 1 is shared three ways, one payee known only by email; track 2 is all the label's.
+    let splits = json!({"splits": [
+        {"payeeUserId": producer_id, "shareBps": 3000},
+        {"payeeEmail": "writer@example.com", "shareBps": 2000},
+        {"payeeUserId": client.expect(StatusCode::OK, Method::GET, "/users/me", None, Some(&c.label)).await["data"]["user"]["id"], "shareBps": 5000},
+    ]});
+    let body = client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(splits.clone()),
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(body["data"]["splits"][0]["shareBps"], 5000, "{body}");
+    assert_eq!(
+        body["data"]["splits"][2]["payeeEmail"],
+        "writer@example.com"
+    );
+    // Shares that do not add up, and someone else's song.
+    let bad = client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(json!({"splits": [{"payeeUserId": producer_id, "shareBps": 9999}]})),
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(bad["details"][0]["field"], "splits", "{bad}");
+    client
+        .expect(
+            StatusCode::FORBIDDEN,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(splits),
+            Some(&producer),
+        )
+        .await;
+
+    // Contract terms: Spotify's fee is 10%, Apple keeps the default 15%; EUR at 1.10; a 5.00
+    // advance to the producer.
+    let platform = client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/platforms/{}", c.platform),
+            Some(json!({"feeBps": 1000})),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(platform["data"]["platform"]["feeBps"], 1000);
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            "/royalties/fx/2026-10",
+            Some(json!({"rates": {"EUR": "1.10"}})),
+            Some(&c.admin),
+        )
+        .await;
+    let bad = client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::PUT,
+            "/royalties/fx/2026-10",
+            Some(json!({"rates": {"USD": "1", "EUR": "-1"}})),
+            Some(&c.admin),
+        )
+        .await;
+    let fields: Vec<&str> = bad["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["rates.EUR", "rates.USD"], "{bad}");
+    client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            &format!("/payees/{producer_id}/advances"),
+            Some(json!({"amount": "5.00", "currency": "USD", "note": "studio time", "period": "2026-10"})),
+            Some(&c.admin),
+        )
+        .await;
+    client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::POST,
+            &format!("/payees/{producer_id}/advances"),
+            Some(json!({"amount": "5.00", "currency": "EUR"})),
+            Some(&c.admin),
+        )
+        .await;
+
+    let csv_report = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         T1,{isrc1},,US,stream,1000,10.00,USD\n\
+         T2,{isrc1},,DE,stream,500,5.00,EUR\n\
+         T3,{isrc2},,GB,download,1,0.99,USD\n"
+    );
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv_report.as_bytes(),
+    )
+    .await;
+    import(
+        &client,
+        &c.admin,
+        &apple,
+        "2026-10",
+        "dsr",
+        month_dsr(&c.release, "2026-10", "10.00").as_bytes(),
+    )
+    .await;
+
+    let first = run(&client, &c.admin, "2026-10", false).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    // Track 1: Spotify US 10.00 - 10% = 9.00; Spotify DE 5.00 EUR x 1.10 = 5.50 - 0.55 = 4.95;
+    // Apple US 6.6666666667 - 15% (1.0000000001) = 5.6666666666; net 19.6166666666 -> 19.62.
+    // Split 5000/3000/2000: 9.81, 5.886 -> 5.89 (largest remainder), 3.924 -> 3.92.
+    // Track 2: Spotify GB 0.99 - 0.099 = 0.891; Apple US 3.3333333333 - 0.5000000000 =
+    // 2.8333333333; net 3.7243333333 -> 3.72, all the label's.
+    assert_eq!(first["result"]["net"], "23.34");
+    assert_eq!(first["result"]["earnings"], "23.34");
+    assert_eq!(first["result"]["statements"], 3);
+    assert_eq!(
+        first["result"]["unmatched"],
+        json!({"EUR": {"lines": 1, "revenue": "5"}})
+    );
+
+    let list = statements(&client, &c.admin, "2026-10").await;
+    let label = by_email(&list, "label@example.com");
+    assert_eq!(
+        (
+            &label["gross"],
+            &label["fee"],
+            &label["earnings"],
+            &label["payable"],
+            &label["closingBalance"]
+        ),
+        (
+            &json!("15.41"),
+            &json!("1.88"),
+            &json!("13.53"),
+            &json!("13.53"),
+            &json!("0.00")
+        )
+    );
+    let producer_statement = by_email(&list, "producer@example.com");
+    assert_eq!(
+        (
+            &producer_statement["gross"],
+            &producer_statement["earnings"],
+            &producer_statement["advances"],
+            &producer_statement["advancesRecouped"],
+            &producer_statement["payable"],
+        ),
+        (
+            &json!("6.65"),
+            &json!("5.89"),
+            &json!("5.00"),
+            &json!("5.00"),
+            &json!("0.89")
+        )
+    );
+    let writer = by_email(&list, "writer@example.com");
+    assert_eq!(
+        (&writer["earnings"], &writer["payable"]),
+        (&json!("3.92"), &json!("3.92"))
+    );
+
+    // The payee reads their own statement, with a share per song; not someone else's.
+    let mine = statements(&client, &producer, "2026-10").await;
+    assert_eq!(mine.len(), 1);
+    let id = mine[0]["id"].as_str().expect("id");
+    let detail = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/royalties/statements/{id}"),
+            None,
+            Some(&producer),
+        )
+        .await;
+    assert_eq!(
+        detail["data"]["shares"],
+        json!([{"songId": song1, "title": "Track 1", "isrc": isrc1, "songNet": "19.62", "shareBps": 3000, "amount": "5.89"}])
+    );
+    client
+        .expect(
+            StatusCode::NOT_FOUND,
+            Method::GET,
+            &format!(
+                "/royalties/statements/{}",
+                label["id"].as_str().expect("id")
+            ),
+            None,
+            Some(&producer),
+        )
+        .await;
+
+    // Each payee gets one email with their CSV attached, the same bytes the API serves.
+    wait_emailed(&client, &c.admin, "2026-10", 3).await;
+    let mail = stack.smtp.wait_for(3, WAIT).await;
+    let mut to: Vec<&str> = mail.iter().map(|m| m.to[0].as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(
+        to,
+        [
+            "label@example.com",
+            "producer@example.com",
+            "writer@example.com"
+        ]
+    );
+    let producer_mail = mail
+        .iter()
+        .find(|m| m.to[0] == "producer@example.com")
+        .expect("mail");
+    let message = mail_parser::MessageParser::default()
+        .parse(&producer_mail.data)
+        .expect("parse");
+    assert!(
+        message
+            .subject()
+            .is_some_and(|s| s.contains("0.89 USD payable")),
+        "{:?}",
+        message.subject()
+    );
+    let attachment = message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("royalty-statement-2026-10.csv"))
+        .expect("csv attachment");
+    let served = csv(&client, &producer, id).await;
+    assert_eq!(attachment.contents(), served.as_bytes());
+    let rows: Vec<&str> = served.lines().collect();
+    assert_eq!(
+        rows[0],
+        "period,song_id,isrc,title,platform,territory,units,gross,fee,net,share_bps,amount,currency"
+    );
+    assert_eq!(rows.len(), 4, "{served}");
+    assert!(
+        rows.contains(&format!("2026-10,{song1},{isrc1},Track 1,Spotify,DE,500,5.5000000000,0.5500000000,4.9500000000,3000,1.4850000000,USD").as_str()),
+        "{served}"
+    );
+
+    // One run per period; a rerun after the splits changed still pays as the first run did
+    // (the splits were frozen), gives the same bytes, and emails nobody again.
+    client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            "/royalties/runs",
+            Some(json!({"period": "2026-10"})),
+            Some(&c.admin),
+        )
+        .await;
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(json!({"splits": [{"payeeEmail": "writer@example.com", "shareBps": 10000}]})),
+            Some(&c.label),
+        )
+        .await;
+    let second = run(&client, &c.admin, "2026-10", true).await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(second["supersedes"], first["id"]);
+    assert_eq!(second["result"]["earnings"], "23.34");
+    let rerun_list = statements(&client, &c.admin, "2026-10").await;
+    assert_eq!(rerun_list.len(), 3);
+    for email in [
+        "label@example.com",
+        "producer@example.com",
+        "writer@example.com",
+    ] {
+        let (before, after) = (by_email(&list, email), by_email(&rerun_list, email));
+        assert_ne!(before["id"], after["id"]);
+        assert_eq!(
+            csv(&client, &c.admin, before["id"].as_str().expect("id")).await,
+            csv(&client, &c.admin, after["id"].as_str().expect("id")).await
+        );
+        assert_eq!(before["payable"], after["payable"]);
+    }
+    wait_emailed(&client, &c.admin, "2026-10", 3).await;
+    assert_eq!(
+        stack.smtp.received().len(),
+        3,
+        "a rerun that changed nothing emailed again"
+    );
+    // The superseded statement is still readable, marked as such.
+    let old = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/royalties/statements/{id}"),
+            None,
+            Some(&producer),
+        )
+        .await;
+    assert_eq!(old["data"]["statement"]["current"], false);
+
+    // The writer signs up with the address and finds their statement.
+    let (_, writer_token) = client.user("writer", Some("writer@example.com")).await;
+    assert_eq!(statements(&client, &writer_token, "2026-10").await.len(), 1);
+
+    // November has EUR usage and no rate: the run fails naming it, and writes nothing.
+    let november = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         N1,{isrc1},,FR,stream,10,1.00,EUR\n"
+    );
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-11",
+        "csv",
+        november.as_bytes(),
+    )
+    .await;
+    let failed = run(&client, &c.admin, "2026-11", false).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let error = failed["error"].as_str().expect("error");
+    assert!(
+        error.contains("EUR") && error.contains("/royalties/fx/2026-11"),
+        "{error}"
+    );
+    assert!(statements(&client, &c.admin, "2026-11").await.is_empty());
+    // An earlier period cannot be rerun once a later one stands.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            "/royalties/fx/2026-11",
+            Some(json!({"rates": {"EUR": "1.05"}})),
+            Some(&c.admin),
+        )
+        .await;
+    let november_run = run(&client, &c.admin, "2026-11", false).await;
+    assert_eq!(november_run["status"], "succeeded", "{november_run}");
+    // The writer now has all of track 1 (splits changed before November ran): 1.05 - 10%.
+    let writer_november = statements(&client, &writer_token, "2026-11").await;
+    assert_eq!(writer_november[0]["earnings"], "0.95");
+    let refused = client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            "/royalties/runs?rerun=true",
+            Some(json!({"period": "2026-10"})),
+            Some(&c.admin),
+        )
+        .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .expect("message")
+            .contains("2026-11"),
+        "{refused}"
+    );
+}
