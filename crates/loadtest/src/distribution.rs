@@ -2,8 +2,8 @@
 //! writing included) with one release worker, then with two; and the p99 of `GET /albums/{id}`
 //! while a bulk job runs, next to its value at rest, in the same run.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -13,34 +13,14 @@ use backbeat_config::secrecy::ExposeSecret;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{Value, json};
 
-use crate::seed::{Catalog, PASSWORD};
+use crate::seed::Catalog;
+use crate::stack::{Processes, binary, job, login, percentile};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchdist";
 /// The read load during the latency run: well under what the API serves, so that the figures
 /// are latencies, not queueing at saturation.
 const READS_PER_SECOND: f64 = 200.0;
-
-fn binary(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/release")
-        .join(name)
-}
-
-struct Processes(Vec<Child>);
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-        }
-        for child in &mut self.0 {
-            let _ = child.wait();
-        }
-    }
-}
 
 fn command(name: &str, options: &Options, files: &Path, fsync: bool) -> Command {
     let mut command = Command::new(binary(name));
@@ -98,36 +78,6 @@ async fn album_reads(
     }
     latencies.sort();
     latencies
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
-    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-async fn login(port: u16) -> anyhow::Result<String> {
-    let body: Value = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/authentications"))
-        .json(&json!({"username": "bench1", "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(body["data"]["accessToken"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
-async fn job(port: u16, token: &str, id: &str) -> anyhow::Result<Value> {
-    let body: Value = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/jobs/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(body["data"]["job"].clone())
 }
 
 /// One bulk job; returns (pairs delivered, seconds from request to finish).
@@ -248,7 +198,7 @@ pub async fn run(
                 .push(command("backbeat-worker", options, files.path(), fsync).spawn()?);
         }
         crate::wait_until_ready(options.port).await?;
-        let token = login(options.port).await?;
+        let token = login(options.port, "bench1").await?;
         let platform_ids: Vec<String> = {
             let body: Value = reqwest::Client::new()
                 .get(format!("http://127.0.0.1:{}/platforms", options.port))

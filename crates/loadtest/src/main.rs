@@ -12,7 +12,9 @@
 mod distribution;
 mod load;
 mod pipeline;
+mod royalties;
 mod seed;
+mod stack;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -80,6 +82,15 @@ enum Cmd {
         /// Write packages without flushing them to disk.
         #[arg(long)]
         no_fsync: bool,
+    },
+    /// A CSV usage report imported (lines/s, worker peak RSS) beside a bare COPY of it, the
+    /// period's royalty run beside its GROUP BY alone, and the analytics endpoints' latency.
+    Royalties {
+        #[arg(long, default_value_t = 10_000_000)]
+        lines: u64,
+        /// Songs the report covers (each split among three payees).
+        #[arg(long, default_value_t = 10_000)]
+        songs: i64,
     },
     /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
     Likes,
@@ -180,6 +191,18 @@ async fn main() -> anyhow::Result<()> {
             write_report(
                 "distribution.md",
                 &format!("# backbeat distribution benchmark\n\n{report}"),
+            )?;
+        }
+        Cmd::Royalties { lines, songs } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            seed::seed(&settings, &reuse).await?;
+            let report = royalties::run(&settings, &options, lines, songs).await?;
+            write_report(
+                "royalties.md",
+                &format!("# backbeat usage and royalties benchmark\n\n{report}"),
             )?;
         }
         Cmd::Jobs {

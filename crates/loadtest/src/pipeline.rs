@@ -2,8 +2,7 @@
 //! and the outbox relay's publish rate.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,15 +16,10 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::seed::{Catalog, PASSWORD};
+use crate::stack::{Processes, binary};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "bench";
-
-fn binary(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/release")
-        .join(name)
-}
 
 fn with_bench_env(command: &mut Command, options: &Options, smtp_port: u16) {
     command
@@ -37,21 +31,6 @@ fn with_bench_env(command: &mut Command, options: &Options, smtp_port: u16) {
         .env("APP_SERVER__PORT", options.port.to_string())
         .env("APP_LOG__FILTER", "warn")
         .stdout(Stdio::null());
-}
-
-struct Processes(Vec<Child>);
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-        }
-        for child in &mut self.0 {
-            let _ = child.wait();
-        }
-    }
 }
 
 /// Sends `count` exports from `options.concurrency` clients to the release API with two release

@@ -1,0 +1,429 @@
+//! Usage import, royalty run and analytics at scale, each next to its floor in the same run:
+//!
+//! 1. a CSV usage report of `lines` lines over `songs` songs (ISRCs set on the seeded songs, three
+//!    payees splitting each) imported through the API by one release worker: lines/s, and the
+//!    worker's peak RSS next to the file's size; beside it, a bare `COPY` of the same file into an
+//!    unindexed table;
+//! 2. the royalty run of that period: seconds, beside the run's main `GROUP BY` alone;
+//! 3. p50/p99 of each analytics endpoint over the imported period.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use backbeat_config::Settings;
+use backbeat_config::secrecy::ExposeSecret;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::SinkExt;
+use serde_json::{Value, json};
+
+use crate::seed::Catalog;
+use crate::stack::{Processes, binary, login, percentile, wait_job};
+use crate::{DATABASE, Options};
+
+const PREFIX: &str = "benchroyal";
+const PERIOD: &str = "2026-10";
+const TERRITORIES: [&str; 20] = [
+    "US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "IN", "CA", "AU", "ES", "IT", "NL", "SE", "PL",
+    "TR", "ID", "NG", "ZA",
+];
+const LIMIT: Duration = Duration::from_secs(3600);
+
+fn command(name: &str, options: &Options, files: &Path) -> Command {
+    let mut command = Command::new(binary(name));
+    command
+        .env("APP_DATABASE__NAME", DATABASE)
+        .env("APP_RABBITMQ__PREFIX", PREFIX)
+        .env("APP_SERVER__PORT", options.port.to_string())
+        .env("APP_STORAGE__ROOT", files.join("storage"))
+        .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
+        .env("APP_ROYALTIES__REPORT_MAX_BYTES", (64u64 << 30).to_string())
+        .env("APP_LOG__FILTER", "warn")
+        .stdout(Stdio::null());
+    command
+}
+
+fn isrc(song: i64) -> String {
+    format!("QZBEN26{song:05}")
+}
+
+/// Clears what an earlier run left, gives the first `songs` songs ISRCs and three payees each
+/// (bench2 50%, bench3 30%, bench4 20%), and makes bench1 an admin.
+async fn prepare(conn: &mut AsyncPgConnection, songs: i64) -> anyhow::Result<()> {
+    anyhow::ensure!(songs <= 99_999, "ISRCs here number songs with five digits");
+    conn.batch_execute(&format!(
+        "DROP TABLE IF EXISTS usage_lines_p{compact} CASCADE;
+         DROP TABLE IF EXISTS bench_copy;
+         TRUNCATE usage_reports, usage_rejections, usage_by_song, usage_by_owner, usage_by_owner_song,
+                  royalty_lines, royalty_shares, royalty_statements, royalty_runs, period_splits,
+                  song_splits, advances, fx_rates, payees CASCADE;
+         DELETE FROM jobs WHERE kind IN ('usage_import', 'royalty_run', 'royalty_statement_email');
+         UPDATE songs SET isrc = NULL WHERE isrc LIKE 'QZBEN%';
+         UPDATE songs SET isrc = 'QZBEN26' || lpad(substr(id, 7)::bigint::text, 5, '0')
+           WHERE id <= '{last}';
+         UPDATE users SET role = 'admin' WHERE username = 'bench1';
+         INSERT INTO payees (id, user_id)
+           SELECT 'payee-bench' || i, 'user-b' || lpad(i::text, 15, '0') FROM generate_series(2, 4) i;
+         INSERT INTO song_splits (song_id, payee_id, share_bps)
+           SELECT s.id, p.id, p.bps FROM songs s,
+                  (VALUES ('payee-bench2', 5000), ('payee-bench3', 3000), ('payee-bench4', 2000)) p(id, bps)
+           WHERE s.id <= '{last}';",
+        compact = PERIOD.replace('-', ""),
+        last = Catalog::song_id(songs),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Writes the report: `lines` lines over `songs` songs, 20 territories, a quarter in EUR.
+fn write_report(path: &Path, lines: u64, songs: i64) -> anyhow::Result<u64> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency"
+    )?;
+    for n in 0..lines {
+        let song = 1 + (n as i64 * 7919) % songs;
+        let territory = TERRITORIES[((n / 7) % 20) as usize];
+        let (use_type, units) = if n % 50 == 0 {
+            ("download", 1)
+        } else {
+            ("stream", 1 + n % 5)
+        };
+        let currency = if n % 4 == 0 { "EUR" } else { "USD" };
+        writeln!(
+            out,
+            "t{n},{},,{territory},{use_type},{units},0.{:06},{currency}",
+            isrc(song),
+            (n * 7919) % 1_000_000
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// Peak resident set of a process (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+async fn postgres(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// The floor for the import: the same file `COPY`ed as CSV into an unindexed table.
+async fn bare_copy(url: &str, file: &Path) -> anyhow::Result<f64> {
+    let client = postgres(url).await?;
+    client
+        .batch_execute(
+            "DROP TABLE IF EXISTS bench_copy;
+             CREATE TABLE bench_copy (transaction_id text, isrc text, upc text, territory text,
+                 use_type text, units bigint, net_revenue numeric, currency text)",
+        )
+        .await?;
+    let started = Instant::now();
+    let sink = client
+        .copy_in("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)")
+        .await?;
+    let mut sink = Box::pin(sink);
+    let mut input = tokio::fs::File::open(file).await?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = tokio::io::AsyncReadExt::read(&mut input, &mut buffer).await?;
+        if n == 0 {
+            break;
+        }
+        sink.send(bytes::Bytes::copy_from_slice(&buffer[..n]))
+            .await?;
+    }
+    sink.as_mut().finish().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    client.batch_execute("DROP TABLE bench_copy").await?;
+    Ok(seconds)
+}
+
+/// The floor for the run: its one pass over the lines, alone.
+async fn bare_group_by(url: &str) -> anyhow::Result<f64> {
+    let client = postgres(url).await?;
+    let started = Instant::now();
+    client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM (
+                     SELECT song_id, report_id, territory, currency, sum(units), sum(revenue)
+                     FROM usage_lines WHERE period = '{PERIOD}-01' AND song_id IS NOT NULL
+                     GROUP BY 1, 2, 3, 4) x"
+            ),
+            &[],
+        )
+        .await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+fn seconds_between(report: &Value, from: &str, to: &str) -> f64 {
+    let at = |field: &str| {
+        report[field]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    match (at(from), at(to)) {
+        (Some(a), Some(b)) => (b - a).num_milliseconds() as f64 / 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Closed-loop GETs from `concurrency` clients for `seconds`: sorted latencies and errors.
+async fn drive(
+    url: String,
+    token: String,
+    concurrency: usize,
+    seconds: u64,
+) -> (Vec<Duration>, usize) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, token, stop) = (client.clone(), url.clone(), token.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                match client.get(&url).bearer_auth(&token).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(started.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        if let Ok((latencies, e)) = task.await {
+            all.extend(latencies);
+            errors += e;
+        }
+    }
+    all.sort();
+    (all, errors)
+}
+
+pub async fn run(
+    settings: &Settings,
+    options: &Options,
+    lines: u64,
+    songs: i64,
+) -> anyhow::Result<String> {
+    let files = tempfile::tempdir()?;
+    let url = settings
+        .database
+        .connection_url()
+        .expose_secret()
+        .to_owned();
+    let mut conn = AsyncPgConnection::establish(&url).await?;
+    prepare(&mut conn, songs).await?;
+    let file = files.path().join("report.csv");
+    let started = Instant::now();
+    let bytes = write_report(&file, lines, songs)?;
+    eprintln!(
+        "wrote {lines} lines ({:.0} MiB) in {:.1} s",
+        bytes as f64 / 1048576.0,
+        started.elapsed().as_secs_f64()
+    );
+
+    let copy_seconds = bare_copy(&url, &file).await?;
+    eprintln!("bare COPY: {copy_seconds:.1} s");
+
+    let mut processes = Processes(vec![
+        command("backbeat-api", options, files.path())
+            .arg("serve")
+            .spawn()?,
+    ]);
+    let worker = command("backbeat-worker", options, files.path()).spawn()?;
+    let worker_pid = worker.id();
+    processes.0.push(worker);
+    crate::wait_until_ready(options.port).await?;
+    let token = login(options.port, "bench1").await?;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{}", options.port);
+    let platforms: Value = http
+        .get(format!("{base}/platforms"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let platform = platforms["data"]["platforms"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no platform: {platforms}"))?
+        .to_owned();
+
+    // The upload: one multipart body (the loadtest holds it; the API streams it to storage).
+    let boundary = "bench-boundary-7f3a";
+    let mut body = Vec::with_capacity(bytes as usize + 1024);
+    for (name, value) in [
+        ("platformId", platform.as_str()),
+        ("period", PERIOD),
+        ("format", "csv"),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(&std::fs::read(&file)?);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let uploading = Instant::now();
+    let accepted: Value = http
+        .post(format!("{base}/usage-reports"))
+        .bearer_auth(&token)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let upload_seconds = uploading.elapsed().as_secs_f64();
+    let report_id = accepted["data"]["reportId"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("upload refused: {accepted}"))?
+        .to_owned();
+    let job = accepted["data"]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    wait_job(options.port, &token, &job, LIMIT).await?;
+    let worker_rss = peak_rss_mib(worker_pid);
+    let report: Value = http
+        .get(format!("{base}/usage-reports/{report_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let report = &report["data"]["report"];
+    anyhow::ensure!(report["status"] == "imported", "import failed: {report}");
+    let import_seconds = seconds_between(report, "startedAt", "finishedAt");
+    eprintln!("import: {import_seconds:.1} s");
+
+    // The run.
+    http.put(format!("{base}/royalties/fx/{PERIOD}"))
+        .bearer_auth(&token)
+        .json(&json!({"rates": {"EUR": "1.08"}}))
+        .send()
+        .await?
+        .error_for_status()?;
+    let accepted: Value = http
+        .post(format!("{base}/royalties/runs"))
+        .bearer_auth(&token)
+        .json(&json!({"period": PERIOD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let run_id = accepted["data"]["runId"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("run refused: {accepted}"))?
+        .to_owned();
+    let job = accepted["data"]["jobId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    wait_job(options.port, &token, &job, LIMIT).await?;
+    let run: Value = http
+        .get(format!("{base}/royalties/runs/{run_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let run = &run["data"]["run"];
+    anyhow::ensure!(run["status"] == "succeeded", "run failed: {run}");
+    let run_seconds = seconds_between(run, "startedAt", "finishedAt");
+    let group_by_seconds = bare_group_by(&url).await?;
+    eprintln!("run: {run_seconds:.1} s (GROUP BY alone {group_by_seconds:.1} s)");
+
+    // Analytics, as bench1 (an admin, owning songs 1, 1001, ...).
+    let range = "from=2026-01&to=2026-12";
+    let endpoints = [
+        format!("/songs/{}/analytics?{range}", Catalog::song_id(1)),
+        format!(
+            "/songs/{}/analytics?{range}&groupBy=territory",
+            Catalog::song_id(1)
+        ),
+        format!(
+            "/albums/{}/analytics?{range}&groupBy=platform",
+            Catalog::album_id(1)
+        ),
+        format!("/analytics/overview?{range}"),
+    ];
+    let mut analytics = String::new();
+    let concurrency = options.concurrency.min(8);
+    for path in &endpoints {
+        let (latencies, errors) = drive(
+            format!("{base}{path}"),
+            token.clone(),
+            concurrency,
+            options.seconds,
+        )
+        .await;
+        analytics.push_str(&format!(
+            "| `GET {path}` | {} | {errors} | {:.0} | {:.2} | {:.2} |\n",
+            latencies.len(),
+            latencies.len() as f64 / options.seconds as f64,
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+        ));
+    }
+    drop(processes);
+
+    let mib = bytes as f64 / 1048576.0;
+    let import_rate = lines as f64 / import_seconds;
+    let copy_rate = lines as f64 / copy_seconds;
+    Ok(format!(
+        "## Usage import: {lines} CSV lines ({mib:.0} MiB), {songs} songs\n\n\
+         | step | seconds | lines/s |\n|---|---|---|\n\
+         | bare `COPY` of the file into an unindexed table (floor) | {copy_seconds:.1} | {copy_rate:.0} |\n\
+         | import job (parse, validate, match, COPY, dedupe index, rollups) | {import_seconds:.1} | {import_rate:.0} |\n\n\
+         import / bare COPY throughput: **{:.2}x**; upload (HTTP, streamed to storage): {upload_seconds:.1} s\n\n\
+         worker peak RSS (VmHWM) after the import: **{worker_rss:.0} MiB** for a {mib:.0} MiB file\n\n\
+         ## Royalty run: {lines} lines, {songs} songs x 3 payees, USD + EUR\n\n\
+         | step | seconds |\n|---|---|\n\
+         | the run's main `GROUP BY` alone (floor) | {group_by_seconds:.2} |\n\
+         | royalty run job (stage, FX, fees, splits, statements, lines, emails queued) | {run_seconds:.2} |\n\n\
+         run / GROUP BY: **{:.2}x**; result: {}\n\n\
+         ## Analytics over the imported period ({concurrency} clients, {} s each)\n\n\
+         | endpoint | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n{analytics}",
+        import_rate / copy_rate,
+        run_seconds / group_by_seconds.max(f64::MIN_POSITIVE),
+        run["result"],
+        options.seconds,
+    ))
+}

@@ -1,0 +1,78 @@
+//! The release processes a benchmark runs (stopped when dropped), and how it talks to them.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::seed::PASSWORD;
+
+/// A release binary of this workspace (`./dev bench` builds them).
+pub fn binary(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/release")
+        .join(name)
+}
+
+/// Children stopped with SIGTERM (and waited for) on drop.
+pub struct Processes(pub Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        for child in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The `p` quantile of sorted latencies, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// An access token for a seeded user (`bench1`...).
+pub async fn login(port: u16, username: &str) -> anyhow::Result<String> {
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/authentications"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+pub async fn job(port: u16, token: &str, id: &str) -> anyhow::Result<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/jobs/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"]["job"].clone())
+}
+
+/// Polls the job until it succeeds (an error if it dies or takes over `limit`).
+pub async fn wait_job(port: u16, token: &str, id: &str, limit: Duration) -> anyhow::Result<Value> {
+    let started = Instant::now();
+    loop {
+        let job = job(port, token, id).await?;
+        if job["status"] == "succeeded" {
+            return Ok(job);
+        }
+        anyhow::ensure!(job["status"] != "dead", "the job died: {job}");
+        anyhow::ensure!(started.elapsed() < limit, "the job is still running: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
