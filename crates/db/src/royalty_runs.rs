@@ -134,7 +134,10 @@ pub async fn succeed(
             royalty_runs::status.eq(RunStatus::Succeeded),
             royalty_runs::result.eq(result),
             royalty_runs::error.eq(None::<String>),
-            royalty_runs::finished_at.eq(diesel::dsl::now),
+            // The run's transaction began long ago: `now()` would be its start.
+            royalty_runs::finished_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >("clock_timestamp()")),
         ))
         .execute(conn)
         .await?;

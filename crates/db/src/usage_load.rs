@@ -500,7 +500,7 @@ impl ReportLoad {
                      matched = (SELECT coalesce(sum(lines), 0) FROM usage_load_sums WHERE song_id IS NOT NULL),
                      unmatched = (SELECT coalesce(sum(lines), 0) FROM usage_load_sums WHERE song_id IS NULL),
                      rejected = $3, totals = $4::text::jsonb, rejected_by_reason = $5::text::jsonb,
-                     details = $6::text::jsonb, finished_at = now()
+                     details = $6::text::jsonb, finished_at = clock_timestamp()
                  WHERE id = $1",
                 &[
                     &self.target.report_id.as_str(),

@@ -88,9 +88,9 @@ enum Cmd {
     Royalties {
         #[arg(long, default_value_t = 10_000_000)]
         lines: u64,
-        /// Songs the report covers (each split among three payees).
+        /// Songs the report covers (each split among three payees), among the seeded catalog.
         #[arg(long, default_value_t = 10_000)]
-        songs: i64,
+        report_songs: i64,
     },
     /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
     Likes,
@@ -193,13 +193,16 @@ async fn main() -> anyhow::Result<()> {
                 &format!("# backbeat distribution benchmark\n\n{report}"),
             )?;
         }
-        Cmd::Royalties { lines, songs } => {
+        Cmd::Royalties {
+            lines,
+            report_songs,
+        } => {
             let reuse = Options {
                 reuse: true,
                 ..options.clone()
             };
             seed::seed(&settings, &reuse).await?;
-            let report = royalties::run(&settings, &options, lines, songs).await?;
+            let report = royalties::run(&settings, &options, lines, report_songs).await?;
             write_report(
                 "royalties.md",
                 &format!("# backbeat usage and royalties benchmark\n\n{report}"),
