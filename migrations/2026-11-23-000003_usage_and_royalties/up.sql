@@ -213,7 +213,7 @@ CREATE TABLE royalty_shares (
 );
 
 -- The detail behind a share: the payee's part of one song on one platform in one territory,
--- unrounded (10 decimal places).
+-- exact (never rounded; statements round totals only).
 CREATE TABLE royalty_lines (
     statement_id TEXT NOT NULL REFERENCES royalty_statements (id) ON DELETE CASCADE,
     song_id      TEXT NOT NULL,

@@ -223,7 +223,8 @@ pub async fn freeze_splits(conn: &mut AsyncPgConnection, period: Period) -> Resu
 }
 
 /// Converts the staged usage to the base currency and takes the platform's fee, per song,
-/// platform and territory, into `run_lines` (amounts kept to 10 decimal places).
+/// platform and territory, into `run_lines`. Amounts stay exact: numeric products are exact, and
+/// basis points apply as `* 0.0001` (a division would round).
 pub async fn stage_lines(
     conn: &mut AsyncPgConnection,
     period: Period,
@@ -234,9 +235,9 @@ pub async fn stage_lines(
         "CREATE TEMP TABLE run_lines ON COMMIT DROP AS
          SELECT song_id, platform_id, territory, units, gross, fee, gross - fee AS net
          FROM (SELECT g.song_id, g.platform_id, g.territory, g.units, g.gross,
-                      round(g.gross * coalesce(p.fee_bps, $3) / 10000, 10) AS fee
+                      g.gross * coalesce(p.fee_bps, $3) * 0.0001 AS fee
                FROM (SELECT u.song_id, u.platform_id, u.territory, sum(u.units)::bigint AS units,
-                            round(sum(u.revenue * coalesce(f.rate, 1)), 10) AS gross
+                            sum(u.revenue * coalesce(f.rate, 1)) AS gross
                      FROM run_usage u
                      LEFT JOIN fx_rates f
                        ON f.period = $1 AND f.currency = u.currency AND u.currency <> $2
@@ -312,7 +313,7 @@ pub async fn payee_gross(
     period: Period,
 ) -> Result<Vec<PayeeSum>, DbError> {
     Ok(diesel::sql_query(
-        "SELECT p.payee_id, sum(l.gross * p.share_bps) / 10000 AS amount
+        "SELECT p.payee_id, sum(l.gross * p.share_bps) * 0.0001 AS amount
          FROM run_lines l JOIN period_splits p ON p.period = $1 AND p.song_id = l.song_id
          GROUP BY p.payee_id",
     )
@@ -433,7 +434,7 @@ pub async fn write_statements(
         "INSERT INTO royalty_lines
              (statement_id, song_id, platform_id, territory, units, gross, fee, net, share_bps, amount)
          SELECT st.id, l.song_id, l.platform_id, l.territory, l.units, l.gross, l.fee, l.net,
-                p.share_bps, round(l.net * p.share_bps / 10000, 10)
+                p.share_bps, l.net * p.share_bps * 0.0001
          FROM run_lines l
          JOIN period_splits p ON p.period = $1 AND p.song_id = l.song_id
          JOIN royalty_statements st ON st.run_id = $2 AND st.payee_id = p.payee_id",

@@ -3,9 +3,10 @@
 //! run that turns a period's matched usage into statements ([`runs`]), and the statements payees
 //! read and receive by email ([`statements`]).
 //!
-//! Money is exact decimal end to end. A run converts and takes fees per line at 10 decimal
-//! places, rounds each song's net once (half away from zero) to the base currency's minor unit,
-//! and splits it by largest remainder, so payees' amounts always add up to the song's net.
+//! Money is exact decimal end to end. A run converts and takes fees per line exactly (numeric
+//! products, never rounded), rounds each song's net once (half away from zero) to the base
+//! currency's minor unit, and splits it by largest remainder, so payees' amounts always add up to
+//! the song's net.
 
 pub mod advances;
 pub mod fx;

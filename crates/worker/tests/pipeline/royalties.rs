@@ -239,10 +239,11 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
     let first = run(&client, &c.admin, "2026-10", false).await;
     assert_eq!(first["status"], "succeeded", "{first}");
     // Track 1: Spotify US 10.00 - 10% = 9.00; Spotify DE 5.00 EUR x 1.10 = 5.50 - 0.55 = 4.95;
-    // Apple US 6.6666666667 - 15% (1.0000000001) = 5.6666666666; net 19.6166666666 -> 19.62.
+    // Apple US 6.6666666667 - 15% (1.000000000005, kept exact) = 5.666666666695; net
+    // 19.616666666695 -> 19.62.
     // Split 5000/3000/2000: 9.81, 5.886 -> 5.89 (largest remainder), 3.924 -> 3.92.
-    // Track 2: Spotify GB 0.99 - 0.099 = 0.891; Apple US 3.3333333333 - 0.5000000000 =
-    // 2.8333333333; net 3.7243333333 -> 3.72, all the label's.
+    // Track 2: Spotify GB 0.99 - 0.099 = 0.891; Apple US 3.3333333333 - 0.499999999995 =
+    // 2.833333333305; net 3.724333333305 -> 3.72, all the label's.
     assert_eq!(first["result"]["net"], "23.34");
     assert_eq!(first["result"]["earnings"], "23.34");
     assert_eq!(first["result"]["statements"], 3);
