@@ -14,7 +14,7 @@ pub enum DbError {
     /// A foreign key rejected the write; carries the constraint name.
     #[error("foreign key `{0}` violated")]
     ForeignKeyViolation(String),
-    #[error("database query failed")]
+    #[error("database query failed: {0}")]
     Query(#[source] DieselError),
     /// A failure on a bulk-load connection (COPY), outside diesel.
     #[error("bulk load failed: {0}")]

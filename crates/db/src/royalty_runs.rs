@@ -9,7 +9,7 @@ use backbeat_domain::royalties::RunStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Date, Integer, Numeric, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::DbError;
 use crate::schema::{royalty_runs, royalty_statements};
@@ -147,6 +147,12 @@ pub async fn succeed(
 /// Sums the period's matched lines per song, platform, territory and currency into
 /// `run_usage`: the one pass over the lines. Returns the rows it holds.
 pub async fn stage_usage(conn: &mut AsyncPgConnection, period: Period) -> Result<usize, DbError> {
+    // A run reads a whole period: no statement limit, memory for its hash aggregates, no JIT
+    // (its compile time is a second of nothing here).
+    conn.batch_execute(
+        "SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off",
+    )
+    .await?;
     diesel::sql_query(
         "CREATE TEMP TABLE run_usage ON COMMIT DROP AS
          SELECT l.song_id, r.platform_id, l.territory, l.currency,

@@ -482,3 +482,80 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
         "{refused}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_midway_leaves_nothing_and_reruns_whole() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let mut worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let ((_, isrc1), (_, isrc2)) = (&c.release.tracks[0], &c.release.tracks[1]);
+    let lines = 300_000;
+    let mut report =
+        String::from("transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n");
+    for n in 0..lines {
+        let isrc = if n % 3 == 0 { isrc2 } else { isrc1 };
+        let territory = ["US", "GB", "DE", "FR", "JP"][n % 5];
+        report.push_str(&format!("t{n},{isrc},,{territory},stream,1,0.001,USD\n"));
+    }
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        report.as_bytes(),
+    )
+    .await;
+
+    let body = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            "/royalties/runs",
+            Some(json!({"period": "2026-10"})),
+            Some(&c.admin),
+        )
+        .await;
+    let run_path = format!(
+        "/royalties/runs/{}",
+        body["data"]["runId"].as_str().expect("runId")
+    );
+    let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
+    let status = |client: Client, admin: String, path: String| async move {
+        client
+            .expect(StatusCode::OK, Method::GET, &path, None, Some(&admin))
+            .await["data"]["run"]["status"]
+            .as_str()
+            .expect("status")
+            .to_owned()
+    };
+    let started = Instant::now();
+    while status(client.clone(), c.admin.clone(), run_path.clone()).await != "running" {
+        assert!(started.elapsed() < WAIT, "the run never started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    worker.signal("-KILL");
+    worker.wait_exit(WAIT);
+    assert_eq!(
+        status(client.clone(), c.admin.clone(), run_path.clone()).await,
+        "running",
+        "the kill came too late to test anything"
+    );
+    assert!(statements(&client, &c.admin, "2026-10").await.is_empty());
+
+    let _worker = stack.spawn_worker();
+    let done = client.wait_job(&c.admin, &job, WAIT).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(
+        status(client.clone(), c.admin.clone(), run_path).await,
+        "succeeded"
+    );
+    // 300 USD less Spotify's default 15% fee, all the label's.
+    let list = statements(&client, &c.admin, "2026-10").await;
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(
+        (&list[0]["gross"], &list[0]["earnings"]),
+        (&json!("300.00"), &json!("255.00"))
+    );
+}
