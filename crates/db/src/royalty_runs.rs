@@ -144,31 +144,61 @@ pub async fn succeed(
     Ok(())
 }
 
-/// Sums the period's matched lines per song, platform, territory and currency into
-/// `run_usage`: the one pass over the lines. Returns the rows it holds.
+/// The query summing the period's matched lines per song, platform, territory and currency:
+/// the one pass over the lines. It reads each imported report's own table (attached under the
+/// period), where the planner has the statistics the import gathered: a parallel hash aggregate
+/// per report, instead of the blind guess it makes through the partitioned parent.
+pub async fn usage_query(conn: &mut AsyncPgConnection, period: Period) -> Result<String, DbError> {
+    use crate::schema::usage_reports;
+    let reports: Vec<(i64, String)> = usage_reports::table
+        .filter(usage_reports::period.eq(period))
+        .filter(usage_reports::status.eq(backbeat_domain::usage::ReportStatus::Imported))
+        .order(usage_reports::seq)
+        .select((usage_reports::seq, usage_reports::platform_id))
+        .load(conn)
+        .await?;
+    if reports.is_empty() {
+        return Ok(
+            "SELECT NULL::text AS song_id, NULL::text AS platform_id, NULL::text AS territory,
+                          NULL::text AS currency, NULL::bigint AS units, NULL::numeric AS revenue
+                   WHERE false"
+                .to_owned(),
+        );
+    }
+    let parts: Vec<String> = reports
+        .iter()
+        .map(|(seq, platform)| {
+            format!(
+                "SELECT song_id, '{platform}'::text AS platform_id, territory, currency,
+                        sum(units) AS units, sum(revenue) AS revenue
+                 FROM {table} WHERE song_id IS NOT NULL
+                 GROUP BY song_id, territory, currency",
+                platform = platform.replace('\'', "''"),
+                table = crate::usage_load::report_table(period, *seq),
+            )
+        })
+        .collect();
+    Ok(format!(
+        "SELECT song_id, platform_id, territory, currency, sum(units)::bigint AS units,
+                sum(revenue) AS revenue
+         FROM ({}) per_report
+         GROUP BY 1, 2, 3, 4",
+        parts.join(" UNION ALL ")
+    ))
+}
+
+/// Stages [`usage_query`] as `run_usage`. Returns the rows it holds.
 pub async fn stage_usage(conn: &mut AsyncPgConnection, period: Period) -> Result<usize, DbError> {
     // A run reads a whole period: no statement limit, no JIT (a second of compiling for
-    // nothing), and room to hash its groups: the planner cannot know a period's distinct songs x
-    // territories x currencies through the partitioned table, guesses a million, and with less
-    // memory sorts ten million lines on disk instead (twice as slow).
+    // nothing), and room for its hash aggregates.
     conn.batch_execute(
         "SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'; SET LOCAL jit = off",
     )
     .await?;
-    diesel::sql_query(
-        "CREATE TEMP TABLE run_usage ON COMMIT DROP AS
-         SELECT l.song_id, r.platform_id, l.territory, l.currency,
-                sum(l.units)::bigint AS units, sum(l.revenue) AS revenue
-         FROM (SELECT song_id, report_id, territory, currency,
-                      sum(units) AS units, sum(revenue) AS revenue
-               FROM usage_lines
-               WHERE period = $1 AND song_id IS NOT NULL
-               GROUP BY song_id, report_id, territory, currency) l
-         JOIN usage_reports r ON r.id = l.report_id
-         GROUP BY 1, 2, 3, 4",
-    )
-    .bind::<Date, _>(period)
-    .execute(conn)
+    let query = usage_query(conn, period).await?;
+    conn.batch_execute(&format!(
+        "CREATE TEMP TABLE run_usage ON COMMIT DROP AS {query}"
+    ))
     .await?;
     Ok(diesel::sql_query("ANALYZE run_usage").execute(conn).await?)
 }
