@@ -7,6 +7,7 @@
 //! attached under its period. Until the commit nobody sees any of it; a failure or a killed
 //! worker leaves nothing behind.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use backbeat_config::DatabaseSettings;
@@ -83,6 +84,64 @@ pub struct Summary<'a> {
 pub struct Duplicate {
     pub line: i64,
     pub transaction_id: String,
+    pub song_id: Option<String>,
+    pub territory: String,
+    pub currency: String,
+    pub units: i64,
+    pub revenue: Decimal,
+}
+
+/// What a load sums per song (or none), territory and currency: lines, units, revenue.
+type Sum = (i64, i64, Decimal);
+
+/// The sums of the lines loaded so far, kept while they stream by, so that a load whose
+/// revenue is known line by line need not read its ten million rows again to sum them.
+#[derive(Debug, Default)]
+pub struct LineSums {
+    /// By `"{song}\t{territory}\t{currency}"` (no song: empty).
+    sums: HashMap<String, Sum>,
+    key: String,
+    /// A sum left what a decimal holds (revenue written to 28 places): SQL sums them instead.
+    overflowed: bool,
+}
+
+impl LineSums {
+    fn entry(&mut self, song: Option<&str>, territory: &str, currency: &str) -> &mut Sum {
+        self.key.clear();
+        let _ = write!(
+            self.key,
+            "{}\t{territory}\t{currency}",
+            song.unwrap_or_default()
+        );
+        if !self.sums.contains_key(&self.key) {
+            self.sums.insert(self.key.clone(), (0, 0, Decimal::ZERO));
+        }
+        self.sums.get_mut(&self.key).expect("inserted above")
+    }
+
+    /// Counts a row with a reported revenue (a staged row's is not known yet: not counted).
+    pub fn add(&mut self, row: &Row<'_>) {
+        if let Some(revenue) = row.revenue {
+            let sum = self.entry(row.song_id, row.territory, row.currency);
+            sum.0 += 1;
+            sum.1 += row.units;
+            match sum.2.checked_add(*revenue) {
+                Some(total) => sum.2 = total,
+                None => self.overflowed = true,
+            }
+        }
+    }
+
+    /// Takes back a line removed as a duplicate.
+    pub fn remove(&mut self, line: &Duplicate) {
+        let sum = self.entry(line.song_id.as_deref(), &line.territory, &line.currency);
+        sum.0 -= 1;
+        sum.1 -= line.units;
+        match sum.2.checked_sub(line.revenue) {
+            Some(total) => sum.2 = total,
+            None => self.overflowed = true,
+        }
+    }
 }
 
 /// Per currency, what was loaded.
@@ -398,7 +457,8 @@ impl ReportLoad {
                                  SELECT ctid, row_number() OVER (PARTITION BY transaction_id ORDER BY line) AS n
                                  FROM {table}) d
                              WHERE t.ctid = d.ctid AND d.n > 1
-                             RETURNING t.line::bigint, t.transaction_id",
+                             RETURNING t.line::bigint, t.transaction_id, t.song_id, t.territory,
+                                       t.currency, t.units, t.revenue::text",
                             table = self.table
                         ),
                         &[],
@@ -407,11 +467,18 @@ impl ReportLoad {
                 self.client.batch_execute(&unique).await?;
                 let mut removed: Vec<Duplicate> = removed
                     .iter()
-                    .map(|r| Duplicate {
-                        line: r.get(0),
-                        transaction_id: r.get(1),
+                    .map(|r| {
+                        Ok(Duplicate {
+                            line: r.get(0),
+                            transaction_id: r.get(1),
+                            song_id: r.get(2),
+                            territory: r.get(3),
+                            currency: r.get(4),
+                            units: r.get(5),
+                            revenue: decimal(r.get(6))?,
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_, DbError>>()?;
                 removed.sort_by_key(|d| d.line);
                 removed
             }
@@ -427,18 +494,27 @@ impl ReportLoad {
         Ok(duplicates)
     }
 
-    /// Sums the loaded lines once (by song, territory and currency), adds the matched ones to
-    /// the analytics rollups, and returns the totals per currency.
-    pub async fn summarize(&mut self) -> Result<Vec<CurrencyTotals>, DbError> {
-        self.client
-            .batch_execute(&format!(
-                "CREATE TEMP TABLE usage_load_sums ON COMMIT DROP AS
-                 SELECT song_id, territory, currency, count(*) AS lines, sum(units) AS units,
-                        sum(revenue) AS revenue
-                 FROM {table} GROUP BY song_id, territory, currency",
-                table = self.table
-            ))
-            .await?;
+    /// Sums the loaded lines (by song, territory and currency): `known`, kept while loading,
+    /// else once over the table; adds the matched ones to the analytics rollups, and returns the
+    /// totals per currency.
+    pub async fn summarize(
+        &mut self,
+        known: Option<&LineSums>,
+    ) -> Result<Vec<CurrencyTotals>, DbError> {
+        match known.filter(|k| !k.overflowed) {
+            Some(known) => self.write_sums(known).await?,
+            None => {
+                self.client
+                    .batch_execute(&format!(
+                        "CREATE TEMP TABLE usage_load_sums ON COMMIT DROP AS
+                         SELECT song_id, territory, currency, count(*) AS lines,
+                                sum(units) AS units, sum(revenue) AS revenue
+                         FROM {table} GROUP BY song_id, territory, currency",
+                        table = self.table
+                    ))
+                    .await?
+            }
+        }
         add_to_rollups(
             &self.client,
             "usage_load_sums",
@@ -470,6 +546,42 @@ impl ReportLoad {
                 })
             })
             .collect()
+    }
+
+    async fn write_sums(&mut self, known: &LineSums) -> Result<(), DbError> {
+        self.client
+            .batch_execute(
+                "CREATE TEMP TABLE usage_load_sums (song_id TEXT, territory TEXT NOT NULL,
+                     currency TEXT NOT NULL, lines BIGINT NOT NULL, units BIGINT NOT NULL,
+                     revenue NUMERIC NOT NULL) ON COMMIT DROP",
+            )
+            .await?;
+        let rows: Vec<(&String, &Sum)> = known.sums.iter().filter(|(_, s)| s.0 != 0).collect();
+        for chunk in rows.chunks(10_000) {
+            let mut songs: Vec<Option<&str>> = Vec::with_capacity(chunk.len());
+            let mut territories = Vec::with_capacity(chunk.len());
+            let mut currencies = Vec::with_capacity(chunk.len());
+            let (mut lines, mut units, mut revenues) = (Vec::new(), Vec::new(), Vec::new());
+            for (key, (l, u, r)) in chunk {
+                let mut parts = key.splitn(3, '\t');
+                let song = parts.next().unwrap_or_default();
+                songs.push((!song.is_empty()).then_some(song));
+                territories.push(parts.next().unwrap_or_default());
+                currencies.push(parts.next().unwrap_or_default());
+                lines.push(*l);
+                units.push(*u);
+                revenues.push(r.to_string());
+            }
+            self.client
+                .execute(
+                    "INSERT INTO usage_load_sums
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[],
+                                          $5::bigint[], $6::text[]::numeric[])",
+                    &[&songs, &territories, &currencies, &lines, &units, &revenues],
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Attaches the report's lines under their period, records the outcome on the report, and

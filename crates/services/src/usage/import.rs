@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use backbeat_db::usage_load::{self, Outcome, ReportLoad, Row, Target};
+use backbeat_db::usage_load::{self, LineSums, Outcome, ReportLoad, Row, Target};
 use backbeat_db::usage_reports::{self, Report};
 use backbeat_domain::ids::ReportId;
 use backbeat_domain::money::Decimal;
@@ -270,6 +270,8 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
     let reader = tokio::task::spawn_blocking(move || read_file(counted, format, period, &sender));
 
     load.start_copy().await?;
+    // Reported revenue is summed on the way; allocated (DSR) revenue is known only in SQL.
+    let mut sums = (!staged).then(LineSums::default);
     let mut matcher = SongMatcher::default();
     let mut refusals = Refusals::default();
     let mut chunk = BytesMut::with_capacity(CHUNK_BYTES + 64 * 1024);
@@ -288,11 +290,11 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
             if let Revenue::FromSummary(index) = line.revenue {
                 used_summaries.insert(index);
             }
-            usage_load::encode(
-                &row(line, matcher.song_of(line).map(|s| s.as_str())),
-                staged,
-                &mut chunk,
-            );
+            let row = row(line, matcher.song_of(line).map(|s| s.as_str()));
+            if let Some(sums) = sums.as_mut() {
+                sums.add(&row);
+            }
+            usage_load::encode(&row, staged, &mut chunk);
             if chunk.len() >= CHUNK_BYTES {
                 load.write(chunk.split().freeze()).await?;
             }
@@ -327,6 +329,9 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
         load.allocate(&summaries).await?;
     }
     for duplicate in load.index().await? {
+        if let Some(sums) = sums.as_mut() {
+            sums.remove(&duplicate);
+        }
         refusals.add(
             duplicate.line,
             Some("transaction_id".to_owned()),
@@ -336,7 +341,7 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
             ),
         );
     }
-    let totals = load.summarize().await?;
+    let totals = load.summarize(sums.as_ref()).await?;
     let totals_json = json!(
         totals
             .iter()
