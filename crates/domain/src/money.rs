@@ -43,6 +43,11 @@ impl fmt::Display for Currency {
     }
 }
 
+/// Minor digits of a currency code this system wrote (a statement's): 2 if it is unknown.
+pub fn minor_digits_of(code: &str) -> u32 {
+    Currency::parse("currency", code).map_or(2, Currency::minor_digits)
+}
+
 /// An exact decimal as clients write it: digits, an optional sign and decimal point, no
 /// exponent, at most 28 significant digits.
 pub fn parse_amount(field: &str, value: &str) -> Result<Decimal, FieldError> {

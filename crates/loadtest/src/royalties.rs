@@ -224,6 +224,31 @@ async fn drive(
     (all, errors)
 }
 
+/// Waits for the job of an accepted request, then reads what it made: `(id field, collection
+/// path, data key)`, e.g. `("runId", "royalties/runs", "run")`.
+async fn follow(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    port: u16,
+    accepted: &Value,
+    (id_field, path, key): (&str, &str, &str),
+) -> anyhow::Result<Value> {
+    let id = accepted["data"][id_field]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("refused: {accepted}"))?;
+    let job = accepted["data"]["jobId"].as_str().unwrap_or_default();
+    wait_job(port, token, job, LIMIT).await?;
+    let body: Value = http
+        .get(format!("{base}/{path}/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"][key].clone())
+}
+
 pub async fn run(
     settings: &Settings,
     options: &Options,
@@ -309,26 +334,18 @@ pub async fn run(
         .json()
         .await?;
     let upload_seconds = uploading.elapsed().as_secs_f64();
-    let report_id = accepted["data"]["reportId"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("upload refused: {accepted}"))?
-        .to_owned();
-    let job = accepted["data"]["jobId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    wait_job(options.port, &token, &job, LIMIT).await?;
+    let report = follow(
+        &http,
+        &base,
+        &token,
+        options.port,
+        &accepted,
+        ("reportId", "usage-reports", "report"),
+    )
+    .await?;
     let worker_rss = peak_rss_mib(worker_pid);
-    let report: Value = http
-        .get(format!("{base}/usage-reports/{report_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let report = &report["data"]["report"];
     anyhow::ensure!(report["status"] == "imported", "import failed: {report}");
-    let import_seconds = seconds_between(report, "startedAt", "finishedAt");
+    let import_seconds = seconds_between(&report, "startedAt", "finishedAt");
     eprintln!("import: {import_seconds:.1} s");
 
     // The import leaves ten million fresh rows that autovacuum then visits for a while; the run
@@ -365,25 +382,17 @@ pub async fn run(
         .await?
         .json()
         .await?;
-    let run_id = accepted["data"]["runId"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("run refused: {accepted}"))?
-        .to_owned();
-    let job = accepted["data"]["jobId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    wait_job(options.port, &token, &job, LIMIT).await?;
-    let run: Value = http
-        .get(format!("{base}/royalties/runs/{run_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let run = &run["data"]["run"];
+    let run = follow(
+        &http,
+        &base,
+        &token,
+        options.port,
+        &accepted,
+        ("runId", "royalties/runs", "run"),
+    )
+    .await?;
     anyhow::ensure!(run["status"] == "succeeded", "run failed: {run}");
-    let run_seconds = seconds_between(run, "startedAt", "finishedAt");
+    let run_seconds = seconds_between(&run, "startedAt", "finishedAt");
     let group_by_seconds = bare_group_by(&url).await?;
     eprintln!("run: {run_seconds:.1} s (GROUP BY alone {group_by_seconds:.1} s)");
 

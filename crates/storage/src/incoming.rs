@@ -64,7 +64,8 @@ impl Received {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, as digests are shown and stored.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -12,7 +12,7 @@ mod local;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use incoming::{Incoming, Received};
+pub use incoming::{Incoming, Received, hex};
 pub use local::LocalFolder;
 
 #[derive(Debug, thiserror::Error)]

@@ -3,27 +3,19 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::ids::StatementId;
-use backbeat_domain::period::Period;
 use backbeat_services::royalties::statements;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
-use crate::views::royalties::{ShareView, StatementData, StatementList, StatementView};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StatementFilter {
-    /// Only this month's statements (`YYYY-MM`).
-    period: Option<String>,
-}
+use crate::views::royalties::{
+    PeriodFilter, ShareView, StatementData, StatementList, StatementView,
+};
 
 #[utoipa::path(
     get, path = "/royalties/statements", tag = "royalties",
-    params(StatementFilter, PageQuery),
+    params(PeriodFilter, PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's standing statements (an admin's: everyone's), oldest first", body = PageEnvelope<StatementList>),
@@ -34,15 +26,11 @@ pub struct StatementFilter {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    filter: web::Query<StatementFilter>,
+    filter: web::Query<PeriodFilter>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
-    let period = filter
-        .period
-        .as_deref()
-        .map(|p| Period::parse("period", p))
-        .transpose()?;
+    let period = filter.read()?;
     let found = statements::page(&state, &caller, period, cursor.as_ref(), limit).await?;
     Ok(response::page(
         StatementList {

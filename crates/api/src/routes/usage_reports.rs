@@ -8,8 +8,6 @@ use backbeat_domain::ids::{PlatformId, ReportId};
 use backbeat_domain::period::Period;
 use backbeat_domain::usage::ReportFormat;
 use backbeat_services::usage::reports::{self, Upload};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -17,7 +15,7 @@ use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
 use crate::upload;
-use crate::views::royalties::{ReportAccepted, ReportData, ReportList, ReportView};
+use crate::views::royalties::{PeriodFilter, ReportAccepted, ReportData, ReportList, ReportView};
 
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the multipart body
@@ -133,16 +131,9 @@ pub async fn create(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReportFilter {
-    /// Only this month's reports (`YYYY-MM`).
-    period: Option<String>,
-}
-
 #[utoipa::path(
     get, path = "/usage-reports", tag = "royalties",
-    params(ReportFilter, PageQuery),
+    params(PeriodFilter, PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Reports, oldest first", body = PageEnvelope<ReportList>),
@@ -154,15 +145,11 @@ pub struct ReportFilter {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    filter: web::Query<ReportFilter>,
+    filter: web::Query<PeriodFilter>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
-    let period = filter
-        .period
-        .as_deref()
-        .map(|p| Period::parse("period", p))
-        .transpose()?;
+    let period = filter.read()?;
     let found = reports::page(&state, &caller, period, cursor.as_ref(), limit).await?;
     Ok(response::page(
         ReportList {

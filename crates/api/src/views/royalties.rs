@@ -1,10 +1,29 @@
 //! Usage reports, analytics, splits, contract terms, royalty runs and statements.
 
 use backbeat_db::usage_reports::{Line, Rejection, Report};
+use backbeat_domain::period::Period;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+
+/// `?period=` of the lists of one month's reports or statements.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodFilter {
+    /// Only this month's (`YYYY-MM`).
+    period: Option<String>,
+}
+
+impl PeriodFilter {
+    pub fn read(&self) -> Result<Option<Period>, crate::error::ApiError> {
+        Ok(self
+            .period
+            .as_deref()
+            .map(|p| Period::parse("period", p))
+            .transpose()?)
+    }
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -344,9 +363,7 @@ pub struct StatementView {
 
 impl StatementView {
     pub fn new(s: backbeat_db::royalty_statements::Statement, current: bool) -> Self {
-        let digits = backbeat_domain::money::Currency::parse("currency", &s.currency)
-            .map(backbeat_domain::money::Currency::minor_digits)
-            .unwrap_or(2);
+        let digits = backbeat_domain::money::minor_digits_of(&s.currency);
         let f = |a| backbeat_domain::money::format(a, digits);
         Self {
             id: s.id.into_inner(),

@@ -5,7 +5,7 @@ use backbeat_db::payees;
 use backbeat_db::royalty_statements::{self, Share, Statement};
 use backbeat_domain::Actor;
 use backbeat_domain::ids::StatementId;
-use backbeat_domain::money::{self, Currency};
+use backbeat_domain::money;
 use backbeat_domain::paging::{Cursor, Page};
 use backbeat_domain::period::Period;
 use backbeat_domain::royalties::RunStatus;
@@ -154,12 +154,6 @@ pub async fn render_csv(
         .map_err(|e| Error::internal(anyhow::anyhow!("csv: {e}")))
 }
 
-fn digits(currency: &str) -> u32 {
-    Currency::parse("currency", currency)
-        .map(Currency::minor_digits)
-        .unwrap_or(2)
-}
-
 /// The job: email the statement to its payee with its CSV, once. A rerun that gives a payee the
 /// very same CSV does not email them again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,7 +177,7 @@ impl Job for EmailStatement {
             return Ok(json!({"skipped": "the payee has no email address"}));
         };
         let csv = render_csv(&mut conn, &statement).await?;
-        let sha256 = hex(&Sha256::digest(&csv));
+        let sha256 = backbeat_storage::hex(&Sha256::digest(&csv));
         if royalty_statements::sent_before(&mut conn, &statement)
             .await?
             .as_deref()
@@ -196,7 +190,7 @@ impl Job for EmailStatement {
         }
         let shares = royalty_statements::shares(&mut conn, &statement.id).await?;
         drop(conn);
-        let d = digits(&statement.currency);
+        let d = money::minor_digits_of(&statement.currency);
         let f = |a| money::format(a, d);
         let period = statement.period.to_string();
         let (opening, gross, fee, earnings, advances, recouped, closing, payable) = (
@@ -238,8 +232,4 @@ impl Job for EmailStatement {
         job.progress(ctx, 1, 1).await?;
         Ok(json!({"recipient": recipient, "messageId": message_id, "csvSha256": sha256}))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -145,6 +145,30 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
         )
         .await;
     assert_eq!(bad["details"][0]["field"], "splits", "{bad}");
+    // An unknown account, and a share naming both an account and an address.
+    let bad = client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(json!({"splits": [
+                {"payeeUserId": "user-nobody", "shareBps": 5000},
+                {"payeeUserId": producer_id, "payeeEmail": "x@example.com", "shareBps": 5000},
+            ]})),
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(bad["details"][0]["field"], "splits[1]", "{bad}");
+    let bad = client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(json!({"splits": [{"payeeUserId": "user-nobody", "shareBps": 10000}]})),
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(bad["details"][0]["field"], "splits[0].payeeUserId", "{bad}");
     client
         .expect(
             StatusCode::FORBIDDEN,
