@@ -1,17 +1,16 @@
 //! The authenticated caller as a handler argument: handlers that need one cannot forget the check.
+//! The route's [`guard`](crate::access::guard) has already read and checked the credential.
 
 use std::future::{Ready, ready};
 use std::ops::Deref;
 
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use backbeat_domain::Actor;
-use backbeat_services::accounts::sessions;
 
+use crate::access::Admitted;
 use crate::error::ApiError;
-use crate::state::AppState;
 
-/// Who is calling: an account, from a JWT access token (API keys will resolve to the same).
+/// Who is calling: an account, through an access token or one of its API keys.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
 
@@ -23,8 +22,8 @@ impl Deref for Caller {
     }
 }
 
-/// A caller that may be anonymous. A credential that is present but bad is still a 401: a client
-/// with an expired token must learn so, not silently act anonymously.
+/// A caller that may be anonymous. A credential that is present but bad was already a 401: a
+/// client with an expired token must learn so, not silently act anonymously.
 #[derive(Debug, Clone)]
 pub struct MaybeCaller(pub Option<Actor>);
 
@@ -34,27 +33,10 @@ impl MaybeCaller {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Option<Actor>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidToken("malformed Authorization header"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::InvalidToken(
-            "Authorization must be `Bearer <token>`",
-        ))?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    sessions::authenticate(state, token)
-        .map(Some)
-        .ok_or(ApiError::InvalidToken("access token is invalid or expired"))
+fn admitted(req: &HttpRequest) -> Option<Actor> {
+    req.extensions()
+        .get::<Admitted>()
+        .and_then(|admitted| admitted.0.clone())
 }
 
 impl FromRequest for Caller {
@@ -62,7 +44,7 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|c| c.map(Caller).ok_or(ApiError::AuthRequired)))
+        ready(admitted(req).map(Caller).ok_or(ApiError::AuthRequired))
     }
 }
 
@@ -71,6 +53,6 @@ impl FromRequest for MaybeCaller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(MaybeCaller))
+        ready(Ok(MaybeCaller(admitted(req))))
     }
 }

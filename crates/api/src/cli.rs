@@ -62,12 +62,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Admin {
             command: AdminCommand::Promote { username, role },
         } => {
-            let pool = backbeat_db::pool::build(&settings.database, "backbeat-admin");
-            let mut conn = backbeat_db::pool::get(&pool).await?;
-            if !backbeat_db::users::set_role(&mut conn, &username, role).await? {
-                anyhow::bail!("no user named `{username}`");
+            let ctx = backbeat_services::Context::build(settings, "backbeat-admin").await?;
+            match backbeat_services::admin::users::set_role_as_operator(&ctx, &username, role)
+                .await
+            {
+                Ok(account) => println!("{username} is now {}", account.role),
+                Err(backbeat_services::Error::NotFound(_)) => {
+                    anyhow::bail!("no user named `{username}`")
+                }
+                Err(error) => anyhow::bail!("cannot change {username}'s role: {error}"),
             }
-            println!("{username} is now {role}");
         }
     }
     Ok(())

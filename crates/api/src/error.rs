@@ -131,6 +131,10 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
+    #[error("this API key lacks the `{0}` scope")]
+    InsufficientScope(backbeat_domain::access::Scope),
+    #[error("too many requests; retry later")]
+    RateLimited(std::time::Duration),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -168,6 +172,8 @@ impl ApiError {
             ApiError::InvalidToken(_) => ErrorCode::InvalidToken,
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::InsufficientScope(_) => ErrorCode::InsufficientScope,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
@@ -187,7 +193,8 @@ impl ResponseError for ApiError {
             ApiError::AuthRequired | ApiError::InvalidToken(_) | ApiError::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -243,6 +250,12 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = body.into_response(status);
+        if let ApiError::RateLimited(wait) = self {
+            let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -259,6 +272,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotReady(problems) => ApiError::NotReady(problems),
             ServiceError::AuthRequired => ApiError::AuthRequired,
             ServiceError::InvalidCredentials => ApiError::InvalidCredentials,
+            ServiceError::InvalidCredential(message) => ApiError::InvalidToken(message),
+            ServiceError::RateLimited(wait) => ApiError::RateLimited(wait),
             ServiceError::Forbidden(message) => ApiError::Forbidden(message),
             ServiceError::NotFound(message) => ApiError::NotFound(message),
             ServiceError::Conflict(message) => ApiError::Conflict(message),

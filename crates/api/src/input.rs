@@ -282,6 +282,11 @@ impl Fields {
         }
     }
 
+    /// Whether an error was already recorded for `field`.
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
     /// Records a validation error found outside the readers above.
     pub fn error(&mut self, error: FieldError) {
         self.errors.push(error);

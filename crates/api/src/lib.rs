@@ -2,6 +2,7 @@
 //! it; `routes` holds one module per resource (parse, call a service, shape the response) and the
 //! route table; `views` the response bodies per area.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod error;

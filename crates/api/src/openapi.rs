@@ -1,12 +1,18 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use backbeat_domain::access::Scope;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
+
+use crate::access::Access;
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    album_analytics, album_artwork, album_covers, album_distributions, album_likes,
-    album_readiness, albums, analytics, artists, authentications, bulk_distributions,
+    ROUTED, admin_audit, admin_users, album_analytics, album_artwork, album_covers, album_distributions, album_likes,
+    album_readiness, albums, analytics, api_keys, artists, authentications, bulk_distributions,
     collaborations, distributions, exports, health, job_items, jobs, media, payee_advances,
     platforms, playlist_activities, playlist_songs, playlists, royalty_fx, royalty_runs,
     royalty_statements, song_analytics, song_audio, song_splits, songs, usage_report_rejections,
@@ -22,7 +28,12 @@ use crate::routes::{
             stable `code`; unknown routes answer 404 `NOT_FOUND`, wrong methods 405 \
             `METHOD_NOT_ALLOWED`, malformed JSON 400 `INVALID_JSON`, bodies over 1 MiB 413 \
             `PAYLOAD_TOO_LARGE`, and an unavailable dependency 503 `UNAVAILABLE` with \
-            `Retry-After`. Unknown body fields are ignored. Every response carries `X-Request-Id`."
+            `Retry-After`. Unknown body fields are ignored. Every response carries `X-Request-Id`. \
+            Login, sign-up and every authenticated route are rate limited per client address or per \
+            account (configurable per route class): their responses carry `RateLimit-Limit`, \
+            `RateLimit-Remaining` and `RateLimit-Reset` (seconds), and a request over the limit gets \
+            429 `RATE_LIMITED` with `Retry-After`. A login that cannot be given a password-hashing slot \
+            within `auth.hash_wait_ms` gets 503 `UNAVAILABLE` with `Retry-After`."
     ),
     paths(
         users::create,
@@ -31,6 +42,12 @@ use crate::routes::{
         authentications::login,
         authentications::refresh,
         authentications::logout,
+        api_keys::create,
+        api_keys::list,
+        api_keys::revoke,
+        admin_users::list,
+        admin_users::update,
+        admin_audit::list,
         albums::create,
         albums::get,
         albums::update,
@@ -100,7 +117,7 @@ use crate::routes::{
         health::metrics,
     ),
     components(schemas(ErrorBody, ErrorCode, FieldDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&Security),
     tags(
         (name = "accounts", description = "Sign-up and tokens"),
         (name = "catalog", description = "Albums and songs (openMusic). Writes need an access token unless \
@@ -116,28 +133,111 @@ use crate::routes::{
             period's usage into statements: money is exact decimal throughout, each song's net is rounded once to the \
             cent and split by largest remainder, so payees' amounts add up to it exactly. Reports, runs and contract \
             terms are for admins; analytics for the catalog's owner; a statement for its payee."),
+        (name = "access", description = "API keys: an account's keys for its scripts and services, each limited \
+            to scopes (see the `apiKey` security scheme) and acting as the account, never for admin actions; \
+            managed from a login session only."),
+        (name = "administration", description = "Accounts' roles and status, and the audit log (admins, with a \
+            login session)."),
         (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks and metrics"),
     )
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// The security schemes, and each operation's requirements written from the route table, so
+/// that the document states exactly what the guard enforces.
+struct Security;
 
-impl Modify for BearerAuth {
+const BEARER: &str = "bearer";
+const API_KEY: &str = "apiKey";
+
+impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "bearer",
+            BEARER,
             SecurityScheme::Http(
                 Http::builder()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from `POST /authentications`"))
+                    .description(Some(
+                        "An access token from `POST /authentications`. An API key (`bbk_...`) may be \
+                         sent here too, with the scopes listed under `apiKey`.",
+                    ))
                     .build(),
             ),
         );
+        let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        components.add_security_scheme(
+            API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key".to_owned(),
+                format!(
+                    "An API key from `POST /api-keys`, acting as its owner limited to its scopes: {}. \
+                     An operation lists the scope it needs; a key without it gets 403 \
+                     `INSUFFICIENT_SCOPE`. Operations that list no `apiKey` requirement refuse keys.",
+                    scopes.join(", ")
+                ),
+            ))),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (method, operation) in operations {
+                let (Some(operation), Some(access)) = (operation.as_mut(), access_of(method, path))
+                else {
+                    continue;
+                };
+                secure(operation, access);
+            }
+        }
     }
+}
+
+fn access_of(method: &str, documented_path: &str) -> Option<Access> {
+    ROUTED
+        .iter()
+        .find(|(m, p, _)| *m == method && shape(p) == shape(documented_path))
+        .map(|(_, _, access)| *access)
+}
+
+fn secure(operation: &mut Operation, access: Access) {
+    let bearer = || SecurityRequirement::new(BEARER, Vec::<String>::new());
+    let key = |scopes: Vec<&str>| SecurityRequirement::new(API_KEY, scopes);
+    operation.security = match access {
+        Access::Public | Access::Login | Access::SignUp => None,
+        Access::Open(scope) => Some(vec![
+            SecurityRequirement::default(),
+            bearer(),
+            key(vec![scope.as_str()]),
+        ]),
+        Access::Scoped(scope) => Some(vec![bearer(), key(vec![scope.as_str()])]),
+        Access::SignedIn => Some(vec![bearer(), key(Vec::new())]),
+        Access::Session | Access::Admin => Some(vec![bearer()]),
+    };
+}
+
+/// `/media/{key:.+}` and `/export/playlists/{playlistId}` → `/media/{}`, `/export/playlists/{}`.
+fn shape(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            c if !in_param => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -146,32 +246,14 @@ mod tests {
 
     use utoipa::OpenApi;
 
-    use super::ApiDoc;
+    use super::{ApiDoc, shape};
     use crate::routes::ROUTED;
-
-    /// `/media/{key:.+}` and `/export/playlists/{playlistId}` → `/media/{}`, `/export/playlists/{}`.
-    fn shape(path: &str) -> String {
-        let mut out = String::new();
-        let mut in_param = false;
-        for c in path.chars() {
-            match c {
-                '{' => {
-                    in_param = true;
-                    out.push_str("{}");
-                }
-                '}' => in_param = false,
-                c if !in_param => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    }
 
     #[test]
     fn every_route_is_documented_and_every_documented_operation_is_routed() {
         let routed: BTreeSet<(String, String)> = ROUTED
             .iter()
-            .map(|(method, path)| ((*method).to_owned(), shape(path)))
+            .map(|(method, path, _)| ((*method).to_owned(), shape(path)))
             .collect();
         assert_eq!(routed.len(), ROUTED.len(), "a route is declared twice");
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serialises");
@@ -200,5 +282,52 @@ mod tests {
             unrouted.is_empty(),
             "documented but not routed: {unrouted:?}"
         );
+    }
+
+    #[test]
+    fn every_operation_states_the_access_the_route_table_enforces() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serialises");
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["apiKey"]["in"], "header");
+        assert_eq!(schemes["apiKey"]["name"], "X-Api-Key");
+        let described = schemes["apiKey"]["description"].as_str().expect("text");
+        for scope in backbeat_domain::access::Scope::ALL {
+            assert!(described.contains(scope.as_str()), "{scope} undocumented");
+        }
+        let operation = |method: &str, path: &str| doc["paths"][path][method].clone();
+        // A key needs the route's scope; anonymous callers are allowed on open routes only.
+        assert_eq!(
+            operation("get", "/albums/{id}")["security"],
+            serde_json::json!([{}, {"bearer": []}, {"apiKey": ["catalog:read"]}])
+        );
+        assert_eq!(
+            operation("post", "/royalties/runs")["security"],
+            serde_json::json!([{"bearer": []}, {"apiKey": ["royalties:write"]}])
+        );
+        // Admin actions and key management: a login session, never a key.
+        for (method, path) in [("patch", "/admin/users/{id}"), ("post", "/api-keys"), ("post", "/platforms")] {
+            assert_eq!(
+                operation(method, path)["security"],
+                serde_json::json!([{"bearer": []}]),
+                "{method} {path}"
+            );
+        }
+        assert!(operation("post", "/authentications").get("security").is_none());
+        // Every operation that takes a key names exactly one known scope, or none (any key).
+        let known: BTreeSet<&str> = backbeat_domain::access::Scope::ALL.iter().map(|s| s.as_str()).collect();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for requirement in op["security"].as_array().into_iter().flatten() {
+                    if let Some(scopes) = requirement.get("apiKey") {
+                        let scopes = scopes.as_array().expect("list");
+                        assert!(scopes.len() <= 1, "{method} {path}");
+                        assert!(
+                            scopes.iter().all(|s| known.contains(s.as_str().unwrap_or(""))),
+                            "{method} {path}: {scopes:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

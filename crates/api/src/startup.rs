@@ -3,8 +3,12 @@
 
 use std::net::TcpListener;
 
+use std::time::Duration;
+
+use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use backbeat_config::Settings;
 
@@ -17,6 +21,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     relay: tokio::task::JoinHandle<()>,
+    key_use: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -26,10 +31,12 @@ impl Application {
         if settings.server.public_base_url.is_empty() {
             settings.server.public_base_url = format!("http://{}:{port}", settings.server.host);
         }
+        check_origins(&settings.server.cors_allowed_origins)?;
         crate::metrics::install();
         let (state, relay) = AppState::build(settings).await?;
         // On this (the main) runtime: actix's per-worker runtimes stop at shutdown.
         let relay = tokio::spawn(relay.run());
+        let key_use = tokio::spawn(flush_key_use(state.clone()));
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.server.host),
@@ -40,6 +47,7 @@ impl Application {
             server,
             state,
             relay,
+            key_use,
         })
     }
 
@@ -55,6 +63,10 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.relay.abort();
+        self.key_use.abort();
+        if let Err(error) = self.state.access.flush_key_use(&self.state).await {
+            tracing::warn!(error = %error, "API keys' last use not recorded at shutdown");
+        }
         self.state.broker.close().await;
         result
     }
@@ -73,7 +85,10 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         let base_path = data.settings.server.base_path.clone();
         App::new()
             .app_data(data.clone())
+            .wrap(cors(&data.settings.server.cors_allowed_origins))
             .wrap(from_fn(request_context))
+            // Only when the client asks (`Accept-Encoding`); outermost, so it sees final bodies.
+            .wrap(Compress::default())
             .service(
                 web::scope(&base_path)
                     .configure(routes::configure)
@@ -85,4 +100,71 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .shutdown_timeout(shutdown_timeout)
     .listen(listener)?
     .run())
+}
+
+/// An origin is `scheme://host[:port]`, nothing more (a browser sends exactly that).
+fn check_origins(origins: &[String]) -> anyhow::Result<()> {
+    for origin in origins {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        });
+        anyhow::ensure!(
+            valid,
+            "server.cors_allowed_origins: `{origin}` is not an origin (scheme://host[:port], no path, no `*`)"
+        );
+    }
+    Ok(())
+}
+
+/// Browsers on the configured origins may call the API; others get no CORS headers (and a
+/// refused preflight). Bearer tokens, not cookies: credentials mode is not needed.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-api-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            "x-request-id",
+            "location",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "x-data-source",
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Writes API keys' `lastUsedAt` every `auth.key_usage_flush_secs`, instead of on every request.
+async fn flush_key_use(state: AppState) {
+    let every = Duration::from_secs(state.settings.auth.key_usage_flush_secs.max(1));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = state.access.flush_key_use(&state).await {
+            tracing::warn!(error = %error, "API keys' last use not recorded; retrying");
+        }
+    }
 }

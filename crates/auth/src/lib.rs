@@ -1,8 +1,10 @@
 //! Identity for both processes: password hashing (scrypt, bounded concurrency, off the async
-//! threads) and signed tokens. API keys will join here.
+//! threads), signed tokens, and API key secrets.
 
+pub mod api_keys;
 pub mod passwords;
 pub mod tokens;
 
-pub use passwords::Passwords;
+pub use api_keys::ApiKeys;
+pub use passwords::{HashError, Passwords};
 pub use tokens::{Claims, Issued, TokenError, TokenKind, Tokens, digest};

@@ -1,6 +1,7 @@
 //! scrypt password hashes in PHC format, computed on the blocking pool.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use backbeat_config::ScryptSettings;
 use backbeat_domain::account::Password;
@@ -11,13 +12,24 @@ use scrypt::password_hash::{PasswordHasher, PasswordVerifier};
 use tokio::sync::Semaphore;
 
 /// Hashes and verifies passwords. Each hash holds `128 * N * r` bytes (128 MiB at N=2^17, r=8),
-/// so a semaphore bounds how many run at once: a login storm queues instead of exhausting memory.
+/// so a semaphore bounds how many run at once; a caller waits at most `wait` for a slot, so a
+/// login storm is turned away instead of queueing without bound.
 #[derive(Clone)]
 pub struct Passwords {
     hasher: Scrypt,
     permits: Arc<Semaphore>,
+    wait: Option<Duration>,
     /// Verified against when the username is unknown, so that case costs one full scrypt too.
     decoy: Arc<str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every slot stayed taken for the whole wait: too many hashes at once.
+    #[error("password hashing is saturated")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
 }
 
 impl Passwords {
@@ -30,21 +42,41 @@ impl Passwords {
         Ok(Self {
             hasher,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            wait: None,
             decoy: decoy.into(),
         })
     }
 
-    pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await?;
+    /// Gives up on a slot after `wait` ([`HashError::Busy`]) instead of waiting without bound.
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, HashError> {
+        let acquire = self.permits.acquire();
+        let permit = match self.wait {
+            Some(wait) => tokio::time::timeout(wait, acquire)
+                .await
+                .map_err(|_| HashError::Busy)?,
+            None => acquire.await,
+        };
+        permit.map_err(|e| HashError::Failed(e.into()))
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
+        let _permit = self.permit().await?;
         let hasher = self.hasher;
         let password = password.expose().to_owned();
-        spawn_blocking_with_tracing(move || hash_with(&hasher, &password)).await?
+        Ok(spawn_blocking_with_tracing(move || hash_with(&hasher, &password))
+            .await
+            .map_err(anyhow::Error::from)??)
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown user) it still runs one
     /// verification against a decoy, so both failures take the same time.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await?;
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashError> {
+        let _permit = self.permit().await?;
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.decoy.to_string());
         let password = password.to_owned();
@@ -54,7 +86,8 @@ impl Passwords {
                 .map(|parsed| hasher.verify_password(password.as_bytes(), &parsed).is_ok())
                 .unwrap_or(false)
         })
-        .await?;
+        .await
+        .map_err(anyhow::Error::from)?;
         Ok(known && matches)
     }
 }
@@ -103,6 +136,29 @@ mod tests {
                 .verify("x", Some("not a phc string".into()))
                 .await
                 .expect("verify")
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_saturated_hasher_turns_callers_away_after_the_wait() {
+        let passwords = Passwords::new(
+            ScryptSettings {
+                log_n: 14,
+                r: 8,
+                p: 1,
+            },
+            1,
+        )
+        .await
+        .expect("params")
+        .with_wait(Duration::from_millis(1));
+        let password = Password::parse("password", "correct horse".into()).expect("valid");
+        let results =
+            futures_util::future::join_all((0..4).map(|_| passwords.hash(&password))).await;
+        assert!(results.iter().any(Result::is_ok), "one hash gets the slot");
+        assert!(
+            results.iter().any(|r| matches!(r, Err(HashError::Busy))),
+            "the others give up instead of queueing"
         );
     }
 }

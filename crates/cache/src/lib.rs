@@ -1,11 +1,15 @@
 //! Redis for backbeat: only what may be lost. Every cache entry is invalidated by the write that
 //! makes it stale, and an outage degrades to uncached reads (the [`Breaker`] keeps requests from
-//! waiting on a Redis that is down). Rate-limit counters and chat fan-out will join here.
+//! waiting on a Redis that is down). The per-request [`Gate`] holds rate-limit state and a mirror
+//! of changed accounts and revoked keys, which PostgreSQL stands in for while Redis is down and
+//! the scheduler rewrites when it is lost. Chat fan-out will join here.
 
+pub mod access;
 pub mod breaker;
 pub mod likes;
 pub mod pool;
 
+pub use access::Gate;
 pub use breaker::Breaker;
 pub use likes::LikesCache;
 pub use pool::{RedisPool, ping};

@@ -65,6 +65,7 @@ pub struct Settings {
     pub royalties: RoyaltySettings,
     pub cache: CacheSettings,
     pub auth: AuthSettings,
+    pub rate_limits: RateLimitSettings,
     pub compat: CompatSettings,
     pub log: LogSettings,
 }
@@ -82,6 +83,10 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
+    /// Peers whose `X-Forwarded-For` is believed (the load balancer); others are the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Origins a browser app may call the API from (`https://player.example.com`); none by default.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,6 +188,7 @@ pub struct SchedulerSettings {
     /// How often each worker looks for periodic tasks that are due.
     pub poll_interval_ms: u64,
     pub refresh_token_purge_secs: u64,
+    pub access_mirror_secs: u64,
     /// How often scheduled distributions whose release time has come are queued.
     pub due_distributions_secs: u64,
 }
@@ -260,6 +266,40 @@ pub struct AuthSettings {
     pub refresh_token_age_secs: u64,
     pub scrypt: ScryptSettings,
     pub max_concurrent_hashes: usize,
+    /// How long a login waits for a hashing slot before answering 503 with `Retry-After`.
+    pub hash_wait_ms: u64,
+    /// Keys API keys' secrets are hashed with (HMAC-SHA256); required in production.
+    pub api_key_hash_key: Option<SecretString>,
+    /// How often each API process writes the keys it saw used to `lastUsedAt`.
+    pub key_usage_flush_secs: u64,
+}
+
+/// `limit` requests per `period_secs`, in bursts of up to `limit` (GCRA). A limit of 0 is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RateRule {
+    pub limit: u32,
+    pub period_secs: u64,
+}
+
+impl RateRule {
+    pub fn is_on(&self) -> bool {
+        self.limit > 0 && self.period_secs > 0
+    }
+
+    pub fn period(&self) -> Duration {
+        Duration::from_secs(self.period_secs)
+    }
+}
+
+/// Rate limits per route class, shared by every API process through Redis.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_address: RateRule,
+    pub login_per_username: RateRule,
+    pub signup_per_address: RateRule,
+    pub writes_per_caller: RateRule,
+    pub reads_per_caller: RateRule,
+    pub anonymous_reads_per_address: RateRule,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -337,6 +377,9 @@ fn environment(source: HashMap<String, String>) -> Environment {
         .prefix_separator("_")
         .separator("__")
         .try_parsing(true)
+        .list_separator(",")
+        .with_list_parse_key("server.trusted_proxies")
+        .with_list_parse_key("server.cors_allowed_origins")
         .source(Some(source))
 }
 
@@ -477,6 +520,27 @@ mod tests {
             ("ACCESS_TOKEN_KEY", &strong_a),
             ("REFRESH_TOKEN_KEY", &strong_b),
         ])
+        .expect_err("no API key hash key")
+        .to_string();
+        assert!(err.contains("APP_AUTH__API_KEY_HASH_KEY"), "{err}");
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+            ("APP_AUTH__API_KEY_HASH_KEY", &strong_a),
+        ])
+        .expect_err("API key hash key reuses a token key")
+        .to_string();
+        assert!(err.contains("APP_AUTH__API_KEY_HASH_KEY"), "{err}");
+
+        let strong_c = "c".repeat(48);
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+            ("APP_AUTH__API_KEY_HASH_KEY", &strong_c),
+        ])
         .expect_err("no db password")
         .to_string();
         assert!(err.contains("PGPASSWORD"), "{err}");
@@ -485,10 +549,29 @@ mod tests {
             prod,
             ("ACCESS_TOKEN_KEY", &strong_a),
             ("REFRESH_TOKEN_KEY", &strong_b),
+            ("APP_AUTH__API_KEY_HASH_KEY", &strong_c),
             ("PGPASSWORD", "a-real-password"),
         ])
         .expect("complete production configuration");
         assert_eq!(s.log.format, LogFormat::Json);
         assert_eq!(s.auth.scrypt.log_n, 17);
+        assert!(s.server.cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn lists_come_comma_separated_from_the_environment() {
+        let s = load(&[
+            (
+                "APP_SERVER__CORS_ALLOWED_ORIGINS",
+                "https://player.example.com,http://localhost:3000",
+            ),
+            ("APP_SERVER__TRUSTED_PROXIES", "10.0.0.1"),
+        ])
+        .expect("loads");
+        assert_eq!(
+            s.server.cors_allowed_origins,
+            ["https://player.example.com", "http://localhost:3000"]
+        );
+        assert_eq!(s.server.trusted_proxies, ["10.0.0.1".parse::<std::net::IpAddr>().expect("ip")]);
     }
 }

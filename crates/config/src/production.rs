@@ -31,6 +31,16 @@ pub(crate) fn check(settings: &Settings) -> Result<(), ConfigError> {
             names_for("APP_AUTH__REFRESH_TOKEN_KEY")
         )));
     }
+    let api_keys = signing_key(
+        &settings.auth.api_key_hash_key,
+        "APP_AUTH__API_KEY_HASH_KEY",
+    )?;
+    if api_keys == access || api_keys == refresh {
+        return Err(ConfigError::Invalid(format!(
+            "{} must differ from the token keys",
+            names_for("APP_AUTH__API_KEY_HASH_KEY")
+        )));
+    }
     if settings.database.url.is_none() {
         let missing = settings
             .database

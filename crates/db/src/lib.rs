@@ -4,7 +4,9 @@
 pub mod advances;
 pub mod albums;
 pub mod analytics;
+pub mod api_keys;
 pub mod artists;
+pub mod audit_events;
 pub mod collaborations;
 pub mod distributions;
 pub mod error;

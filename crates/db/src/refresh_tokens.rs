@@ -45,6 +45,15 @@ pub async fn revoke(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> Result<b
     Ok(deleted > 0)
 }
 
+/// Forgets every refresh token of the account (it was suspended): none can be used again.
+pub async fn revoke_all_of(conn: &mut AsyncPgConnection, user: &UserId) -> Result<usize, DbError> {
+    Ok(
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user)))
+            .execute(conn)
+            .await?,
+    )
+}
+
 /// Forgets every token that has expired; returns how many (the scheduler's clean-up).
 pub async fn purge_expired(conn: &mut AsyncPgConnection) -> Result<usize, DbError> {
     Ok(

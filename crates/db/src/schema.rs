@@ -19,8 +19,40 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         email -> Nullable<Text>,
+        status -> Text,
+        access_changed_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        actor_id -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_keys -> users (user_id));
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -287,6 +319,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     playlist_activities,
     users,
     refresh_tokens,
+    api_keys,
+    audit_events,
     jobs,
     outbox,
     sent_emails,

@@ -231,7 +231,7 @@ pub async fn search(
 }
 
 /// `%term%` with LIKE's wildcards in `term` taken literally.
-fn contains_pattern(term: &str) -> String {
+pub(crate) fn contains_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
     for c in term.chars() {

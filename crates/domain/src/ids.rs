@@ -151,6 +151,11 @@ typed_id!(
     StatementId,
     "statement"
 );
+typed_id!(
+    /// An API key (`apikey-...`); not the secret, which is never stored.
+    ApiKeyId,
+    "apikey"
+);
 
 #[cfg(test)]
 mod tests {

@@ -33,6 +33,7 @@ fn command(name: &str, options: &Options, files: &Path, fsync: bool) -> Command 
         .env("APP_DISTRIBUTION__FSYNC", fsync.to_string())
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_LOG__FILTER", "warn")
+        .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
         .stdout(Stdio::null());
     command
 }

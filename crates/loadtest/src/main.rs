@@ -244,6 +244,7 @@ fn start_api(options: &Options, env: &[(&str, &str)]) -> anyhow::Result<Child> {
         .env("APP_SERVER__PORT", options.port.to_string())
         .env("APP_LOG__FILTER", "error")
         .envs(env.iter().copied())
+        .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
         .stdout(Stdio::null())
         .spawn()?)
 }

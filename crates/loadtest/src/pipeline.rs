@@ -30,6 +30,7 @@ fn with_bench_env(command: &mut Command, options: &Options, smtp_port: u16) {
         .env("APP_SMTP__TLS", "none")
         .env("APP_SERVER__PORT", options.port.to_string())
         .env("APP_LOG__FILTER", "warn")
+        .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
         .stdout(Stdio::null());
 }
 

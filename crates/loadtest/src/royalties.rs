@@ -42,6 +42,7 @@ fn command(name: &str, options: &Options, files: &Path) -> Command {
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_ROYALTIES__REPORT_MAX_BYTES", (64u64 << 30).to_string())
         .env("APP_LOG__FILTER", "warn")
+        .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
         .stdout(Stdio::null());
     command
 }

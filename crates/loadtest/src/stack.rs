@@ -15,6 +15,17 @@ pub fn binary(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Turns every rate limit off: throughput benchmarks drive one caller from one address far
+/// past what production allows (the access benchmark keeps them on, set high).
+pub const NO_RATE_LIMITS: &[(&str, &str)] = &[
+    ("APP_RATE_LIMITS__LOGIN_PER_ADDRESS__LIMIT", "0"),
+    ("APP_RATE_LIMITS__LOGIN_PER_USERNAME__LIMIT", "0"),
+    ("APP_RATE_LIMITS__SIGNUP_PER_ADDRESS__LIMIT", "0"),
+    ("APP_RATE_LIMITS__WRITES_PER_CALLER__LIMIT", "0"),
+    ("APP_RATE_LIMITS__READS_PER_CALLER__LIMIT", "0"),
+    ("APP_RATE_LIMITS__ANONYMOUS_READS_PER_ADDRESS__LIMIT", "0"),
+];
+
 /// Children stopped with SIGTERM (and waited for) on drop.
 pub struct Processes(pub Vec<Child>);
 

@@ -1,15 +1,17 @@
 //! What every service and job gets: the configuration, the pools and the adapters.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use backbeat_auth::{Passwords, Tokens};
-use backbeat_cache::{LikesCache, RedisPool};
+use backbeat_auth::{ApiKeys, Passwords, Tokens};
+use backbeat_cache::{Gate, LikesCache, RedisPool};
 use backbeat_config::Settings;
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
 use backbeat_storage::Storage;
 
 use crate::Result;
+use crate::access::Access;
 use crate::catalog::access::CatalogPolicy;
 
 #[derive(Clone)]
@@ -22,6 +24,9 @@ pub struct Context {
     pub mailer: Arc<dyn Mailer>,
     pub passwords: Passwords,
     pub tokens: Arc<Tokens>,
+    pub api_keys: Arc<ApiKeys>,
+    /// Rate limits, the credential mirror and the API key cache.
+    pub access: Access,
 }
 
 impl Context {
@@ -33,10 +38,13 @@ impl Context {
         let redis = backbeat_cache::pool::build(&settings.redis)?;
         Ok(Self {
             likes: LikesCache::new(redis.clone(), &settings.cache),
+            access: Access::new(Gate::new(redis.clone(), &settings.cache)),
             storage: backbeat_storage::local(&settings.storage.root),
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,
             passwords: Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes)
-                .await?,
+                .await?
+                .with_wait(Duration::from_millis(settings.auth.hash_wait_ms)),
+            api_keys: Arc::new(ApiKeys::new(&settings.auth)?),
             tokens: Arc::new(Tokens::new(&settings.auth)?),
             settings: Arc::new(settings),
             db,

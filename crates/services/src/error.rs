@@ -18,6 +18,12 @@ pub enum Error {
     AuthRequired,
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// A token or API key that is malformed, expired, revoked, or whose account is suspended.
+    #[error("{0}")]
+    InvalidCredential(&'static str),
+    /// Over a rate limit; may be retried after the duration.
+    #[error("too many requests")]
+    RateLimited(std::time::Duration),
     #[error("{0}")]
     Forbidden(String),
     /// Unknown, or not visible to the caller.
@@ -54,6 +60,15 @@ impl From<DbError> for Error {
         match error {
             DbError::Unavailable(_) => Error::Unavailable(error.into()),
             other => Error::Internal(other.into()),
+        }
+    }
+}
+
+impl From<backbeat_auth::HashError> for Error {
+    fn from(error: backbeat_auth::HashError) -> Self {
+        match error {
+            busy @ backbeat_auth::HashError::Busy => Error::Unavailable(busy.into()),
+            backbeat_auth::HashError::Failed(cause) => Error::Internal(cause),
         }
     }
 }

@@ -3,10 +3,13 @@
 //! routes parse a request, call a service and shape the response; the worker runs the jobs
 //! defined here; both share one [`Context`].
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod analytics;
+pub mod api_keys;
 pub mod artists;
+pub mod audit;
 pub mod catalog;
 pub mod context;
 pub mod distribution;

@@ -32,6 +32,11 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             tick: purge_expired_refresh_tokens,
         },
         Periodic {
+            name: "rebuild_access_mirror",
+            every: Duration::from_secs(settings.scheduler.access_mirror_secs),
+            tick: rebuild_access_mirror,
+        },
+        Periodic {
             name: "queue_due_distributions",
             every: Duration::from_secs(settings.scheduler.due_distributions_secs),
             tick: queue_due_distributions,
@@ -45,6 +50,11 @@ fn queue_due_distributions<'a>(
     conn: &'a mut AsyncPgConnection,
 ) -> TickFuture<'a> {
     Box::pin(crate::distribution::due::queue_due(ctx, conn))
+}
+
+/// Suspended accounts and revoked keys, written again to Redis in case it lost them.
+fn rebuild_access_mirror<'a>(ctx: &'a Context, _conn: &'a mut AsyncPgConnection) -> TickFuture<'a> {
+    Box::pin(crate::access::rebuild_mirror(ctx))
 }
 
 /// Logged-out tokens are deleted at once; expired ones only here.

@@ -14,7 +14,6 @@ use crate::views::analytics::{AnalyticsData, AnalyticsQuery};
 #[utoipa::path(
     get, path = "/albums/{id}/analytics", tag = "royalties",
     params(("id" = String, Path, description = "Album id"), AnalyticsQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The sum over the album's tracks of their matched usage, units and revenue per currency as reported, in total and per group", body = DataEnvelope<AnalyticsData>),
         (status = 400, description = "Invalid `from`, `to` or `groupBy`, `from` after `to`, or over 120 months", body = ErrorBody),

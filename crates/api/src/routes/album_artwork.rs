@@ -27,7 +27,6 @@ pub struct ArtworkUpload {
     put, path = "/albums/{id}/artwork", tag = "distribution",
     params(("id" = String, Path, description = "Album id")),
     request_body(content = ArtworkUpload, content_type = "multipart/form-data"),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Stored, replacing any earlier artwork (the openMusic cover is separate)", body = DataEnvelope<ArtworkData>),
         (status = 400, description = "No `artwork` part, or an image that is not usable, with the reason (not JPEG or PNG, CMYK, not square, under 3000 pixels, damaged...)", body = ErrorBody),

@@ -28,7 +28,6 @@ pub struct CoverUpload {
     post, path = "/albums/{id}/covers", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
     request_body(content = CoverUpload, content_type = "multipart/form-data"),
-    security((), ("bearer" = [])),
     responses(
         (status = 201, description = "Cover stored; the album's `coverUrl` now serves it (a previous cover is removed)", body = MessageEnvelope),
         (status = 400, description = "No `cover` part, a part type that is not `image/*`, or bytes that are not JPEG, PNG or WebP", body = ErrorBody),

@@ -34,7 +34,6 @@ pub struct DistributeRequest {
     post, path = "/albums/{id}/distributions", tag = "distribution",
     params(("id" = String, Path, description = "Album id")),
     request_body = DistributeRequest,
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "One distribution per platform, each with the job delivering it (`null` while scheduled)", body = DataEnvelope<DistributionsStarted>),
         (status = 400, description = "The release is not ready (`details` lists its problems with their codes), or a platform is unknown or inactive", body = ErrorBody),
@@ -88,7 +87,6 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/albums/{id}/distributions", tag = "distribution",
     params(("id" = String, Path, description = "Album id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every distribution of the release, oldest first, with its history", body = DataEnvelope<DistributionList>),
         (status = 401, description = "No access token", body = ErrorBody),

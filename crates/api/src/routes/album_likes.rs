@@ -15,7 +15,6 @@ use crate::views::catalog::LikeCount;
 #[utoipa::path(
     post, path = "/albums/{id}/likes", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Liked", body = MessageEnvelope),
         (status = 400, description = "Already liked by the caller", body = ErrorBody),
@@ -35,7 +34,6 @@ pub async fn like(
 #[utoipa::path(
     delete, path = "/albums/{id}/likes", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Like removed", body = MessageEnvelope),
         (status = 401, description = "No access token", body = ErrorBody),

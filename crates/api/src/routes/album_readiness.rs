@@ -14,7 +14,6 @@ use crate::views::distribution::{ProblemView, Readiness};
 #[utoipa::path(
     get, path = "/albums/{id}/readiness", tag = "distribution",
     params(("id" = String, Path, description = "Album id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every problem that blocks delivery, each with a stable `code` (`UPC_MISSING`, `UPC_INVALID`, \\
             `ARTIST_MISSING`, `LABEL_MISSING`, `GENRE_MISSING`, `RELEASE_DATE_MISSING`, `P_LINE_MISSING`, `C_LINE_MISSING`, \\

@@ -45,7 +45,6 @@ fn read_album(body: JsonObject) -> ApiResult<AlbumInput> {
 #[utoipa::path(
     post, path = "/albums", tag = "catalog",
     request_body = AlbumRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 201, description = "Album created; the caller owns it", body = DataEnvelope<AlbumCreated>),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -70,7 +69,6 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/albums/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The album with its songs (`{id, title, performer}` each); \
             its owner (and admins) also see its release metadata", body = DataEnvelope<AlbumData>),
@@ -196,7 +194,6 @@ fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {
     patch, path = "/albums/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
     request_body = AlbumPatchRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The album as it now is, with its release metadata", body = DataEnvelope<AlbumData>),
         (status = 400, description = "A field is invalid (a UPC with a wrong check digit, a UPC another release uses, an artist that is not the caller's...)", body = ErrorBody),
@@ -220,7 +217,6 @@ pub async fn patch(
     put, path = "/albums/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
     request_body = AlbumRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Album updated", body = MessageEnvelope),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -243,7 +239,6 @@ pub async fn update(
 #[utoipa::path(
     delete, path = "/albums/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Album id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Album deleted; its songs remain, without an album (`albumId: null`)", body = MessageEnvelope),
         (status = 401, description = "No access token", body = ErrorBody),

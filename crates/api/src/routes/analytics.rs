@@ -13,7 +13,6 @@ use crate::views::analytics::{AnalyticsQuery, OverviewData};
 #[utoipa::path(
     get, path = "/analytics/overview", tag = "royalties",
     params(AnalyticsQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's catalog (the songs they own): total, top ten songs by units, per platform and per territory. \\
             `groupBy` is ignored", body = DataEnvelope<OverviewData>),

@@ -65,7 +65,6 @@ fn optional_bio(value: String) -> Result<Option<String>, FieldError> {
 #[utoipa::path(
     post, path = "/artists", tag = "distribution",
     request_body = ArtistRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Artist created; the caller owns it", body = DataEnvelope<ArtistCreated>),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -114,7 +113,6 @@ pub struct ArtistListQuery {
 #[utoipa::path(
     get, path = "/artists", tag = "distribution",
     params(ArtistListQuery, PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's artists, oldest first", body = PageEnvelope<ArtistList>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = ErrorBody),
@@ -147,7 +145,6 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/artists/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Artist id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The artist", body = DataEnvelope<ArtistData>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -172,7 +169,6 @@ pub async fn get(
     patch, path = "/artists/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Artist id")),
     request_body = ArtistRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The artist as it now is (`null` clears `bio`; `verified` cannot be set here)", body = DataEnvelope<ArtistData>),
         (status = 400, description = "Invalid body", body = ErrorBody),

@@ -28,7 +28,6 @@ pub struct BulkRequest {
 #[utoipa::path(
     post, path = "/distributions/bulk", tag = "distribution",
     request_body = BulkRequest,
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "A job distributes every release to every platform: `GET /jobs/{id}` shows its progress and, when done, \\
             counts by outcome; `GET /jobs/{id}/items` every pair's outcome (`delivered`, `failed` with the reason or the release's \\

@@ -39,7 +39,6 @@ fn read_body(body: JsonObject) -> ApiResult<(PlaylistId, UserId)> {
 #[utoipa::path(
     post, path = "/collaborations", tag = "playlists",
     request_body = CollaborationRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "The user may now read and edit the playlist's songs", body = DataEnvelope<CollaborationCreated>),
         (status = 400, description = "Invalid body, or the user already collaborates", body = ErrorBody),
@@ -66,7 +65,6 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/collaborations", tag = "playlists",
     request_body = CollaborationRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Collaboration removed", body = MessageEnvelope),
         (status = 400, description = "Invalid body", body = ErrorBody),

@@ -29,7 +29,6 @@ pub struct DistributionFilter {
 #[utoipa::path(
     get, path = "/distributions", tag = "distribution",
     params(DistributionFilter, PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's distributions (everyone's for admins), oldest first", body = PageEnvelope<DistributionList>),
         (status = 400, description = "Unknown `status`, or invalid `limit`/`cursor`", body = ErrorBody),
@@ -78,7 +77,6 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/distributions/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Distribution id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The distribution with its history", body = DataEnvelope<DistributionData>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -111,7 +109,6 @@ pub struct Cancelled {
 #[utoipa::path(
     delete, path = "/distributions/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Distribution id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Not yet delivered (scheduled, queued or failed): cancelled", body = Cancelled),
         (status = 202, description = "Delivered: a job sends the takedown (an ERN message whose deals end now); the status becomes `taken_down` when it is delivered. Asking again returns the same job", body = DataEnvelope<DistributionJob>,
@@ -151,7 +148,6 @@ pub async fn withdraw(
 #[utoipa::path(
     post, path = "/distributions/{id}/retry", tag = "distribution",
     params(("id" = String, Path, description = "Distribution id")),
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued again with a new delivery job", body = DataEnvelope<DistributionJob>,
             headers(("Location" = String, description = "/jobs/{jobId}"))),

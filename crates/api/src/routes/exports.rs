@@ -25,7 +25,6 @@ pub struct ExportRequest {
     post, path = "/export/playlists/{playlistId}", tag = "playlists",
     params(("playlistId" = String, Path, description = "Playlist id")),
     request_body = ExportRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Export queued; `Location: /jobs/{jobId}` follows it", body = ExportAccepted,
             headers(("Location" = String, description = "/jobs/{jobId}"))),

@@ -13,7 +13,6 @@ use crate::views::distribution::{ItemList, ItemView};
 #[utoipa::path(
     get, path = "/jobs/{id}/items", tag = "jobs",
     params(("id" = String, Path, description = "Job id"), PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The job's items in order, with their outcomes (`null` while pending)", body = PageEnvelope<ItemList>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = ErrorBody),

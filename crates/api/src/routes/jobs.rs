@@ -14,7 +14,6 @@ use crate::views::jobs::JobData;
 #[utoipa::path(
     get, path = "/jobs/{id}", tag = "jobs",
     params(("id" = String, Path, description = "Job id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The job", body = DataEnvelope<JobData>),
         (status = 401, description = "No access token", body = ErrorBody),

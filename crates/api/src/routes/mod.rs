@@ -1,11 +1,15 @@
 //! The route table: one module per resource, each registered below with its methods, so an
 //! unknown method on a known path answers 405 (actix's resource default) and an unknown path 404.
-//! The same table yields [`ROUTED`], which `openapi::tests` holds the OpenAPI document to, both
-//! ways: every route is documented and every documented operation is routed.
+//! Each route names who may call it ([`Access`]), enforced by the guard every route is wrapped
+//! in. The same table yields [`ROUTED`], from which the OpenAPI document's security requirements
+//! are written, and which `openapi::tests` holds the document to, both ways: every route is
+//! documented and every documented operation is routed.
 //!
 //! Route modules never import each other: what several share lives in the services (rules) or
 //! in `views` (response shapes).
 
+pub mod admin_audit;
+pub mod admin_users;
 pub mod album_analytics;
 pub mod album_artwork;
 pub mod album_covers;
@@ -14,6 +18,7 @@ pub mod album_likes;
 pub mod album_readiness;
 pub mod albums;
 pub mod analytics;
+pub mod api_keys;
 pub mod artists;
 pub mod authentications;
 pub mod bulk_distributions;
@@ -42,98 +47,142 @@ pub mod usage_report_unmatched;
 pub mod usage_reports;
 pub mod users;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
+use backbeat_domain::access::Scope::*;
 
+use crate::access::{self, Access, Access::*};
 use crate::error::ApiError;
 
 macro_rules! route_table {
-    ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } )+) => {
+    ($( $path:literal => { $( $method:ident : $handler:path => $access:expr ),+ $(,)? } )+) => {
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $( cfg.service(web::resource($path) $( .route(web::$method().to($handler)) )+ ); )+
+            $( cfg.service(web::resource($path) $( .route({
+                let access: Access = $access;
+                web::$method()
+                    .to($handler)
+                    .wrap(from_fn(move |req, next| access::guard(access, req, next)))
+            }) )+ ); )+
             cfg.configure(docs::configure);
         }
 
-        /// Every routed `(method, path)` but the documentation's own, in actix's path syntax.
-        pub const ROUTED: &[(&str, &str)] = &[ $( $( (stringify!($method), $path), )+ )+ ];
+        /// Every routed `(method, path, access)` but the documentation's own, in actix's path
+        /// syntax.
+        pub const ROUTED: &[(&str, &str, Access)] = &[ $( $( (stringify!($method), $path, $access), )+ )+ ];
     };
 }
 
+// Who may call what: `Open` routes take anonymous callers too, `Scoped` ones need a credential;
+// either way an API key needs the scope named. Likes count as the listener's library
+// (`playlists:*`), like playlists and collaborations.
 route_table! {
-    "/users" => { post: users::create }
-    "/users/me" => { get: users::me, patch: users::update_me }
+    "/users" => { post: users::create => SignUp }
+    "/users/me" => { get: users::me => SignedIn, patch: users::update_me => Session }
     "/authentications" => {
-        post: authentications::login,
-        put: authentications::refresh,
-        delete: authentications::logout,
+        post: authentications::login => Login,
+        put: authentications::refresh => Public,
+        delete: authentications::logout => Public,
     }
-    "/albums" => { post: albums::create }
+    "/api-keys" => { post: api_keys::create => Session, get: api_keys::list => Session }
+    "/api-keys/{id}" => { delete: api_keys::revoke => Session }
+    "/albums" => { post: albums::create => Open(CatalogWrite) }
     "/albums/{id}" => {
-        get: albums::get,
-        put: albums::update,
-        patch: albums::patch,
-        delete: albums::delete,
+        get: albums::get => Open(CatalogRead),
+        put: albums::update => Open(CatalogWrite),
+        patch: albums::patch => Open(CatalogWrite),
+        delete: albums::delete => Open(CatalogWrite),
     }
-    "/albums/{id}/covers" => { post: album_covers::upload }
-    "/albums/{id}/artwork" => { put: album_artwork::upload }
-    "/albums/{id}/readiness" => { get: album_readiness::check }
-    "/albums/{id}/analytics" => { get: album_analytics::get }
+    "/albums/{id}/covers" => { post: album_covers::upload => Open(CatalogWrite) }
+    "/albums/{id}/artwork" => { put: album_artwork::upload => Open(CatalogWrite) }
+    "/albums/{id}/readiness" => { get: album_readiness::check => Scoped(DistributionRead) }
+    "/albums/{id}/analytics" => { get: album_analytics::get => Scoped(AnalyticsRead) }
     "/albums/{id}/distributions" => {
-        post: album_distributions::create,
-        get: album_distributions::list,
+        post: album_distributions::create => Scoped(DistributionWrite),
+        get: album_distributions::list => Scoped(DistributionRead),
     }
     "/albums/{id}/likes" => {
-        post: album_likes::like,
-        delete: album_likes::unlike,
-        get: album_likes::count,
+        post: album_likes::like => Scoped(PlaylistsWrite),
+        delete: album_likes::unlike => Scoped(PlaylistsWrite),
+        get: album_likes::count => Open(CatalogRead),
     }
-    "/media/{key:.+}" => { get: media::serve }
-    "/export/playlists/{playlistId}" => { post: exports::export_playlist }
-    "/jobs/{id}" => { get: jobs::get }
-    "/jobs/{id}/items" => { get: job_items::list }
-    "/songs" => { post: songs::create, get: songs::search }
+    "/media/{key:.+}" => { get: media::serve => Public }
+    "/export/playlists/{playlistId}" => { post: exports::export_playlist => Scoped(PlaylistsRead) }
+    "/jobs/{id}" => { get: jobs::get => SignedIn }
+    "/jobs/{id}/items" => { get: job_items::list => SignedIn }
+    "/songs" => { post: songs::create => Open(CatalogWrite), get: songs::search => Open(CatalogRead) }
     "/songs/{id}" => {
-        get: songs::get,
-        put: songs::update,
-        patch: songs::patch,
-        delete: songs::delete,
+        get: songs::get => Open(CatalogRead),
+        put: songs::update => Open(CatalogWrite),
+        patch: songs::patch => Open(CatalogWrite),
+        delete: songs::delete => Open(CatalogWrite),
     }
-    "/songs/{id}/audio" => { put: song_audio::upload }
-    "/songs/{id}/analytics" => { get: song_analytics::get }
-    "/songs/{id}/splits" => { get: song_splits::get, put: song_splits::replace }
-    "/playlists" => { post: playlists::create, get: playlists::list }
-    "/playlists/{id}" => { delete: playlists::delete }
+    "/songs/{id}/audio" => { put: song_audio::upload => Open(CatalogWrite) }
+    "/songs/{id}/analytics" => { get: song_analytics::get => Scoped(AnalyticsRead) }
+    "/songs/{id}/splits" => {
+        get: song_splits::get => Scoped(RoyaltiesRead),
+        put: song_splits::replace => Scoped(RoyaltiesWrite),
+    }
+    "/playlists" => {
+        post: playlists::create => Scoped(PlaylistsWrite),
+        get: playlists::list => Scoped(PlaylistsRead),
+    }
+    "/playlists/{id}" => { delete: playlists::delete => Scoped(PlaylistsWrite) }
     "/playlists/{id}/songs" => {
-        post: playlist_songs::add,
-        get: playlist_songs::list,
-        delete: playlist_songs::remove,
+        post: playlist_songs::add => Scoped(PlaylistsWrite),
+        get: playlist_songs::list => Scoped(PlaylistsRead),
+        delete: playlist_songs::remove => Scoped(PlaylistsWrite),
     }
-    "/playlists/{id}/activities" => { get: playlist_activities::list }
-    "/collaborations" => { post: collaborations::create, delete: collaborations::delete }
-    "/artists" => { post: artists::create, get: artists::list }
-    "/artists/{id}" => { get: artists::get, patch: artists::update }
-    "/platforms" => { get: platforms::list, post: platforms::create }
-    "/platforms/{id}" => { patch: platforms::update }
-    "/distributions" => { get: distributions::list }
+    "/playlists/{id}/activities" => { get: playlist_activities::list => Scoped(PlaylistsRead) }
+    "/collaborations" => {
+        post: collaborations::create => Scoped(PlaylistsWrite),
+        delete: collaborations::delete => Scoped(PlaylistsWrite),
+    }
+    "/artists" => {
+        post: artists::create => Scoped(CatalogWrite),
+        get: artists::list => Scoped(CatalogRead),
+    }
+    "/artists/{id}" => {
+        get: artists::get => Scoped(CatalogRead),
+        patch: artists::update => Scoped(CatalogWrite),
+    }
+    "/platforms" => { get: platforms::list => Scoped(DistributionRead), post: platforms::create => Admin }
+    "/platforms/{id}" => { patch: platforms::update => Admin }
+    "/distributions" => { get: distributions::list => Scoped(DistributionRead) }
     // Before `/distributions/{id}`, which would take `bulk` for an id.
-    "/distributions/bulk" => { post: bulk_distributions::create }
-    "/distributions/{id}" => { get: distributions::get, delete: distributions::withdraw }
-    "/distributions/{id}/retry" => { post: distributions::retry }
-    "/usage-reports" => { post: usage_reports::create, get: usage_reports::list }
-    "/usage-reports/{id}" => { get: usage_reports::get, delete: usage_reports::delete }
-    "/usage-reports/{id}/unmatched" => { get: usage_report_unmatched::list }
-    "/usage-reports/{id}/rejections" => { get: usage_report_rejections::list }
-    "/analytics/overview" => { get: analytics::overview }
-    "/royalties/fx/{period}" => { get: royalty_fx::get, put: royalty_fx::replace }
-    "/payees/{userId}/advances" => { post: payee_advances::create }
-    "/royalties/runs" => { post: royalty_runs::create }
-    "/royalties/runs/{id}" => { get: royalty_runs::get }
-    "/royalties/statements" => { get: royalty_statements::list }
+    "/distributions/bulk" => { post: bulk_distributions::create => Scoped(DistributionWrite) }
+    "/distributions/{id}" => {
+        get: distributions::get => Scoped(DistributionRead),
+        delete: distributions::withdraw => Scoped(DistributionWrite),
+    }
+    "/distributions/{id}/retry" => { post: distributions::retry => Scoped(DistributionWrite) }
+    "/usage-reports" => {
+        post: usage_reports::create => Scoped(RoyaltiesWrite),
+        get: usage_reports::list => Scoped(RoyaltiesRead),
+    }
+    "/usage-reports/{id}" => {
+        get: usage_reports::get => Scoped(RoyaltiesRead),
+        delete: usage_reports::delete => Scoped(RoyaltiesWrite),
+    }
+    "/usage-reports/{id}/unmatched" => { get: usage_report_unmatched::list => Scoped(RoyaltiesRead) }
+    "/usage-reports/{id}/rejections" => { get: usage_report_rejections::list => Scoped(RoyaltiesRead) }
+    "/analytics/overview" => { get: analytics::overview => Scoped(AnalyticsRead) }
+    "/royalties/fx/{period}" => {
+        get: royalty_fx::get => Scoped(RoyaltiesRead),
+        put: royalty_fx::replace => Admin,
+    }
+    "/payees/{userId}/advances" => { post: payee_advances::create => Admin }
+    "/royalties/runs" => { post: royalty_runs::create => Scoped(RoyaltiesWrite) }
+    "/royalties/runs/{id}" => { get: royalty_runs::get => Scoped(RoyaltiesRead) }
+    "/royalties/statements" => { get: royalty_statements::list => Scoped(RoyaltiesRead) }
     // Before `/royalties/statements/{id}`, which would take `x.csv` for an id.
-    "/royalties/statements/{id}.csv" => { get: royalty_statements::csv }
-    "/royalties/statements/{id}" => { get: royalty_statements::get }
-    "/health/live" => { get: health::live }
-    "/health/ready" => { get: health::ready }
-    "/metrics" => { get: health::metrics }
+    "/royalties/statements/{id}.csv" => { get: royalty_statements::csv => Scoped(RoyaltiesRead) }
+    "/royalties/statements/{id}" => { get: royalty_statements::get => Scoped(RoyaltiesRead) }
+    "/admin/users" => { get: admin_users::list => Admin }
+    "/admin/users/{id}" => { patch: admin_users::update => Admin }
+    "/admin/audit" => { get: admin_audit::list => Admin }
+    "/health/live" => { get: health::live => Public }
+    "/health/ready" => { get: health::ready => Public }
+    "/metrics" => { get: health::metrics => Public }
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

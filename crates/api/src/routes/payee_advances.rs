@@ -31,7 +31,6 @@ pub struct AdvanceRequest {
     post, path = "/payees/{userId}/advances", tag = "royalties",
     params(("userId" = String, Path, description = "The payee's account")),
     request_body = AdvanceRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded: the payee's next statements recoup it from their earnings before anything is payable", body = DataEnvelope<AdvanceCreated>),
         (status = 400, description = "Invalid amount, a currency other than the base currency, or an invalid period", body = ErrorBody),

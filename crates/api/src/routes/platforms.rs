@@ -92,7 +92,6 @@ fn folder(value: String) -> Result<String, FieldError> {
 
 #[utoipa::path(
     get, path = "/platforms", tag = "distribution",
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every platform, by name", body = DataEnvelope<PlatformList>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -111,7 +110,6 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<Http
 #[utoipa::path(
     post, path = "/platforms", tag = "distribution",
     request_body = PlatformRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Platform added, active, delivering to its drop folder", body = DataEnvelope<PlatformCreated>),
         (status = 400, description = "Invalid body, or the code is taken", body = ErrorBody),
@@ -157,7 +155,6 @@ pub async fn create(
     patch, path = "/platforms/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Platform id")),
     request_body = PlatformRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The platform as it now is (`code` cannot change; an inactive platform takes no new distributions)", body = DataEnvelope<PlatformData>),
         (status = 400, description = "Invalid body", body = ErrorBody),

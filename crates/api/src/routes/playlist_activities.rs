@@ -14,7 +14,6 @@ use crate::views::playlists::{ActivityItem, ActivityLog};
 #[utoipa::path(
     get, path = "/playlists/{id}/activities", tag = "playlists",
     params(("id" = String, Path, description = "Playlist id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Song additions and removals, oldest first", body = DataEnvelope<ActivityLog>),
         (status = 401, description = "No access token", body = ErrorBody),

@@ -36,7 +36,6 @@ fn song_id(body: JsonObject) -> ApiResult<SongId> {
     post, path = "/playlists/{id}/songs", tag = "playlists",
     params(("id" = String, Path, description = "Playlist id")),
     request_body = PlaylistSongRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Song added; an `add` activity is recorded", body = MessageEnvelope),
         (status = 400, description = "Invalid body, or the song is already in the playlist", body = ErrorBody),
@@ -61,7 +60,6 @@ pub async fn add(
 #[utoipa::path(
     get, path = "/playlists/{id}/songs", tag = "playlists",
     params(("id" = String, Path, description = "Playlist id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The playlist with its songs, in the order added", body = DataEnvelope<PlaylistSongsData>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -92,7 +90,6 @@ pub async fn list(
     delete, path = "/playlists/{id}/songs", tag = "playlists",
     params(("id" = String, Path, description = "Playlist id")),
     request_body = PlaylistSongRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Song removed; a `delete` activity is recorded", body = MessageEnvelope),
         (status = 400, description = "Invalid body", body = ErrorBody),

@@ -24,7 +24,6 @@ pub struct PlaylistRequest {
 #[utoipa::path(
     post, path = "/playlists", tag = "playlists",
     request_body = PlaylistRequest,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Playlist created; the caller owns it", body = DataEnvelope<PlaylistCreated>),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -52,7 +51,6 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/playlists", tag = "playlists",
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The playlists the caller owns or collaborates on", body = DataEnvelope<PlaylistList>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -71,7 +69,6 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
 #[utoipa::path(
     delete, path = "/playlists/{id}", tag = "playlists",
     params(("id" = String, Path, description = "Playlist id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Playlist deleted", body = MessageEnvelope),
         (status = 401, description = "No access token", body = ErrorBody),

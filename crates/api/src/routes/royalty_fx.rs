@@ -45,7 +45,6 @@ fn view(
 #[utoipa::path(
     get, path = "/royalties/fx/{period}", tag = "royalties",
     params(("period" = String, Path, description = "`YYYY-MM`")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The period's exchange rates", body = DataEnvelope<FxData>),
         (status = 400, description = "Invalid period", body = ErrorBody),
@@ -67,7 +66,6 @@ pub async fn get(
     put, path = "/royalties/fx/{period}", tag = "royalties",
     params(("period" = String, Path, description = "`YYYY-MM`")),
     request_body = FxRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The period's rates as they now are; a run (or rerun) of the period uses them", body = DataEnvelope<FxData>),
         (status = 400, description = "Invalid period, an unknown currency, the base currency, or a rate that is not a decimal above 0 (`rates.EUR`)", body = ErrorBody),

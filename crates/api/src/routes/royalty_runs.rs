@@ -36,7 +36,6 @@ pub struct RerunQuery {
     post, path = "/royalties/runs", tag = "royalties",
     params(RerunQuery),
     request_body = RunRequest,
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; a job computes the statements in one transaction and emails them \\
             (`GET /royalties/runs/{id}` or `GET /jobs/{id}`). The run takes the period's imported matched usage, converts it \\
@@ -85,7 +84,6 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/royalties/runs/{id}", tag = "royalties",
     params(("id" = String, Path, description = "Run id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Status, totals and counts", body = DataEnvelope<RunData>),
         (status = 401, description = "No access token", body = ErrorBody),

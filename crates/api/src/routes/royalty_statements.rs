@@ -16,7 +16,6 @@ use crate::views::royalties::{
 #[utoipa::path(
     get, path = "/royalties/statements", tag = "royalties",
     params(PeriodFilter, PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's standing statements (an admin's: everyone's), oldest first", body = PageEnvelope<StatementList>),
         (status = 400, description = "Invalid `period`, `limit` or `cursor`", body = ErrorBody),
@@ -48,7 +47,6 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/royalties/statements/{id}", tag = "royalties",
     params(("id" = String, Path, description = "Statement id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The statement and the payee's share of each song", body = DataEnvelope<StatementData>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -73,7 +71,6 @@ pub async fn get(
 #[utoipa::path(
     get, path = "/royalties/statements/{id}.csv", tag = "royalties",
     params(("id" = String, Path, description = "Statement id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The statement's lines: `period,song_id,isrc,title,platform,territory,units,gross,fee,net,share_bps,amount,currency`, \\
             one per song, platform and territory, amounts to 10 decimal places (the same file the payee was emailed)", content_type = "text/csv"),

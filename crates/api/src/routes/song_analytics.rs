@@ -14,7 +14,6 @@ use crate::views::analytics::{AnalyticsData, AnalyticsQuery};
 #[utoipa::path(
     get, path = "/songs/{id}/analytics", tag = "royalties",
     params(("id" = String, Path, description = "Song id"), AnalyticsQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The song's matched usage of the imported reports, units and revenue per currency as reported, in total and per group", body = DataEnvelope<AnalyticsData>),
         (status = 400, description = "Invalid `from`, `to` or `groupBy`, `from` after `to`, or over 120 months", body = ErrorBody),

@@ -27,7 +27,6 @@ pub struct AudioUpload {
     put, path = "/songs/{id}/audio", tag = "distribution",
     params(("id" = String, Path, description = "Song id")),
     request_body(content = AudioUpload, content_type = "multipart/form-data"),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Stored, replacing any earlier audio: the file's format, technical details, exact duration and SHA-256", body = DataEnvelope<AudioData>),
         (status = 400, description = "No `audio` part, or a file that is not usable, with the reason (not WAV or FLAC, truncated, mono, 8-bit, under 44.1 kHz...)", body = ErrorBody),

@@ -111,7 +111,6 @@ fn read(body: JsonObject) -> Result<Vec<SplitInput>, ApiError> {
 #[utoipa::path(
     get, path = "/songs/{id}/splits", tag = "royalties",
     params(("id" = String, Path, description = "Song id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The song's current splits, largest share first (empty: the owner gets 100%)", body = DataEnvelope<SplitList>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -137,7 +136,6 @@ pub async fn get(
     put, path = "/songs/{id}/splits", tag = "royalties",
     params(("id" = String, Path, description = "Song id")),
     request_body = SplitsRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The splits as they now are. They apply to periods not run yet: a run freezes the splits it used, \\
             so a rerun pays as before", body = DataEnvelope<SplitList>),

@@ -91,7 +91,6 @@ fn read_song(body: JsonObject) -> ApiResult<SongInput> {
 #[utoipa::path(
     post, path = "/songs", tag = "catalog",
     request_body = SongRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 201, description = "Song created; the caller owns it", body = DataEnvelope<SongCreated>),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -154,7 +153,6 @@ pub async fn search(
 #[utoipa::path(
     get, path = "/songs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Song id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The song; its owner (and admins) also see its track metadata", body = DataEnvelope<SongData>),
         (status = 404, description = "Unknown song", body = ErrorBody),
@@ -307,7 +305,6 @@ fn read_changes(body: JsonObject) -> ApiResult<SongChanges> {
     patch, path = "/songs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Song id")),
     request_body = SongPatchRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The song as it now is, with its track metadata", body = DataEnvelope<SongData>),
         (status = 400, description = "A field is invalid (an ISRC another song uses, a taken track number, an ISWC with a wrong check digit...)", body = ErrorBody),
@@ -331,7 +328,6 @@ pub async fn patch(
     put, path = "/songs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Song id")),
     request_body = SongRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Song updated (every field replaced; absent optional fields become null)", body = MessageEnvelope),
         (status = 400, description = "Invalid body", body = ErrorBody),
@@ -354,7 +350,6 @@ pub async fn update(
 #[utoipa::path(
     delete, path = "/songs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Song id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Song deleted (and removed from every playlist)", body = MessageEnvelope),
         (status = 401, description = "No access token", body = ErrorBody),

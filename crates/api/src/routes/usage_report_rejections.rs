@@ -13,7 +13,6 @@ use crate::views::royalties::{RejectionList, RejectionView};
 #[utoipa::path(
     get, path = "/usage-reports/{id}/rejections", tag = "royalties",
     params(("id" = String, Path, description = "Report id"), PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The refused lines with their line number, the column or cell at fault and why, in file order \\
             (the first 1000 are kept; the report counts them all by reason)", body = PageEnvelope<RejectionList>),

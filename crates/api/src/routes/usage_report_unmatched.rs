@@ -13,7 +13,6 @@ use crate::views::royalties::{UnmatchedLine, UnmatchedList};
 #[utoipa::path(
     get, path = "/usage-reports/{id}/unmatched", tag = "royalties",
     params(("id" = String, Path, description = "Report id"), PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The loaded lines that matched no song (by ISRC, nor by UPC and title), in file order: \\
             they count in the report's totals and analytics of nobody, and no royalty run pays them", body = PageEnvelope<UnmatchedList>),

@@ -52,7 +52,6 @@ pub struct ReportUpload {
 #[utoipa::path(
     post, path = "/usage-reports", tag = "royalties",
     request_body(content = ReportUpload, content_type = "multipart/form-data"),
-    security(("bearer" = [])),
     responses(
         (status = 202, description = "Stored; a job imports it (`GET /jobs/{id}` or `GET /usage-reports/{id}` for the outcome). \\
             Lines are matched to songs by ISRC, then by UPC and title; refused lines are counted with their line number and reason. \\
@@ -134,7 +133,6 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/usage-reports", tag = "royalties",
     params(PeriodFilter, PageQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Reports, oldest first", body = PageEnvelope<ReportList>),
         (status = 400, description = "Invalid `period`, `limit` or `cursor`", body = ErrorBody),
@@ -163,7 +161,6 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/usage-reports/{id}", tag = "royalties",
     params(("id" = String, Path, description = "Report id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Status, counts (lines, matched, unmatched, rejected), refusals by reason and totals per currency", body = DataEnvelope<ReportData>),
         (status = 401, description = "No access token", body = ErrorBody),
@@ -188,7 +185,6 @@ pub async fn get(
 #[utoipa::path(
     delete, path = "/usage-reports/{id}", tag = "royalties",
     params(("id" = String, Path, description = "Report id")),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Removed with its lines and its part of the analytics (a corrected file can then be uploaded). \\
             Statements of a period already run stay as they are until the period is run again", body = crate::response::MessageEnvelope),

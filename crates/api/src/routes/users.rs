@@ -84,7 +84,6 @@ pub async fn create(state: web::Data<AppState>, body: JsonObject) -> ApiResult<H
 
 #[utoipa::path(
     get, path = "/users/me", tag = "accounts",
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's account", body = DataEnvelope<UserProfileData>),
         (status = 401, description = "No, or an invalid, access token", body = ErrorBody),
@@ -104,7 +103,6 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
 #[utoipa::path(
     patch, path = "/users/me", tag = "accounts",
     request_body = EmailRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's account, with its new email", body = DataEnvelope<UserProfileData>),
         (status = 400, description = "Not an email address, or one another account uses", body = ErrorBody),

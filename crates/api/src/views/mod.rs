@@ -2,6 +2,7 @@
 //! document. Routes build them from what the services return; a shape used by several routes
 //! (a song in a list) is defined once here.
 
+pub mod access;
 pub mod accounts;
 pub mod analytics;
 pub mod catalog;

@@ -82,6 +82,12 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/royalties/statements", "get"),
         ("/royalties/statements/{id}", "get"),
         ("/royalties/statements/{id}.csv", "get"),
+        ("/api-keys", "post"),
+        ("/api-keys", "get"),
+        ("/api-keys/{id}", "delete"),
+        ("/admin/users", "get"),
+        ("/admin/users/{id}", "patch"),
+        ("/admin/audit", "get"),
     ];
     for (path, method) in expected {
         let operation = &doc["paths"][path][method];
@@ -128,6 +134,10 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["apiKey"]["name"],
+        "X-Api-Key"
     );
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(

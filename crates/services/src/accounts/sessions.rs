@@ -2,8 +2,9 @@
 //! reading an access token back into an [`Actor`].
 
 use backbeat_auth::{TokenKind, digest};
+use backbeat_cache::access::Limit;
+use backbeat_domain::access::UserStatus;
 use backbeat_db::{refresh_tokens, users};
-use backbeat_domain::Actor;
 use backbeat_domain::ids::UserId;
 
 use crate::{Context, Error, Result};
@@ -18,19 +19,35 @@ fn invalid_refresh_token() -> Error {
 }
 
 /// Checks the password (an unknown username costs the same time as a wrong password) and
-/// stores the refresh token's digest, so that log-out can revoke it.
+/// stores the refresh token's digest, so that log-out can revoke it. Attempts per username are
+/// rate limited before any hashing (the API limits them per client address too), and a
+/// suspended account is refused only once the password is right, so that its state is not
+/// revealed to guessers.
 pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<TokenPair> {
+    let limit = Limit {
+        key: format!(
+            "login:username:{}",
+            username.chars().take(100).collect::<String>().to_lowercase()
+        ),
+        rule: ctx.settings.rate_limits.login_per_username,
+    };
+    let verdict = ctx.access.gate.check(None, None, &[limit]).await;
+    if let Some(limit) = verdict.limit.filter(|l| !l.allowed) {
+        return Err(Error::RateLimited(limit.retry_after));
+    }
     let account = users::credentials_by_username(&mut *ctx.conn().await?, username).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let valid = ctx
         .passwords
         .verify(password, stored_hash)
-        .await
-        .map_err(Error::internal)?;
+        .await?;
     let account = match account {
         Some(account) if valid => account,
         _ => return Err(Error::InvalidCredentials),
     };
+    if account.status == UserStatus::Suspended {
+        return Err(Error::Forbidden("this account is suspended".to_owned()));
+    }
     let access = ctx
         .tokens
         .issue(TokenKind::Access, &account.id, account.role)
@@ -88,14 +105,4 @@ pub async fn log_out(ctx: &Context, refresh_token: &str) -> Result<()> {
         return Err(invalid_refresh_token());
     }
     Ok(())
-}
-
-/// The actor behind an access token, or `None` when it is not a valid, unexpired access token
-/// signed by this server.
-pub fn authenticate(ctx: &Context, access_token: &str) -> Option<Actor> {
-    let claims = ctx.tokens.verify(TokenKind::Access, access_token).ok()?;
-    Some(Actor {
-        user_id: UserId(claims.sub),
-        role: claims.role,
-    })
 }

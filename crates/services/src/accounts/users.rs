@@ -37,8 +37,7 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
     let password_hash = ctx
         .passwords
         .hash(&input.password)
-        .await
-        .map_err(Error::internal)?;
+        .await?;
     let id = UserId::generate();
     let new_user = NewUser {
         id: &id,

@@ -81,10 +81,7 @@ mod tests {
     use super::*;
 
     fn user(id: &str, role: Role) -> Actor {
-        Actor {
-            user_id: UserId::from(id),
-            role,
-        }
+        Actor::session(UserId::from(id), role)
     }
 
     #[test]

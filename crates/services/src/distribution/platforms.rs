@@ -7,7 +7,7 @@ use backbeat_domain::ids::PlatformId;
 use crate::{Context, Error, Result};
 
 fn admins_only(actor: &Actor) -> Result<()> {
-    crate::admin::require(actor, "manage platforms")
+    crate::admin::require_session(actor, "manage platforms")
 }
 
 pub async fn list(ctx: &Context) -> Result<Vec<Platform>> {

@@ -41,6 +41,7 @@ impl From<crate::Error> for JobError {
             Error::Unavailable(cause) | Error::Internal(cause) => {
                 JobError::Retry(format!("{cause:#}"))
             }
+            limited @ Error::RateLimited(_) => JobError::Retry(limited.to_string()),
             refused => JobError::Permanent(refused.to_string()),
         }
     }

@@ -26,7 +26,7 @@ pub async fn create(
     user: &UserId,
     input: AdvanceInput,
 ) -> Result<Advance> {
-    crate::admin::require(actor, "record advances")?;
+    crate::admin::require_session(actor, "record advances")?;
     let base = base_currency(ctx)?;
     let mut errors = Vec::new();
     let amount = match parse_amount("amount", &input.amount) {
