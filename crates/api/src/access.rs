@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use backbeat_cache::access::{Limit, LimitOutcome};
@@ -68,10 +68,7 @@ impl Access {
     }
 
     pub fn keys_allowed(self) -> bool {
-        matches!(
-            self,
-            Access::Open(_) | Access::Scoped(_) | Access::SignedIn
-        )
+        matches!(self, Access::Open(_) | Access::Scoped(_) | Access::SignedIn)
     }
 }
 
@@ -191,7 +188,10 @@ fn limits_for(
     let limit = |key: String, rule| vec![Limit { key, rule }];
     match (access, identity) {
         (Access::Public, _) => Vec::new(),
-        (Access::Login, _) => limit(format!("login:address:{}", address()), rules.login_per_address),
+        (Access::Login, _) => limit(
+            format!("login:address:{}", address()),
+            rules.login_per_address,
+        ),
         (Access::SignUp, _) => limit(
             format!("signup:address:{}", address()),
             rules.signup_per_address,
@@ -246,6 +246,9 @@ fn write_headers(headers: &mut HeaderMap, limit: &LimitOutcome) {
     headers.insert(RATELIMIT_REMAINING, HeaderValue::from(limit.remaining));
     headers.insert(RATELIMIT_RESET, secs(limit.reset));
     if !limit.allowed {
-        headers.insert(header::RETRY_AFTER, secs(limit.retry_after.max(Duration::from_secs(1))));
+        headers.insert(
+            header::RETRY_AFTER,
+            secs(limit.retry_after.max(Duration::from_secs(1))),
+        );
     }
 }

@@ -63,8 +63,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             command: AdminCommand::Promote { username, role },
         } => {
             let ctx = backbeat_services::Context::build(settings, "backbeat-admin").await?;
-            match backbeat_services::admin::users::set_role_as_operator(&ctx, &username, role)
-                .await
+            match backbeat_services::admin::users::set_role_as_operator(&ctx, &username, role).await
             {
                 Ok(account) => println!("{username} is now {}", account.role),
                 Err(backbeat_services::Error::NotFound(_)) => {

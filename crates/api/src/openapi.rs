@@ -11,12 +11,12 @@ use crate::access::Access;
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    ROUTED, admin_audit, admin_users, album_analytics, album_artwork, album_covers, album_distributions, album_likes,
-    album_readiness, albums, analytics, api_keys, artists, authentications, bulk_distributions,
-    collaborations, distributions, exports, health, job_items, jobs, media, payee_advances,
-    platforms, playlist_activities, playlist_songs, playlists, royalty_fx, royalty_runs,
-    royalty_statements, song_analytics, song_audio, song_splits, songs, usage_report_rejections,
-    usage_report_unmatched, usage_reports, users,
+    ROUTED, admin_audit, admin_users, album_analytics, album_artwork, album_covers,
+    album_distributions, album_likes, album_readiness, albums, analytics, api_keys, artists,
+    authentications, bulk_distributions, collaborations, distributions, exports, health, job_items,
+    jobs, media, payee_advances, platforms, playlist_activities, playlist_songs, playlists,
+    royalty_fx, royalty_runs, royalty_statements, song_analytics, song_audio, song_splits, songs,
+    usage_report_rejections, usage_report_unmatched, usage_reports, users,
 };
 
 #[derive(OpenApi)]
@@ -305,16 +305,27 @@ mod tests {
             serde_json::json!([{"bearer": []}, {"apiKey": ["royalties:write"]}])
         );
         // Admin actions and key management: a login session, never a key.
-        for (method, path) in [("patch", "/admin/users/{id}"), ("post", "/api-keys"), ("post", "/platforms")] {
+        for (method, path) in [
+            ("patch", "/admin/users/{id}"),
+            ("post", "/api-keys"),
+            ("post", "/platforms"),
+        ] {
             assert_eq!(
                 operation(method, path)["security"],
                 serde_json::json!([{"bearer": []}]),
                 "{method} {path}"
             );
         }
-        assert!(operation("post", "/authentications").get("security").is_none());
+        assert!(
+            operation("post", "/authentications")
+                .get("security")
+                .is_none()
+        );
         // Every operation that takes a key names exactly one known scope, or none (any key).
-        let known: BTreeSet<&str> = backbeat_domain::access::Scope::ALL.iter().map(|s| s.as_str()).collect();
+        let known: BTreeSet<&str> = backbeat_domain::access::Scope::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("item") {
                 for requirement in op["security"].as_array().into_iter().flatten() {
@@ -322,7 +333,9 @@ mod tests {
                         let scopes = scopes.as_array().expect("list");
                         assert!(scopes.len() <= 1, "{method} {path}");
                         assert!(
-                            scopes.iter().all(|s| known.contains(s.as_str().unwrap_or(""))),
+                            scopes
+                                .iter()
+                                .all(|s| known.contains(s.as_str().unwrap_or(""))),
                             "{method} {path}: {scopes:?}"
                         );
                     }

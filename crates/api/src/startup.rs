@@ -110,9 +110,9 @@ fn check_origins(origins: &[String]) -> anyhow::Result<()> {
             .or_else(|| origin.strip_prefix("http://"));
         let valid = rest.is_some_and(|host| {
             !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+                && host.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
         });
         anyhow::ensure!(
             valid,

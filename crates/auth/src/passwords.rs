@@ -68,9 +68,11 @@ impl Passwords {
         let _permit = self.permit().await?;
         let hasher = self.hasher;
         let password = password.expose().to_owned();
-        Ok(spawn_blocking_with_tracing(move || hash_with(&hasher, &password))
-            .await
-            .map_err(anyhow::Error::from)??)
+        Ok(
+            spawn_blocking_with_tracing(move || hash_with(&hasher, &password))
+                .await
+                .map_err(anyhow::Error::from)??,
+        )
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown user) it still runs one

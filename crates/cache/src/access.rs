@@ -212,8 +212,14 @@ impl Gate {
     ) -> anyhow::Result<Verdict> {
         let mut invocation = self.script.prepare_invoke();
         invocation
-            .key(user.map_or_else(|| format!("{}access:none", self.prefix), |u| self.account_key(u)))
-            .key(api_key.map_or_else(|| format!("{}access:none", self.prefix), |k| self.revoked_key(k)));
+            .key(user.map_or_else(
+                || format!("{}access:none", self.prefix),
+                |u| self.account_key(u),
+            ))
+            .key(api_key.map_or_else(
+                || format!("{}access:none", self.prefix),
+                |k| self.revoked_key(k),
+            ));
         for limit in limits {
             invocation
                 .key(format!("{}rate:{}", self.prefix, limit.key))
@@ -325,7 +331,10 @@ impl Gate {
                 &[
                     ("status", account.status.as_str().to_owned()),
                     ("role", account.role.as_str().to_owned()),
-                    ("changed_ms", account.changed_at.timestamp_millis().to_string()),
+                    (
+                        "changed_ms",
+                        account.changed_at.timestamp_millis().to_string(),
+                    ),
                 ],
             )
             .ignore();

@@ -572,6 +572,9 @@ mod tests {
             s.server.cors_allowed_origins,
             ["https://player.example.com", "http://localhost:3000"]
         );
-        assert_eq!(s.server.trusted_proxies, ["10.0.0.1".parse::<std::net::IpAddr>().expect("ip")]);
+        assert_eq!(
+            s.server.trusted_proxies,
+            ["10.0.0.1".parse::<std::net::IpAddr>().expect("ip")]
+        );
     }
 }

@@ -92,10 +92,7 @@ pub async fn owned_by(
         .await?)
 }
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    id: &ApiKeyId,
-) -> Result<Option<ApiKey>, DbError> {
+pub async fn find(conn: &mut AsyncPgConnection, id: &ApiKeyId) -> Result<Option<ApiKey>, DbError> {
     Ok(api_keys::table
         .find(id)
         .select(ApiKey::as_select())

@@ -10,8 +10,9 @@ use crate::schema::platforms;
 /// Platform codes are unique.
 pub const CODE_TAKEN: &str = "platforms_code_key";
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = platforms)]
+#[serde(rename_all = "camelCase")]
 pub struct Platform {
     pub id: PlatformId,
     pub code: String,

@@ -41,7 +41,6 @@ pub struct KeyGrant {
     pub scopes: Vec<Scope>,
     expires_at: Option<DateTime<Utc>>,
     revoked: bool,
-    owner_status: UserStatus,
 }
 
 impl KeyGrant {
@@ -75,7 +74,8 @@ pub struct Access {
     used: Arc<Mutex<HashMap<ApiKeyId, DateTime<Utc>>>>,
 }
 
-/// A key as read from PostgreSQL (with its owner's role at that time).
+/// A key as read from PostgreSQL, with its owner's role at that time. The owner's status is not
+/// kept: a suspension and a reinstatement must hold at once, so it is read on every request.
 #[derive(Debug)]
 struct KeyGrantRow {
     grant: KeyGrant,
@@ -166,7 +166,6 @@ pub async fn identify(ctx: &Context, presented: Presented<'_>) -> Result<Identit
                         .collect(),
                     expires_at: holder.expires_at,
                     revoked: holder.revoked_at.is_some(),
-                    owner_status: holder.status,
                 },
                 user_id: holder.user_id,
                 role: holder.role,
@@ -181,9 +180,6 @@ pub async fn identify(ctx: &Context, presented: Presented<'_>) -> Result<Identit
     }
     if grant.expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(invalid("API key has expired"));
-    }
-    if grant.owner_status == UserStatus::Suspended {
-        return Err(invalid("the account is suspended"));
     }
     Ok(Identity {
         user_id: row.user_id.clone(),
@@ -202,7 +198,10 @@ pub async fn admit(
     limits: &[Limit],
 ) -> (Result<Option<Admission>>, Option<LimitOutcome>) {
     let user = identity.as_ref().map(|i| &i.user_id);
-    let key = identity.as_ref().and_then(|i| i.key.as_ref()).map(|k| &k.id);
+    let key = identity
+        .as_ref()
+        .and_then(|i| i.key.as_ref())
+        .map(|k| &k.id);
     let verdict = ctx.access.gate.check(user, key, limits).await;
     if let Some(limit) = verdict.limit.filter(|l| !l.allowed) {
         return (Err(Error::RateLimited(limit.retry_after)), Some(limit));

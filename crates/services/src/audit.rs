@@ -1,6 +1,7 @@
 //! The audit log: every admin action and every API key created or revoked, with who, what, when,
 //! and the target's state before and after. Written in the transaction of the change it records,
-//! so a change never happens unrecorded; read by admins.
+//! so a change never happens unrecorded (a usage report's removal, which spans transactions of
+//! its own, is recorded once it is complete); read by admins.
 
 use backbeat_db::AsyncPgConnection;
 use backbeat_db::audit_events::{self, AuditEvent, NewAuditEvent};

@@ -9,6 +9,7 @@ pub mod broker;
 pub mod ddex;
 pub mod fixtures;
 pub mod http;
+pub mod redis;
 pub mod releases;
 pub mod smtp;
 pub mod usage;

@@ -37,9 +37,8 @@ fn role(field: &str, raw: &str) -> Result<Role, FieldError> {
 }
 
 fn status(field: &str, raw: &str) -> Result<UserStatus, FieldError> {
-    UserStatus::parse(raw).ok_or_else(|| {
-        FieldError::new(field, format!("must be {}", UserStatus::words()))
-    })
+    UserStatus::parse(raw)
+        .ok_or_else(|| FieldError::new(field, format!("must be {}", UserStatus::words())))
 }
 
 #[utoipa::path(
@@ -60,7 +59,11 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
     let mut errors = Vec::new();
-    let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if search.is_some_and(|s| s.chars().count() > SEARCH_MAX) {
         errors.push(FieldError::new(
             "search",

@@ -72,7 +72,10 @@ pub async fn create(
     let raw = f.patch_strings("scopes");
     let scopes = match f.parse_patch(raw, scopes) {
         Some(Some(scopes)) => Some(scopes),
-        Some(None) => f.check(Err(FieldError::new("scopes", "must name at least one scope"))),
+        Some(None) => f.check(Err(FieldError::new(
+            "scopes",
+            "must name at least one scope",
+        ))),
         None => None,
     };
     let scopes = match scopes {

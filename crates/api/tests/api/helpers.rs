@@ -15,6 +15,8 @@ pub struct TestApp {
     pub _queues: TestQueues,
     /// This test's storage folder (covers).
     pub storage: tempfile::TempDir,
+    /// What the app was built with (a replica is built with the same).
+    pub settings: Settings,
 }
 
 /// Starts the real application on a random port, on a database of its own.
@@ -34,7 +36,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     queues.apply(&mut settings);
     // Warnings and errors (with their cause chains) show in a failing test's output.
     backbeat_telemetry::init(&settings.log);
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -47,6 +49,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         _queues: queues,
         storage,
+        settings,
     }
 }
 
@@ -59,6 +62,17 @@ pub fn closed_port() -> u16 {
 }
 
 impl TestApp {
+    /// A second API process on the same database, Redis keys and queues: another replica.
+    /// Returns its address.
+    pub async fn replica(&self) -> String {
+        let app = Application::build(self.settings.clone())
+            .await
+            .expect("replica builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,5 +1,6 @@
 //! HTTP tests against the real application, each on its own database.
 
+mod access;
 mod album_covers;
 mod album_likes;
 mod artists;
@@ -13,6 +14,7 @@ mod envelope;
 mod health;
 mod helpers;
 mod playlists;
+mod rate_limits;
 mod releases;
 mod tokens;
 mod users;

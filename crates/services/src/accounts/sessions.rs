@@ -3,8 +3,8 @@
 
 use backbeat_auth::{TokenKind, digest};
 use backbeat_cache::access::Limit;
-use backbeat_domain::access::UserStatus;
 use backbeat_db::{refresh_tokens, users};
+use backbeat_domain::access::UserStatus;
 use backbeat_domain::ids::UserId;
 
 use crate::{Context, Error, Result};
@@ -27,7 +27,11 @@ pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<Tok
     let limit = Limit {
         key: format!(
             "login:username:{}",
-            username.chars().take(100).collect::<String>().to_lowercase()
+            username
+                .chars()
+                .take(100)
+                .collect::<String>()
+                .to_lowercase()
         ),
         rule: ctx.settings.rate_limits.login_per_username,
     };
@@ -37,10 +41,7 @@ pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<Tok
     }
     let account = users::credentials_by_username(&mut *ctx.conn().await?, username).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
-    let valid = ctx
-        .passwords
-        .verify(password, stored_hash)
-        .await?;
+    let valid = ctx.passwords.verify(password, stored_hash).await?;
     let account = match account {
         Some(account) if valid => account,
         _ => return Err(Error::InvalidCredentials),

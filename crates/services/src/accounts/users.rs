@@ -34,10 +34,7 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<UserId> {
         return Err(taken());
     }
     drop(conn);
-    let password_hash = ctx
-        .passwords
-        .hash(&input.password)
-        .await?;
+    let password_hash = ctx.passwords.hash(&input.password).await?;
     let id = UserId::generate();
     let new_user = NewUser {
         id: &id,

@@ -93,7 +93,12 @@ enum Found<'a> {
     Username(&'a str),
 }
 
-async fn apply(ctx: &Context, by: ChangedBy<'_>, found: Found<'_>, change: Change) -> Result<Account> {
+async fn apply(
+    ctx: &Context,
+    by: ChangedBy<'_>,
+    found: Found<'_>,
+    change: Change,
+) -> Result<Account> {
     let mut conn = ctx.conn().await?;
     let (before, after) = conn
         .transaction::<_, Error, _>(async |conn| {

@@ -4,6 +4,9 @@ use backbeat_db::platforms::{self, CODE_TAKEN, Platform, PlatformPatch};
 use backbeat_domain::Actor;
 use backbeat_domain::ids::PlatformId;
 
+use diesel_async::AsyncConnection;
+
+use crate::audit::{self, Target};
 use crate::{Context, Error, Result};
 
 fn admins_only(actor: &Actor) -> Result<()> {
@@ -33,12 +36,29 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         delivery_folder: input.delivery_folder,
         fee_bps: None,
     };
-    match platforms::insert(&mut *ctx.conn().await?, &platform).await {
-        Err(e) if e.is_unique_violation(CODE_TAKEN) => {
-            Err(Error::field("code", "is already used by another platform"))
+    let mut conn = ctx.conn().await?;
+    conn.transaction::<_, Error, _>(async |conn| {
+        match platforms::insert(conn, &platform).await {
+            Err(e) if e.is_unique_violation(CODE_TAKEN) => {
+                return Err(Error::field("code", "is already used by another platform"));
+            }
+            other => other?,
         }
-        other => other.map(|()| platform).map_err(Error::from),
-    }
+        audit::record(
+            conn,
+            actor.user_id.as_str(),
+            "platform.create",
+            Target {
+                kind: "platform",
+                id: platform.id.as_str(),
+            },
+            None,
+            audit::state(&platform)?,
+        )
+        .await
+    })
+    .await?;
+    Ok(platform)
 }
 
 pub async fn update(
@@ -49,12 +69,29 @@ pub async fn update(
 ) -> Result<Platform> {
     admins_only(actor)?;
     let mut conn = ctx.conn().await?;
-    if !platforms::update(&mut conn, id, &patch).await? {
-        return Err(Error::not_found("platform"));
-    }
-    platforms::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| Error::not_found("platform"))
+    conn.transaction::<_, Error, _>(async |conn| {
+        let before = platforms::find(conn, id)
+            .await?
+            .ok_or_else(|| Error::not_found("platform"))?;
+        platforms::update(conn, id, &patch).await?;
+        let after = platforms::find(conn, id)
+            .await?
+            .ok_or_else(|| Error::not_found("platform"))?;
+        audit::record(
+            conn,
+            actor.user_id.as_str(),
+            "platform.update",
+            Target {
+                kind: "platform",
+                id: id.as_str(),
+            },
+            audit::state(&before)?,
+            audit::state(&after)?,
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// The platforms named in a request, each known and active; otherwise a validation error on

@@ -9,6 +9,9 @@ use backbeat_domain::period::Period;
 use backbeat_domain::{Actor, FieldError};
 
 use crate::royalties::base_currency;
+use diesel_async::AsyncConnection;
+
+use crate::audit::{self, Target};
 use crate::{Context, Error, Result};
 
 #[derive(Debug, Clone)]
@@ -78,6 +81,27 @@ pub async fn create(
         created_by: Some(actor.user_id.clone()),
         created_at: chrono::Utc::now(),
     };
-    advances::insert(&mut conn, &advance).await?;
+    conn.transaction::<_, Error, _>(async |conn| {
+        advances::insert(conn, &advance).await?;
+        audit::record(
+            conn,
+            actor.user_id.as_str(),
+            "advance.create",
+            Target {
+                kind: "advance",
+                id: advance.id.as_str(),
+            },
+            None,
+            Some(serde_json::json!({
+                "payeeUserId": user,
+                "amount": advance.amount.to_string(),
+                "currency": advance.currency,
+                "period": advance.period.to_string(),
+                "note": advance.note,
+            })),
+        )
+        .await
+    })
+    .await?;
     Ok(advance)
 }

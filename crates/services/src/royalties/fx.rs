@@ -9,13 +9,15 @@ use backbeat_domain::period::Period;
 use backbeat_domain::{Actor, FieldError};
 use diesel_async::AsyncConnection;
 
+use crate::audit::{self, Target};
 use crate::royalties::base_currency;
 use crate::{Context, Error, Result};
 
 const WHAT: &str = "set exchange rates";
+const READ: &str = "read exchange rates";
 
 pub async fn get(ctx: &Context, actor: &Actor, period: Period) -> Result<Vec<(String, Decimal)>> {
-    crate::admin::require(actor, WHAT)?;
+    crate::admin::require(actor, READ)?;
     Ok(fx_rates::of_period(&mut *ctx.conn().await?, period).await?)
 }
 
@@ -26,7 +28,7 @@ pub async fn replace(
     period: Period,
     rates: BTreeMap<String, String>,
 ) -> Result<Vec<(String, Decimal)>> {
-    crate::admin::require(actor, WHAT)?;
+    crate::admin::require_session(actor, WHAT)?;
     let base = base_currency(ctx)?;
     let mut errors = Vec::new();
     let mut parsed = Vec::with_capacity(rates.len());
@@ -57,8 +59,27 @@ pub async fn replace(
     }
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, Error, _>(async |conn| {
+        let rates = |list: &[(String, Decimal)]| {
+            serde_json::Value::Object(
+                list.iter()
+                    .map(|(code, rate)| (code.clone(), rate.to_string().into()))
+                    .collect(),
+            )
+        };
+        let before = fx_rates::of_period(conn, period).await?;
         fx_rates::replace(conn, period, &parsed, &actor.user_id).await?;
-        Ok(())
+        audit::record(
+            conn,
+            actor.user_id.as_str(),
+            "fx_rates.replace",
+            Target {
+                kind: "period",
+                id: &period.to_string(),
+            },
+            Some(rates(&before)),
+            Some(rates(&parsed)),
+        )
+        .await
     })
     .await?;
     Ok(fx_rates::of_period(&mut conn, period).await?)

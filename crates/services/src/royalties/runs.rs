@@ -19,6 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::audit::{self, Target};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
 use crate::royalties::statements::EmailStatement;
 use crate::royalties::{base_currency, minimum_payout};
@@ -71,7 +72,7 @@ pub async fn request(
                     base_currency: base.code().to_owned(),
                     job_id: Some(job_id.clone()),
                     created_by: Some(actor.user_id.clone()),
-                    supersedes: current.map(|r| r.id),
+                    supersedes: current.as_ref().map(|r| r.id.clone()),
                 },
             )
             .await
@@ -91,6 +92,22 @@ pub async fn request(
                     user: Some(&actor.user_id),
                     request_id: Some(request_id),
                 },
+            )
+            .await?;
+            audit::record(
+                conn,
+                actor.user_id.as_str(),
+                "royalty_run.create",
+                Target {
+                    kind: "royalty_run",
+                    id: id.as_str(),
+                },
+                None,
+                Some(serde_json::json!({
+                    "period": period.to_string(),
+                    "rerun": rerun,
+                    "supersedes": current.as_ref().map(|r| r.id.to_string()),
+                })),
             )
             .await?;
             Ok(job_id)

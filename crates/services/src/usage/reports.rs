@@ -11,6 +11,7 @@ use backbeat_domain::usage::{ReportFormat, ReportStatus};
 use backbeat_storage::{Incoming, Received};
 use diesel_async::AsyncConnection;
 
+use crate::audit::{self, Target};
 use crate::jobs::{self, Origin};
 use crate::usage::import::ImportUsageReport;
 use crate::{Context, Error, Result};
@@ -102,6 +103,24 @@ pub async fn create(
                     job_id: Some(job.clone()),
                     created_by: Some(actor.user_id.clone()),
                 },
+            )
+            .await?;
+            audit::record(
+                conn,
+                actor.user_id.as_str(),
+                "usage_report.create",
+                Target {
+                    kind: "usage_report",
+                    id: id.as_str(),
+                },
+                None,
+                Some(serde_json::json!({
+                    "platformId": upload.platform_id,
+                    "period": upload.period.to_string(),
+                    "format": upload.format.as_str(),
+                    "fileName": upload.file_name,
+                    "fileBytes": bytes,
+                })),
             )
             .await?;
             Ok(job)
@@ -214,5 +233,22 @@ pub async fn delete(ctx: &Context, actor: &Actor, id: &ReportId) -> Result<()> {
     if let Err(error) = ctx.storage.delete(&report.storage_key).await {
         tracing::warn!(%error, key = %report.storage_key, "cannot remove a usage report's file");
     }
+    // The lines go in their own transaction (partition by partition); the record follows it.
+    audit::record(
+        &mut *ctx.conn().await?,
+        actor.user_id.as_str(),
+        "usage_report.delete",
+        Target {
+            kind: "usage_report",
+            id: report.id.as_str(),
+        },
+        Some(serde_json::json!({
+            "platformId": report.platform_id,
+            "period": report.period.to_string(),
+            "status": report.status.as_str(),
+        })),
+        None,
+    )
+    .await?;
     Ok(())
 }
