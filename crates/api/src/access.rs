@@ -128,7 +128,7 @@ async fn admit(
     let limits = limits_for(settings, access, req, identity.as_ref());
     let (admitted, limit) = access::admit(state, identity, &limits).await;
     match admitted {
-        Ok(admission) => Ok((admission.map(|a| a.actor), limit)),
+        Ok(actor) => Ok((actor, limit)),
         Err(error) => Err((ApiError::from(error), limit)),
     }
 }

@@ -1,7 +1,8 @@
 //! scrypt password hashes in PHC format, computed on the blocking pool.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use backbeat_config::ScryptSettings;
 use backbeat_domain::account::Password;
@@ -14,13 +15,19 @@ use tokio::sync::Semaphore;
 /// Hashes and verifies passwords. Each hash holds `128 * N * r` bytes (128 MiB at N=2^17, r=8),
 /// so a semaphore bounds how many run at once; a caller waits at most `wait` for a slot, so a
 /// login storm is turned away instead of queueing without bound.
+///
+/// An unknown username is verified against a decoy hash, so that it takes as long as a wrong
+/// password, but only when a slot is free at once: when every slot is busy (a flood of guessed
+/// usernames), it waits as long as a verification takes instead, and leaves the slots to
+/// accounts that exist.
 #[derive(Clone)]
 pub struct Passwords {
     hasher: Scrypt,
     permits: Arc<Semaphore>,
     wait: Option<Duration>,
-    /// Verified against when the username is unknown, so that case costs one full scrypt too.
     decoy: Arc<str>,
+    /// A moving average of how long verifications take, in microseconds.
+    typical_micros: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +45,15 @@ impl Passwords {
             .map_err(|e| anyhow::anyhow!("invalid scrypt parameters: {e}"))?;
         let hasher = Scrypt::new_with_params(params);
         let decoy_input: String = backbeat_domain::ids::new_id("decoy");
+        let started = Instant::now();
         let decoy = spawn_blocking_with_tracing(move || hash_with(&hasher, &decoy_input)).await??;
+        let typical = started.elapsed().as_micros() as u64;
         Ok(Self {
             hasher,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             wait: None,
             decoy: decoy.into(),
+            typical_micros: Arc::new(AtomicU64::new(typical)),
         })
     }
 
@@ -78,9 +88,21 @@ impl Passwords {
     /// Whether `password` matches `stored`. With no stored hash (unknown user) it still runs one
     /// verification against a decoy, so both failures take the same time.
     pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashError> {
-        let _permit = self.permit().await?;
         let known = stored.is_some();
+        let _permit = if known {
+            self.permit().await?
+        } else {
+            match self.permits.try_acquire() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    let typical = self.typical_micros.load(Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_micros(typical)).await;
+                    return Ok(false);
+                }
+            }
+        };
         let stored = stored.unwrap_or_else(|| self.decoy.to_string());
+        let started = Instant::now();
         let password = password.to_owned();
         let hasher = self.hasher;
         let matches = spawn_blocking_with_tracing(move || {
@@ -90,6 +112,10 @@ impl Passwords {
         })
         .await
         .map_err(anyhow::Error::from)?;
+        let took = started.elapsed().as_micros() as u64;
+        let typical = self.typical_micros.load(Ordering::Relaxed);
+        self.typical_micros
+            .store(typical - typical / 8 + took / 8, Ordering::Relaxed);
         Ok(known && matches)
     }
 }
@@ -162,5 +188,43 @@ mod tests {
             results.iter().any(|r| matches!(r, Err(HashError::Busy))),
             "the others give up instead of queueing"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn unknown_usernames_leave_busy_slots_to_real_accounts() {
+        let passwords = Passwords::new(
+            ScryptSettings {
+                log_n: 14,
+                r: 8,
+                p: 1,
+            },
+            1,
+        )
+        .await
+        .expect("params")
+        .with_wait(Duration::from_secs(5));
+        let password = Password::parse("password", "correct horse".into()).expect("valid");
+        let stored = passwords.hash(&password).await.expect("hash");
+        // While the only slot is held, a guess at an unknown username does not queue for it...
+        let held = passwords
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("slot");
+        let unknown = passwords.verify("guess", None);
+        let answered = tokio::time::timeout(Duration::from_secs(2), unknown)
+            .await
+            .expect("answered without the slot");
+        assert!(!answered.expect("verify"));
+        // ...while a real account's login waits for it.
+        let known = tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.verify("correct horse", Some(stored)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!known.is_finished(), "a known account waits for the slot");
+        drop(held);
+        assert!(known.await.expect("task").expect("verify"));
     }
 }

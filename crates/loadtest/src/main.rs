@@ -9,6 +9,7 @@
 //!
 //! `explain` prints the song search's query plan on the seeded database instead.
 
+mod access;
 mod distribution;
 mod load;
 mod pipeline;
@@ -94,6 +95,9 @@ enum Cmd {
     },
     /// `GET /albums/{id}/likes` served from Redis, then with Redis unreachable (database only).
     Likes,
+    /// Authentication's cost (a read with an access token, an API key, no credentials), and a
+    /// legitimate user's login latency at rest and under a flood of wrong passwords.
+    Access,
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -174,6 +178,24 @@ async fn main() -> anyhow::Result<()> {
             );
             write_report("likes.md", &report)?;
         }
+        Cmd::Access => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            let catalog = seed::seed(&settings, &reuse).await?;
+            let mut api = start_api(&options, access::ENV)?;
+            let result = async {
+                wait_until_ready(options.port).await?;
+                access::run(&options, &catalog).await
+            }
+            .await;
+            stop(&mut api);
+            write_report(
+                "access.md",
+                &format!("# backbeat access benchmark\n\n{}", result?),
+            )?;
+        }
         Cmd::Distribution {
             releases,
             platforms,
@@ -243,8 +265,9 @@ fn start_api(options: &Options, env: &[(&str, &str)]) -> anyhow::Result<Child> {
         .env("APP_DATABASE__NAME", DATABASE)
         .env("APP_SERVER__PORT", options.port.to_string())
         .env("APP_LOG__FILTER", "error")
-        .envs(env.iter().copied())
+        // The caller's settings win (the access benchmark turns limits back on).
         .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .spawn()?)
 }

@@ -60,12 +60,6 @@ pub struct Identity {
     pub key: Option<KeyGrant>,
 }
 
-/// What the request may go on as.
-#[derive(Debug, Clone)]
-pub struct Admission {
-    pub actor: Actor,
-}
-
 /// The per-process part: the key cache and the keys seen used since the last flush.
 #[derive(Clone)]
 pub struct Access {
@@ -190,13 +184,13 @@ pub async fn identify(ctx: &Context, presented: Presented<'_>) -> Result<Identit
 }
 
 /// Counts the request against `limits` and checks the credential against the account's current
-/// state. A request over a limit is [`Error::RateLimited`]; the outcome is returned either way,
+/// state, giving the actor the request goes on as. A request over a limit is [`Error::RateLimited`]; the outcome is returned either way,
 /// for the response's `RateLimit-*` headers.
 pub async fn admit(
     ctx: &Context,
     identity: Option<Identity>,
     limits: &[Limit],
-) -> (Result<Option<Admission>>, Option<LimitOutcome>) {
+) -> (Result<Option<Actor>>, Option<LimitOutcome>) {
     let user = identity.as_ref().map(|i| &i.user_id);
     let key = identity
         .as_ref()
@@ -213,7 +207,7 @@ pub async fn admit(
     (admitted.map(Some), verdict.limit)
 }
 
-async fn settle(ctx: &Context, identity: Identity, state: CredentialState) -> Result<Admission> {
+async fn settle(ctx: &Context, identity: Identity, state: CredentialState) -> Result<Actor> {
     let (account, key_revoked) = match state {
         CredentialState::Known {
             account,
@@ -245,12 +239,10 @@ async fn settle(ctx: &Context, identity: Identity, state: CredentialState) -> Re
         ctx.access.note_use(&key.id);
         key.id
     });
-    Ok(Admission {
-        actor: Actor {
-            user_id: identity.user_id,
-            role,
-            api_key,
-        },
+    Ok(Actor {
+        user_id: identity.user_id,
+        role,
+        api_key,
     })
 }
 

@@ -52,6 +52,8 @@ impl Stack {
         settings.jobs.retry_base_ms = 200;
         settings.jobs.relay_interval_ms = 200;
         settings.log.filter = "warn".to_owned();
+        // Redis keys of this test's own, for the API and the workers alike.
+        settings.cache.prefix = format!("test:{}:", db.name);
         configure(&mut settings);
         let queues = TestQueues::new(&settings);
         queues.apply(&mut settings);
@@ -85,6 +87,7 @@ impl Stack {
         command
             .env("APP_DATABASE__NAME", &s.database.name)
             .env("APP_RABBITMQ__PREFIX", &s.rabbitmq.prefix)
+            .env("APP_CACHE__PREFIX", &s.cache.prefix)
             .env(
                 "APP_RABBITMQ__QUEUE_EXPIRES_MS",
                 s.rabbitmq
@@ -113,6 +116,10 @@ impl Stack {
             .env(
                 "APP_SCHEDULER__REFRESH_TOKEN_PURGE_SECS",
                 s.scheduler.refresh_token_purge_secs.to_string(),
+            )
+            .env(
+                "APP_SCHEDULER__ACCESS_MIRROR_SECS",
+                s.scheduler.access_mirror_secs.to_string(),
             )
             .env(
                 "APP_SCHEDULER__DUE_DISTRIBUTIONS_SECS",

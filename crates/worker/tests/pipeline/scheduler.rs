@@ -150,3 +150,77 @@ async fn a_task_not_yet_due_does_not_fire() {
     assert_eq!(after.runs, 3);
     assert_eq!(remaining_tokens(&mut conn).await, vec![1, 2]);
 }
+
+/// Deletes this stack's credential mirror from Redis, as a restart without persistence would.
+fn forget_mirror(prefix: &str) {
+    let keys = std::process::Command::new("redis-cli")
+        .args(["--scan", "--pattern", &format!("{prefix}access:*")])
+        .output()
+        .expect("redis-cli runs");
+    for key in String::from_utf8_lossy(&keys.stdout).lines() {
+        let deleted = std::process::Command::new("redis-cli")
+            .args(["DEL", key])
+            .status()
+            .expect("redis-cli runs");
+        assert!(deleted.success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_credential_mirror_is_rebuilt_from_the_database() {
+    use reqwest::{Method, StatusCode};
+    let stack = Stack::new(|s| {
+        s.scheduler.poll_interval_ms = 50;
+        s.scheduler.access_mirror_secs = 1;
+    })
+    .await;
+    let api = stack.api().await;
+    let mut conn = stack.db.connect().await;
+    let (_, admin) = api.admin(&mut conn, "warden").await;
+    let (user_id, token) = api.user("suspect", None).await;
+    let created = api
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/api-keys",
+            Some(serde_json::json!({"name": "k", "scopes": ["playlists:read"]})),
+            Some(&token),
+        )
+        .await;
+    let key = created["data"]["key"].as_str().expect("key").to_owned();
+    api.expect(
+        StatusCode::OK,
+        Method::PATCH,
+        &format!("/admin/users/{user_id}"),
+        Some(serde_json::json!({"status": "suspended"})),
+        Some(&admin),
+    )
+    .await;
+    api.expect(
+        StatusCode::UNAUTHORIZED,
+        Method::GET,
+        "/playlists",
+        None,
+        Some(&key),
+    )
+    .await;
+
+    // Redis loses the mirror: with no worker, nothing restores it.
+    forget_mirror(&stack.settings.cache.prefix);
+    api.expect(StatusCode::OK, Method::GET, "/playlists", None, Some(&key))
+        .await;
+
+    let _worker = stack.spawn_worker();
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = api.call(Method::GET, "/playlists", None, Some(&key)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the suspension was never mirrored again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
