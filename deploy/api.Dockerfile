@@ -19,6 +19,7 @@ USER backbeat
 WORKDIR /var/lib/backbeat
 ENV APP_ENVIRONMENT=production HOST=0.0.0.0 PORT=5000
 EXPOSE 5000
-HEALTHCHECK --interval=10s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/5000"]
+# The binary checks itself (reads PORT like the server does): no shell tricks, no curl.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s CMD ["backbeat-api", "healthcheck"]
 ENTRYPOINT ["backbeat-api"]
 CMD ["serve"]

@@ -20,6 +20,13 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations (under an advisory lock; safe to run concurrently).
     Migrate,
+    /// Exit 0 when the API on this machine answers `GET /health/live` (a container's health
+    /// check: no shell, no curl in the image).
+    Healthcheck {
+        /// Also require `/health/ready` (database, Redis and RabbitMQ reachable).
+        #[arg(long)]
+        ready: bool,
+    },
     /// Operator tasks that no HTTP route may perform.
     Admin {
         #[command(subcommand)]
@@ -44,6 +51,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .await?
                 .run_until_stopped()
                 .await?
+        }
+        Command::Healthcheck { ready } => {
+            let path = if ready {
+                "/health/ready"
+            } else {
+                "/health/live"
+            };
+            healthcheck(&settings, path)?;
         }
         Command::Migrate => {
             if backbeat_db::migrations::create_database_if_missing(&settings.database).await? {
@@ -73,5 +88,39 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// One HTTP/1.0 request to the local API with a short timeout; an error unless it answers 200.
+fn healthcheck(settings: &Settings, path: &str) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let host: IpAddr = settings
+        .server
+        .host
+        .parse()
+        .ok()
+        .filter(|ip: &IpAddr| !ip.is_unspecified())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let address = SocketAddr::new(host, settings.server.port);
+    let timeout = Duration::from_secs(3);
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET {}{path} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: backbeat-healthcheck\r\n\r\n",
+        settings.server.base_path
+    )?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head)?;
+    let status_line = String::from_utf8_lossy(&head[..n]);
+    anyhow::ensure!(
+        status_line.starts_with("HTTP/1.1 200") || status_line.starts_with("HTTP/1.0 200"),
+        "{address}{path}: {}",
+        status_line.lines().next().unwrap_or("no answer")
+    );
     Ok(())
 }

@@ -38,6 +38,7 @@ impl FromRequest for JsonObject {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
+            let declared = content_type.as_deref().is_some_and(|ct| !ct.is_empty());
             if let Some(ct) = content_type.filter(|ct| !ct.is_empty()) {
                 let essence = ct.split(';').next().unwrap_or_default().trim();
                 if essence != "application/json" && !essence.ends_with("+json") {
@@ -62,6 +63,12 @@ impl FromRequest for JsonObject {
             }
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(JsonObject(Map::new()));
+            }
+            // A body must say what it is: one without `Content-Type` is not taken for JSON.
+            if !declared {
+                return Err(ApiError::UnsupportedMediaType(
+                    "request body must be sent as Content-Type: application/json".to_owned(),
+                ));
             }
             match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Object(map)) => Ok(JsonObject(map)),

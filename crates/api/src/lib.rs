@@ -9,6 +9,7 @@ pub mod error;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod public_url;
 pub mod request_context;
 pub mod response;
 pub mod routes;

@@ -25,12 +25,9 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
-        if settings.server.public_base_url.is_empty() {
-            settings.server.public_base_url = format!("http://{}:{port}", settings.server.host);
-        }
         check_origins(&settings.server.cors_allowed_origins)?;
         crate::metrics::install();
         let (state, relay) = AppState::build(settings).await?;

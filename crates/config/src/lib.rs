@@ -66,6 +66,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub auth: AuthSettings,
     pub rate_limits: RateLimitSettings,
+    pub retention: RetentionSettings,
     pub compat: CompatSettings,
     pub log: LogSettings,
 }
@@ -189,6 +190,7 @@ pub struct SchedulerSettings {
     pub poll_interval_ms: u64,
     pub refresh_token_purge_secs: u64,
     pub access_mirror_secs: u64,
+    pub retention_secs: u64,
     /// How often scheduled distributions whose release time has come are queued.
     pub due_distributions_secs: u64,
 }
@@ -289,6 +291,17 @@ impl RateRule {
     pub fn period(&self) -> Duration {
         Duration::from_secs(self.period_secs)
     }
+}
+
+/// How long finished work is kept before the retention job deletes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub sent_outbox_hours: u64,
+    pub succeeded_jobs_days: u64,
+    pub dead_jobs_days: u64,
+    pub sent_emails_days: u64,
+    /// Rows per delete statement.
+    pub batch_rows: i64,
 }
 
 /// Rate limits per route class, shared by every API process through Redis.
@@ -545,12 +558,42 @@ mod tests {
         .to_string();
         assert!(err.contains("PGPASSWORD"), "{err}");
 
+        let keys = [
+            prod,
+            ("ACCESS_TOKEN_KEY", strong_a.as_str()),
+            ("REFRESH_TOKEN_KEY", strong_b.as_str()),
+            ("APP_AUTH__API_KEY_HASH_KEY", strong_c.as_str()),
+        ];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut vars = keys.to_vec();
+            vars.push(extra);
+            load(&vars)
+        };
+        for (var, weak) in [
+            ("PGPASSWORD", "short-pass"),
+            ("PGPASSWORD", "postgres"),
+            ("PGPASSWORD", "changeme-changeme-changeme"),
+            (
+                "DATABASE_URL",
+                "postgres://app:postgres@db.internal/backbeat",
+            ),
+            ("DATABASE_URL", "postgres://app@db.internal/backbeat"),
+        ] {
+            let err = with((var, weak)).expect_err(weak).to_string();
+            assert!(err.contains("database password"), "{weak}: {err}");
+        }
+        with((
+            "DATABASE_URL",
+            "postgres://app:Zq%2F8vL4pN2xR7kTw9@db.internal/backbeat",
+        ))
+        .expect("a strong password in the URL");
+
         let s = load(&[
             prod,
             ("ACCESS_TOKEN_KEY", &strong_a),
             ("REFRESH_TOKEN_KEY", &strong_b),
             ("APP_AUTH__API_KEY_HASH_KEY", &strong_c),
-            ("PGPASSWORD", "a-real-password"),
+            ("PGPASSWORD", "a-real-strong-database-password"),
         ])
         .expect("complete production configuration");
         assert_eq!(s.log.format, LogFormat::Json);

@@ -41,21 +41,72 @@ pub(crate) fn check(settings: &Settings) -> Result<(), ConfigError> {
             names_for("APP_AUTH__API_KEY_HASH_KEY")
         )));
     }
-    if settings.database.url.is_none() {
-        let missing = settings
-            .database
-            .password
-            .as_ref()
-            .is_none_or(|p| p.expose_secret().is_empty());
-        if missing {
-            return Err(ConfigError::Invalid(format!(
-                "{} is required in production (or a full {})",
-                names_for("APP_DATABASE__PASSWORD"),
-                names_for("APP_DATABASE__URL")
-            )));
-        }
+    database_password(settings)?;
+    Ok(())
+}
+
+const MIN_PASSWORD_BYTES: usize = 16;
+
+/// The database password, from `database.password` or inside `database.url`: present, not a
+/// sample value, at least 16 bytes.
+fn database_password(settings: &Settings) -> Result<(), ConfigError> {
+    let (password, name) = match &settings.database.url {
+        Some(url) => (
+            password_in_url(url.expose_secret()),
+            names_for("APP_DATABASE__URL"),
+        ),
+        None => (
+            settings
+                .database
+                .password
+                .as_ref()
+                .map(|p| p.expose_secret().to_owned()),
+            names_for("APP_DATABASE__PASSWORD"),
+        ),
+    };
+    let password = password.filter(|p| !p.is_empty()).ok_or_else(|| {
+        ConfigError::Invalid(format!(
+            "the database password ({name}) is required in production"
+        ))
+    })?;
+    let lower = password.to_ascii_lowercase();
+    if DEVELOPMENT_MARKERS.iter().any(|m| lower.contains(m))
+        || ["postgres", "password"].contains(&lower.as_str())
+    {
+        return Err(ConfigError::Invalid(format!(
+            "the database password ({name}) is a development value"
+        )));
+    }
+    if password.len() < MIN_PASSWORD_BYTES {
+        return Err(ConfigError::Invalid(format!(
+            "the database password ({name}) must be at least {MIN_PASSWORD_BYTES} bytes long"
+        )));
     }
     Ok(())
+}
+
+/// `postgres://user:password@host/db` → the (percent-decoded) password.
+fn password_in_url(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let userinfo = rest.split('/').next()?.rsplit_once('@')?.0;
+    let encoded = userinfo.split_once(':')?.1;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = encoded
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 fn signing_key<'a>(value: &'a Option<SecretString>, app_key: &str) -> Result<&'a str, ConfigError> {

@@ -23,6 +23,7 @@ pub mod playlists;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod releases;
+pub mod retention;
 pub mod royalty_runs;
 pub mod royalty_statements;
 pub mod schedules;

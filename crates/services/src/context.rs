@@ -62,14 +62,4 @@ impl Context {
             anonymous_writes: self.settings.compat.openmusic_anonymous_catalog,
         }
     }
-
-    /// The public URL of a stored object, served by the API at `/media/{key}`.
-    pub fn media_url(&self, key: &str) -> String {
-        let server = &self.settings.server;
-        format!(
-            "{}{}/media/{key}",
-            server.public_base_url.trim_end_matches('/'),
-            server.base_path
-        )
-    }
 }

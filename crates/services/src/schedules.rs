@@ -37,6 +37,11 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             tick: rebuild_access_mirror,
         },
         Periodic {
+            name: "queue_retention",
+            every: Duration::from_secs(settings.scheduler.retention_secs),
+            tick: queue_retention,
+        },
+        Periodic {
             name: "queue_due_distributions",
             every: Duration::from_secs(settings.scheduler.due_distributions_secs),
             tick: queue_due_distributions,
@@ -50,6 +55,11 @@ fn queue_due_distributions<'a>(
     conn: &'a mut AsyncPgConnection,
 ) -> TickFuture<'a> {
     Box::pin(crate::distribution::due::queue_due(ctx, conn))
+}
+
+/// Old finished work is deleted by a job (in batches, outside the tick's transaction).
+fn queue_retention<'a>(ctx: &'a Context, conn: &'a mut AsyncPgConnection) -> TickFuture<'a> {
+    Box::pin(crate::retention::queue(ctx, conn))
 }
 
 /// Suspended accounts and revoked keys, written again to Redis in case it lost them.

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::auth::MaybeCaller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
+use crate::public_url::PublicBase;
 use crate::response::{self, DataEnvelope, MessageEnvelope};
 use crate::state::AppState;
 use crate::views::catalog::{AlbumCreated, AlbumData, AlbumDetail, ReleaseView, SongItem};
@@ -78,6 +79,7 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     caller: MaybeCaller,
+    base: PublicBase,
     id: web::Path<AlbumId>,
 ) -> ApiResult<HttpResponse> {
     let found = albums::get(&state, caller.actor(), &id).await?;
@@ -86,7 +88,7 @@ pub async fn get(
         StatusCode::OK,
         AlbumData {
             album: AlbumDetail {
-                cover_url: album.cover_key.as_deref().map(|key| state.media_url(key)),
+                cover_url: album.cover_key.as_deref().map(|key| base.media_url(key)),
                 id: album.id.into_inner(),
                 name: album.name,
                 year: album.year,
@@ -205,12 +207,13 @@ fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {
 pub async fn patch(
     state: web::Data<AppState>,
     caller: MaybeCaller,
+    base: PublicBase,
     id: web::Path<AlbumId>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(caller.actor())?;
     albums::patch(&state, caller.actor(), &id, read_changes(body)?).await?;
-    get(state, caller, id).await
+    get(state, caller, base, id).await
 }
 
 #[utoipa::path(

@@ -354,3 +354,63 @@ async fn deleting_an_album_deletes_its_cover_file() {
     )
     .await;
 }
+
+/// An album with a cover, and the `coverUrl` read with `headers`.
+async fn cover_url_seen_with(app: &TestApp, headers: &[(&str, &str)]) -> String {
+    let (_, token, _) = app.user("artist").await;
+    let album = app.album(Some(&token), "Linked", 2010).await;
+    expect_status(
+        upload(
+            app,
+            &album,
+            Some(&token),
+            multipart("cover", "c.png", "image/png", &png(64)),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut request = app.client.get(app.url(&format!("/albums/{album}")));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = expect_status(request.send().await.expect("sent"), StatusCode::OK).await;
+    body["data"]["album"]["coverUrl"]
+        .as_str()
+        .expect("coverUrl")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn cover_urls_follow_the_address_clients_use_and_proxies_only_when_trusted() {
+    let forwarded = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "music.example.com"),
+    ];
+    // Not a trusted proxy: the forwarded headers are ignored; the URL is the one requested.
+    let app = spawn_app().await;
+    let url = cover_url_seen_with(&app, &forwarded).await;
+    assert!(
+        url.starts_with(&format!("{}/media/covers/", app.address)),
+        "{url}"
+    );
+
+    let behind_proxy =
+        spawn_app_with(|s| s.server.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]).await;
+    let url = cover_url_seen_with(&behind_proxy, &forwarded).await;
+    assert!(
+        url.starts_with("https://music.example.com/media/covers/"),
+        "{url}"
+    );
+
+    let configured = spawn_app_with(|s| {
+        s.server.public_base_url = "https://cdn.example.org/".to_owned();
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await;
+    let url = cover_url_seen_with(&configured, &forwarded).await;
+    assert!(
+        url.starts_with("https://cdn.example.org/media/covers/"),
+        "{url}"
+    );
+}

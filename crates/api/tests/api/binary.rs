@@ -9,6 +9,7 @@ fn backbeat_api(app: &TestApp, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_backbeat-api"))
         .args(args)
         .env("APP_DATABASE__NAME", &app.db.name)
+        .env("APP_CACHE__PREFIX", &app.settings.cache.prefix)
         .env("APP_LOG__FILTER", "warn")
         .output()
         .expect("run backbeat-api")
@@ -106,4 +107,35 @@ async fn serve_exits_cleanly_on_sigterm_after_using_every_dependency() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+// Multi-threaded: the app must keep serving while this thread waits for the command.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_healthcheck_command_passes_only_when_the_api_answers() {
+    let app = spawn_app().await;
+    let port = app.address.rsplit(':').next().expect("port").to_owned();
+    let check = |port: &str, extra: &[&str]| {
+        let mut args = vec!["healthcheck"];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_backbeat-api"))
+            .args(&args)
+            .env("PORT", port)
+            .env("APP_LOG__FILTER", "warn")
+            .output()
+            .expect("run backbeat-api healthcheck")
+    };
+    let live = check(&port, &[]);
+    assert!(
+        live.status.success(),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    let ready = check(&port, &["--ready"]);
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    let down = check(&closed_port().to_string(), &[]);
+    assert!(!down.status.success(), "nothing listens there");
 }

@@ -97,6 +97,20 @@ async fn non_json_bodies_are_415() {
         "UNSUPPORTED_MEDIA_TYPE",
     )
     .await;
+    // A body without any Content-Type is not taken for JSON either.
+    let response = app
+        .client
+        .post(app.url("/users"))
+        .body(r#"{"username":"a","password":"b","fullname":"c"}"#)
+        .send()
+        .await
+        .expect("sent");
+    expect_error(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
     // A charset parameter is fine.
     let body = br#"{"username":"a","password":"b","fullname":"c"}"#.to_vec();
     let (status, _) =

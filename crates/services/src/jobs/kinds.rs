@@ -83,6 +83,8 @@ kinds! {
     RoyaltyRun("royalty_run") => crate::royalties::runs::RoyaltyRun,
     /// Email a payee their statement with its CSV.
     RoyaltyStatementEmail("royalty_statement_email") => crate::royalties::statements::EmailStatement,
+    /// Delete finished work older than its retention age.
+    Retention("retention") => crate::retention::PurgeExpired,
 }
 
 impl JobKind {

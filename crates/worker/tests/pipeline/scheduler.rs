@@ -224,3 +224,87 @@ async fn a_lost_credential_mirror_is_rebuilt_from_the_database() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+async fn names(conn: &mut AsyncPgConnection, query: &str) -> Vec<String> {
+    let rows: Vec<Name> = diesel_async::RunQueryDsl::load(diesel::sql_query(query), conn)
+        .await
+        .expect("names");
+    let mut names: Vec<String> = rows.into_iter().map(|r| r.name).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_deletes_old_finished_work_in_batches_and_keeps_the_rest() {
+    let stack = Stack::new(|s| {
+        s.scheduler.poll_interval_ms = 50;
+        s.scheduler.retention_secs = 3600;
+        s.retention.batch_rows = 2;
+    })
+    .await;
+    let mut conn = stack.db.connect().await;
+    conn.batch_execute(
+        "INSERT INTO jobs (id, kind, payload, status, max_attempts, finished_at) VALUES
+           ('job-old-ok-1', 'playlist_export', '{}', 'succeeded', 5, now() - interval '40 days'),
+           ('job-old-ok-2', 'playlist_export', '{}', 'succeeded', 5, now() - interval '31 days'),
+           ('job-old-ok-3', 'playlist_export', '{}', 'succeeded', 5, now() - interval '60 days'),
+           ('job-new-ok', 'playlist_export', '{}', 'succeeded', 5, now() - interval '1 day'),
+           ('job-old-dead', 'playlist_export', '{}', 'dead', 5, now() - interval '100 days'),
+           ('job-new-dead', 'playlist_export', '{}', 'dead', 5, now() - interval '40 days'),
+           ('job-running', 'playlist_export', '{}', 'running', 5, NULL);
+         INSERT INTO outbox (job_id, kind, sent_at) VALUES
+           ('job-old-ok-1', 'playlist_export', now() - interval '40 days'),
+           ('job-new-ok', 'playlist_export', now() - interval '2 days'),
+           ('job-running', 'playlist_export', now() - interval '1 hour'),
+           ('job-new-dead', 'playlist_export', NULL);
+         INSERT INTO sent_emails (idempotency_key, message_id, recipient, sent_at) VALUES
+           ('old-1', 'm1', 'a@example.com', now() - interval '45 days'),
+           ('old-2', 'm2', 'a@example.com', now() - interval '31 days'),
+           ('old-3', 'm3', 'a@example.com', now() - interval '90 days'),
+           ('new-1', 'm4', 'a@example.com', now() - interval '1 day');",
+    )
+    .await
+    .expect("seed");
+
+    let _worker = stack.spawn_worker();
+    let started = Instant::now();
+    loop {
+        let done = names(
+            &mut conn,
+            "SELECT id AS name FROM jobs WHERE kind = 'retention' AND status = 'succeeded'",
+        )
+        .await;
+        if !done.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "retention never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let jobs = names(
+        &mut conn,
+        "SELECT id AS name FROM jobs WHERE kind <> 'retention'",
+    )
+    .await;
+    assert_eq!(jobs, ["job-new-dead", "job-new-ok", "job-running"]);
+    let outbox = names(
+        &mut conn,
+        "SELECT job_id AS name FROM outbox WHERE kind <> 'retention'",
+    )
+    .await;
+    assert_eq!(
+        outbox,
+        ["job-new-dead", "job-running"],
+        "sent rows older than a day go"
+    );
+    let emails = names(&mut conn, "SELECT idempotency_key AS name FROM sent_emails").await;
+    assert_eq!(emails, ["new-1"]);
+}
