@@ -1,14 +1,19 @@
-# Tools the tests call that are not Rust crates: xmllint validates every DDEX message against the
-# official schema. Installed from Debian's packages when missing. Sourced by ./dev.
+# Tools the tests call that are not Rust crates, installed from Debian's packages when missing:
+# xmllint validates every DDEX message against the official schema; openssl makes the TLS tests'
+# certificates and socat terminates TLS in front of RabbitMQ. Sourced by ./dev.
 
 ensure_test_tools() {
-  command -v xmllint >/dev/null 2>&1 && return 0
-  echo "installing xmllint (libxml2-utils) for the DDEX schema tests..." >&2
+  local missing=()
+  command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v socat >/dev/null 2>&1 || missing+=(socat)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing ${missing[*]} for the tests..." >&2
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if ! { $sudo apt-get install -y -q libxml2-utils >/dev/null 2>&1 ||
-         { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q libxml2-utils >/dev/null; }; }; then
-    echo "error: cannot install libxml2-utils; install it (apt-get install libxml2-utils) and rerun" >&2
+  if ! { $sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 ||
+         { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; }; }; then
+    echo "error: cannot install ${missing[*]}; install them (apt-get install ${missing[*]}) and rerun" >&2
     return 1
   fi
 }

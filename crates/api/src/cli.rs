@@ -1,7 +1,6 @@
 //! The `backbeat-api` command line: serve (default), migrate, and operator tasks.
 
 use backbeat_config::Settings;
-use backbeat_config::secrecy::ExposeSecret;
 use backbeat_domain::Role;
 use clap::{Parser, Subcommand};
 
@@ -64,14 +63,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if backbeat_db::migrations::create_database_if_missing(&settings.database).await? {
                 tracing::info!(database = %settings.database.name, "database created");
             }
-            let applied = backbeat_db::migrations::run(
-                settings
-                    .database
-                    .connection_url()
-                    .expose_secret()
-                    .to_owned(),
-            )
-            .await?;
+            let applied =
+                backbeat_db::migrations::run(&settings.database, &settings.database.name).await?;
             tracing::info!(count = applied.len(), versions = ?applied, "migrations applied");
         }
         Command::Admin {

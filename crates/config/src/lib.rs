@@ -103,6 +103,11 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub connect_timeout_ms: u64,
     pub statement_timeout_ms: u64,
+    /// PostgreSQL's `sslmode`: `disable`, `prefer` (the default, as libpq), `require`,
+    /// `verify-ca` or `verify-full`. An `sslmode` in `url` wins.
+    pub ssl_mode: String,
+    /// A PEM file of CAs trusted besides the system's (a managed service's CA).
+    pub ca_file: Option<String>,
 }
 
 impl DatabaseSettings {
@@ -156,14 +161,20 @@ impl DatabaseSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RedisSettings {
+    /// `redis://` or, for TLS, `rediss://`.
     pub url: SecretString,
     pub pool_max_size: usize,
     pub timeout_ms: u64,
+    /// A PEM file of CAs trusted besides the system's, for `rediss://`.
+    pub ca_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RabbitMqSettings {
+    /// `amqp://` or, for TLS, `amqps://`.
     pub url: SecretString,
+    /// A PEM file of CAs trusted besides the system's, for `amqps://`.
+    pub ca_file: Option<String>,
     pub connect_timeout_ms: u64,
     pub prefix: String,
     /// Deletes queues left unused this long (ephemeral environments such as tests); unset in

@@ -31,6 +31,7 @@ pub mod schema;
 pub mod sent_emails;
 pub mod songs;
 pub mod splits;
+pub mod tls;
 pub mod usage_load;
 pub mod usage_reports;
 pub mod users;

@@ -5,7 +5,8 @@ use diesel::RunQueryDsl;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use secrecy::ExposeSecret;
+
+use crate::tls::Connector;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -19,6 +20,8 @@ const MIGRATION_LOCK_KEY: i64 = 0x6261_636b_6265_6174; // "backbeat"
 pub enum MigrationError {
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    #[error("cannot connect to the database: {0:#}")]
+    Settings(#[from] anyhow::Error),
     #[error("migration failed: {0}")]
     Run(String),
     #[error("migration task failed: {0}")]
@@ -30,14 +33,11 @@ pub enum MigrationError {
 pub async fn create_database_if_missing(
     settings: &DatabaseSettings,
 ) -> Result<bool, MigrationError> {
-    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
-    match AsyncPgConnection::establish(settings.connection_url().expose_secret()).await {
+    use diesel_async::SimpleAsyncConnection;
+    match crate::pool::connect(&Connector::new(settings, &settings.name)?).await {
         Ok(_) => Ok(false),
         Err(error) if error.to_string().contains("does not exist") => {
-            let mut admin = AsyncPgConnection::establish(
-                settings.connection_url_for("postgres").expose_secret(),
-            )
-            .await?;
+            let mut admin = crate::pool::connect(&Connector::new(settings, "postgres")?).await?;
             let name = settings.name.replace('"', "\"\"");
             admin
                 .batch_execute(&format!("CREATE DATABASE \"{name}\""))
@@ -49,13 +49,17 @@ pub async fn create_database_if_missing(
     }
 }
 
-/// Applies pending migrations and returns the versions applied. Concurrent callers (replicas
-/// starting together) serialise on the advisory lock; the later ones find nothing to do.
-pub async fn run(database_url: String) -> Result<Vec<String>, MigrationError> {
+/// Applies pending migrations to `database` on the configured server (in TLS as configured) and
+/// returns the versions applied. Concurrent callers (replicas starting together) serialise on
+/// the advisory lock; the later ones find nothing to do.
+pub async fn run(
+    settings: &DatabaseSettings,
+    database: &str,
+) -> Result<Vec<String>, MigrationError> {
+    let conn = crate::pool::connect(&Connector::new(settings, database)?).await?;
     // diesel's migration harness is synchronous; keep it off the async threads.
     tokio::task::spawn_blocking(move || {
-        use diesel::Connection;
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
             .execute(&mut conn)
             .map_err(|e| MigrationError::Run(e.to_string()))?;

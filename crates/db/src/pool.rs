@@ -7,27 +7,33 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use secrecy::ExposeSecret;
 
 use crate::DbError;
+use crate::tls::Connector;
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type PooledConnection = Object<AsyncPgConnection>;
 
 /// Builds the pool. Connections are opened lazily, so this succeeds with the database down;
 /// callers then get [`DbError::Unavailable`] within the acquire timeout instead of hanging.
-pub fn build(settings: &DatabaseSettings, application_name: &'static str) -> DbPool {
+/// A TLS setting that cannot work (an unknown `ssl_mode`, an unreadable CA file) fails here.
+pub fn build(
+    settings: &DatabaseSettings,
+    application_name: &'static str,
+) -> anyhow::Result<DbPool> {
     let connect_timeout = settings.connect_timeout();
     let statement_timeout_ms = settings.statement_timeout_ms;
+    let connector = Connector::new(settings, &settings.name)?;
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(move |url| {
-        let url = url.to_owned();
+    config.custom_setup = Box::new(move |_url| {
+        let connector = connector.clone();
         async move {
             establish(
-                &url,
+                &connector,
                 connect_timeout,
                 application_name,
                 statement_timeout_ms,
@@ -41,23 +47,31 @@ pub fn build(settings: &DatabaseSettings, application_name: &'static str) -> DbP
         config,
     );
     let acquire = settings.acquire_timeout();
-    Pool::builder(manager)
+    Ok(Pool::builder(manager)
         .max_size(settings.pool_max_size)
         .wait_timeout(Some(acquire))
         .create_timeout(Some(connect_timeout))
         .recycle_timeout(Some(acquire))
         .runtime(Runtime::Tokio1)
-        .build()
-        .expect("a pool with a runtime and timeouts always builds")
+        .build()?)
+}
+
+/// A diesel connection over the connector's TLS.
+pub async fn connect(connector: &Connector) -> Result<AsyncPgConnection, ConnectionError> {
+    let (client, connection) = connector
+        .connect()
+        .await
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
 }
 
 async fn establish(
-    url: &str,
+    connector: &Connector,
     timeout: Duration,
     application_name: &str,
     statement_timeout_ms: u64,
 ) -> Result<AsyncPgConnection, ConnectionError> {
-    let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(url))
+    let mut conn = tokio::time::timeout(timeout, connect(connector))
         .await
         .map_err(|_| ConnectionError::BadConnection("connect timed out".to_owned()))??;
     // A runaway query must not hold a pooled connection forever.

@@ -17,10 +17,10 @@ use backbeat_domain::period::Period;
 use bytes::{BufMut, Bytes, BytesMut};
 use chrono::NaiveDate;
 use futures_util::SinkExt;
-use secrecy::ExposeSecret;
-use tokio_postgres::{Client, CopyInSink, NoTls};
+use tokio_postgres::{Client, CopyInSink};
 
 use crate::DbError;
+use crate::tls::Connector;
 
 /// Advisory-lock namespace: one import per report, one partition creation per period.
 const LOCK_SPACE: i32 = 0x7573_6167; // "usag"
@@ -249,12 +249,12 @@ impl Drop for ReportLoad {
 async fn connect(
     settings: &DatabaseSettings,
 ) -> Result<(Client, tokio::task::JoinHandle<()>), DbError> {
-    let url = settings.connection_url();
-    let connecting = tokio_postgres::connect(url.expose_secret(), NoTls);
-    let (client, connection) = tokio::time::timeout(settings.connect_timeout(), connecting)
-        .await
-        .map_err(|_| DbError::Unavailable("bulk-load connection timed out".to_owned()))?
-        .map_err(|e| DbError::Unavailable(format!("bulk-load connection failed: {e}")))?;
+    let connector = Connector::new(settings, &settings.name)
+        .map_err(|e| DbError::Unavailable(format!("bulk-load connection: {e:#}")))?;
+    let (client, connection) =
+        tokio::time::timeout(settings.connect_timeout(), connector.connect())
+            .await
+            .map_err(|_| DbError::Unavailable("bulk-load connection timed out".to_owned()))??;
     let task = tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!(%error, "bulk-load connection ended");

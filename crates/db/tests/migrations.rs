@@ -100,7 +100,8 @@ async fn schema_matches_migrations() {
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_migrations_apply_once() {
     let db = TestDatabase::create_empty().await;
-    let runs = (0..4).map(|_| backbeat_db::migrations::run(db.url()));
+    let settings = db.settings().database;
+    let runs = (0..4).map(|_| backbeat_db::migrations::run(&settings, &db.name));
     let results = futures_util::future::join_all(runs).await;
     let applied: usize = results
         .into_iter()
@@ -114,6 +115,8 @@ async fn concurrent_migrations_apply_once() {
         applied, total,
         "each migration applied exactly once across the concurrent runs"
     );
-    let again = backbeat_db::migrations::run(db.url()).await.expect("rerun");
+    let again = backbeat_db::migrations::run(&settings, &db.name)
+        .await
+        .expect("rerun");
     assert!(again.is_empty());
 }

@@ -182,7 +182,7 @@ pub async fn relay_rate(settings: &Settings, count: i64) -> anyhow::Result<Strin
              SELECT 'job-relay' || lpad(i::text, 11, '0'), 'playlist_export' FROM generate_series(1, {count}) i;"
     ))
     .await?;
-    let db = backbeat_db::pool::build(&settings.database, "backbeat-loadtest");
+    let db = backbeat_db::pool::build(&settings.database, "backbeat-loadtest")?;
     let broker = Broker::new(&settings.rabbitmq, "backbeat-loadtest");
     let topology = topology(&settings);
     let relay = Relay::new(db, broker.clone(), &settings);

@@ -312,7 +312,7 @@ pub async fn seed(settings: &Settings, options: &Options) -> anyhow::Result<Cata
         .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
         .await?;
     backbeat_db::migrations::create_database_if_missing(&settings.database).await?;
-    backbeat_db::migrations::run(url.clone()).await?;
+    backbeat_db::migrations::run(&settings.database, DATABASE).await?;
 
     // Cheap hashes: the benchmark measures the catalog, not scrypt (see `./dev bench-login`).
     let passwords = backbeat_auth::Passwords::new(

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_config::RabbitMqSettings;
+use lapin::tcp::OwnedTLSConfig;
 use lapin::{Connection, ConnectionProperties};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
@@ -43,6 +44,9 @@ pub struct Broker {
     /// The runtime that owns the connection's I/O tasks. actix-web runs handlers on per-thread
     /// runtimes that stop at shutdown; a connection opened there would die with them.
     runtime: tokio::runtime::Handle,
+    /// For `amqps://`: the CAs of `rabbitmq.ca_file` (the system's store otherwise), or why
+    /// that file could not be read (every connection attempt then says so).
+    tls: Result<OwnedTLSConfig, String>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -62,6 +66,7 @@ impl Broker {
             connect_timeout: Duration::from_millis(settings.connect_timeout_ms),
             name,
             connection: Arc::new(Mutex::new(None)),
+            tls: tls_config(settings.ca_file.as_deref()),
         }
     }
 
@@ -74,10 +79,15 @@ impl Broker {
         let properties = ConnectionProperties::default().with_connection_name(self.name.into());
         let url = self.url.expose_secret().to_owned();
         let timeout = self.connect_timeout;
+        let tls = self.tls.clone().map_err(QueueError::Unavailable)?;
         let conn = self
             .runtime
             .spawn(async move {
-                tokio::time::timeout(timeout, Connection::connect(&url, properties)).await
+                let connecting = async {
+                    let runtime = lapin::runtime::default_runtime()?;
+                    Connection::connect_with_config(&url, properties, tls, runtime).await
+                };
+                tokio::time::timeout(timeout, connecting).await
             })
             .await
             .map_err(|e| QueueError::Unavailable(format!("connect task failed: {e}")))?
@@ -108,4 +118,16 @@ impl Broker {
             );
         }
     }
+}
+
+fn tls_config(ca_file: Option<&str>) -> Result<OwnedTLSConfig, String> {
+    let Some(path) = ca_file.filter(|p| !p.is_empty()) else {
+        return Ok(OwnedTLSConfig::default());
+    };
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read rabbitmq.ca_file {path}: {e}"))?;
+    Ok(OwnedTLSConfig {
+        identity: None,
+        cert_chain: Some(pem),
+    })
 }

@@ -34,7 +34,7 @@ impl Context {
     /// reports it through its health checks and 503s. `application_name` names its database
     /// connections.
     pub async fn build(settings: Settings, application_name: &'static str) -> anyhow::Result<Self> {
-        let db = backbeat_db::pool::build(&settings.database, application_name);
+        let db = backbeat_db::pool::build(&settings.database, application_name)?;
         let redis = backbeat_cache::pool::build(&settings.redis)?;
         Ok(Self {
             likes: LikesCache::new(redis.clone(), &settings.cache),

@@ -12,6 +12,7 @@ pub mod http;
 pub mod redis;
 pub mod releases;
 pub mod smtp;
+pub mod tls;
 pub mod usage;
 
 use std::path::{Path, PathBuf};
@@ -177,12 +178,7 @@ async fn ensure_template(settings: &Settings) -> String {
             .batch_execute(&format!("CREATE DATABASE \"{building}\""))
             .await
             .expect("create template database");
-        let url = settings
-            .database
-            .connection_url_for(&building)
-            .expose_secret()
-            .to_owned();
-        backbeat_db::migrations::run(url)
+        backbeat_db::migrations::run(&settings.database, &building)
             .await
             .expect("migrate template database");
         admin

@@ -16,5 +16,6 @@ mod helpers;
 mod playlists;
 mod rate_limits;
 mod releases;
+mod tls;
 mod tokens;
 mod users;
