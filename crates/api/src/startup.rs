@@ -21,6 +21,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     relay: tokio::task::JoinHandle<()>,
+    stop_relay: std::sync::Arc<tokio::sync::Notify>,
     key_use: tokio::task::JoinHandle<()>,
 }
 
@@ -32,6 +33,7 @@ impl Application {
         crate::metrics::install();
         let (state, relay) = AppState::build(settings).await?;
         // On this (the main) runtime: actix's per-worker runtimes stop at shutdown.
+        let stop_relay = relay.stopper();
         let relay = tokio::spawn(relay.run());
         let key_use = tokio::spawn(flush_key_use(state.clone()));
         let server = serve(listener, state.clone())?;
@@ -44,6 +46,7 @@ impl Application {
             server,
             state,
             relay,
+            stop_relay,
             key_use,
         })
     }
@@ -59,7 +62,7 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.relay.abort();
+        stop(self.relay, &self.stop_relay).await;
         self.key_use.abort();
         if let Err(error) = self.state.access.flush_key_use(&self.state).await {
             tracing::warn!(error = %error, "API keys' last use not recorded at shutdown");
@@ -163,5 +166,18 @@ async fn flush_key_use(state: AppState) {
         if let Err(error) = state.access.flush_key_use(&state).await {
             tracing::warn!(error = %error, "API keys' last use not recorded; retrying");
         }
+    }
+}
+
+/// Lets the relay close its channel before the connection goes (an aborted relay leaves one
+/// that lapin reports as a connection error); aborts it if it takes too long.
+async fn stop(relay: tokio::task::JoinHandle<()>, stopper: &tokio::sync::Notify) {
+    stopper.notify_one();
+    let abort = relay.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(5), relay)
+        .await
+        .is_err()
+    {
+        abort.abort();
     }
 }

@@ -66,6 +66,14 @@ impl Connector {
     pub async fn connect(&self) -> Result<(Client, Connection<Socket, TlsStream>), DbError> {
         tokio_postgres::connect(&self.url, self.tls.clone())
             .await
-            .map_err(|e| DbError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))
+            .map_err(|e| {
+                // tokio-postgres says only "db error"; the server's message is the useful part.
+                let detail = match e.as_db_error() {
+                    Some(db) => db.message().to_owned(),
+                    None => std::iter::successors(std::error::Error::source(&e), |s| s.source())
+                        .fold(e.to_string(), |acc, s| format!("{acc}: {s}")),
+                };
+                DbError::Unavailable(format!("cannot connect to PostgreSQL: {detail}"))
+            })
     }
 }

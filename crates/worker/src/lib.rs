@@ -36,7 +36,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     }
     let name = format!("backbeat-worker-{}", std::process::id());
-    let relay_task = tokio::spawn(Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings).run());
+    let relay = Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings);
+    let stop_relay = relay.stopper();
+    let relay_task = tokio::spawn(relay.run());
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
     let scheduler_task = tokio::spawn(scheduler::run(
         Arc::clone(&ctx),
@@ -69,7 +71,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // A tick in progress finishes its transaction first.
     let _ = stop_scheduler.send(true);
     let _ = scheduler_task.await;
-    relay_task.abort();
+    // The relay closes its channel before the connection goes.
+    stop_relay.notify_one();
+    let abort_relay = relay_task.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(5), relay_task)
+        .await
+        .is_err()
+    {
+        abort_relay.abort();
+    }
     broker.close().await;
     consumer.ctx.db.close();
     tracing::info!("backbeat-worker stopped");

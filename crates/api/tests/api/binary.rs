@@ -76,7 +76,11 @@ async fn serve_exits_cleanly_on_sigterm_after_using_every_dependency() {
         .arg("serve")
         .env("APP_DATABASE__NAME", &app.db.name)
         .env("APP_SERVER__PORT", port.to_string())
+        .env("APP_CACHE__PREFIX", &app.settings.cache.prefix)
         .env("APP_LOG__FILTER", "warn")
+        .env("APP_LOG__FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start backbeat-api");
     let ready = format!("http://127.0.0.1:{port}/health/ready");
@@ -107,6 +111,17 @@ async fn serve_exits_cleanly_on_sigterm_after_using_every_dependency() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // A clean stop logs no warning or error (an operator's alerting would fire on each deploy).
+    let output = child.wait_with_output().expect("output");
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !logs.contains("\"level\":\"ERROR\"") && !logs.contains("\"level\":\"WARN\""),
+        "{logs}"
+    );
 }
 
 // Multi-threaded: the app must keep serving while this thread waits for the command.

@@ -12,23 +12,24 @@ use std::time::Duration;
 
 use backbeat_config::Settings;
 use backbeat_db::jobs::OUTBOX_CHANNEL;
-use backbeat_db::{AsyncPgConnection, DbError, DbPool, outbox};
+use backbeat_db::{DbError, DbPool, outbox};
 use backbeat_queue::publish::{check, confirm_channel, properties};
 use backbeat_queue::{Broker, JobMessage, QueueError, Topology};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use lapin::Channel;
-use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Mutex, Notify};
 
 pub struct Relay {
     db: DbPool,
-    database_url: SecretString,
+    /// Connects the LISTEN connection (in TLS as configured).
+    database: backbeat_config::DatabaseSettings,
     broker: Broker,
     topology: Topology,
     interval: Duration,
     batch: i64,
     wake: Arc<Notify>,
+    stop: Arc<Notify>,
     channel: Mutex<Option<Channel>>,
 }
 
@@ -50,44 +51,57 @@ impl Relay {
     pub fn new(db: DbPool, broker: Broker, settings: &Settings) -> Self {
         Self {
             db,
-            database_url: settings.database.connection_url(),
+            database: settings.database.clone(),
             broker,
             topology: super::topology(settings),
             interval: Duration::from_millis(settings.jobs.relay_interval_ms),
             batch: settings.jobs.relay_batch,
             wake: Arc::new(Notify::new()),
+            stop: Arc::new(Notify::new()),
             channel: Mutex::new(None),
         }
     }
 
-    /// Runs until the task is dropped. Never fails: while the broker or the database is down it
-    /// logs, backs off and tries again; the rows wait in the outbox.
+    /// Notified, the relay finishes the batch in hand, closes its channel and returns: the
+    /// broker connection can then close without a channel dying under it.
+    pub fn stopper(&self) -> Arc<Notify> {
+        Arc::clone(&self.stop)
+    }
+
+    /// Runs until stopped ([`Relay::stopper`]) or dropped. Never fails: while the broker or the
+    /// database is down it logs, backs off and tries again; the rows wait in the outbox.
     pub async fn run(self) {
-        // Stops with the relay: the task running `run` is aborted at shutdown.
+        // Stops with the relay.
         let _listener = AbortOnDrop(tokio::spawn(listen(
-            self.database_url.clone(),
+            self.database.clone(),
             Arc::clone(&self.wake),
         )));
         let mut backoff = self.interval;
         loop {
-            match self.drain().await {
+            let pause = match self.drain().await {
                 Ok(published) => {
                     if published > 0 {
                         tracing::debug!(published, "outbox relayed");
                     }
                     backoff = self.interval;
-                    tokio::select! {
-                        () = self.wake.notified() => {}
-                        () = tokio::time::sleep(self.interval) => {}
-                    }
+                    self.interval
                 }
                 Err(error) => {
                     *self.channel.lock().await = None;
                     tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot publish");
-                    tokio::time::sleep(backoff).await;
+                    let pause = backoff;
                     backoff = (backoff * 2).min(Duration::from_secs(30));
+                    pause
                 }
+            };
+            tokio::select! {
+                () = self.stop.notified() => break,
+                () = self.wake.notified(), if pause == self.interval => {}
+                () = tokio::time::sleep(pause) => {}
             }
+        }
+        if let Some(channel) = self.channel.lock().await.take() {
+            let _ = channel.close(200, "relay stopping".into()).await;
         }
     }
 
@@ -171,10 +185,17 @@ impl Drop for AbortOnDrop {
 
 /// Holds a connection that LISTENs on the outbox channel and wakes the relay on every
 /// notification. Reconnects after a loss; meanwhile the relay polls on its interval.
-async fn listen(url: SecretString, wake: Arc<Notify>) {
+async fn listen(database: backbeat_config::DatabaseSettings, wake: Arc<Notify>) {
     let mut delay = Duration::from_millis(500);
+    let connector = match backbeat_db::tls::Connector::new(&database, &database.name) {
+        Ok(connector) => connector,
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "outbox listener cannot connect; polling instead");
+            return;
+        }
+    };
     loop {
-        match AsyncPgConnection::establish(url.expose_secret()).await {
+        match backbeat_db::pool::connect(&connector).await {
             Ok(mut conn) => {
                 match diesel::sql_query(format!("LISTEN {OUTBOX_CHANNEL}"))
                     .execute(&mut conn)
