@@ -187,8 +187,9 @@ pub async fn relay_rate(settings: &Settings, count: i64) -> anyhow::Result<Strin
     let topology = topology(&settings);
     let relay = Relay::new(db, broker.clone(), &settings);
     // Connects and declares the queues outside the measurement.
-    let channel = broker.connection().await?.create_channel().await?;
-    topology.declare(&channel).await?;
+    let connection = broker.connection().await?;
+    topology.declare(&connection).await?;
+    let channel = connection.create_channel().await?;
     let started = Instant::now();
     let published = relay.drain().await?;
     let elapsed = started.elapsed();

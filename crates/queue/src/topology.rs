@@ -1,16 +1,25 @@
 //! Queue and exchange names, and their idempotent declaration (both processes declare them).
 //!
 //! Per job kind: the work queue `{prefix}.{kind}` bound to the direct exchange `{prefix}.jobs`;
-//! delay queues `{prefix}.{kind}.retry.{n}` whose messages expire after `base * 2^(n-1)` and are
-//! dead-lettered back to the exchange (exponential back-off without a scheduler); and the
-//! dead-letter queue `{prefix}.{kind}.dead` where given-up messages wait for an operator.
+//! delay queues `{prefix}.{kind}.retry.{delay}ms` whose messages expire after that delay
+//! (`base * 2^(n-1)` for retry n) and are dead-lettered back to the exchange (exponential back-off
+//! without a scheduler); and the dead-letter queue `{prefix}.{kind}.dead` where given-up messages
+//! wait for an operator.
+//!
+//! Work and dead-letter queues are quorum queues (replicated, and what RabbitMQ recommends for
+//! durable work). Settings that RabbitMQ fixes at declaration cannot conflict on a restart with
+//! other settings: a retry queue's delay is in its name (a new `retry_base_ms` gives new queues;
+//! the old ones still hand their messages back, then expire, since their expiry follows from
+//! their delay), and a work or dead-letter queue that already exists is used as it is (declared
+//! classic by an earlier version, or with another `queue_expires_ms`): it is only declared, with
+//! the current arguments, when missing.
 
 use std::time::Duration;
 
 use backbeat_config::RabbitMqSettings;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
-use lapin::{Channel, ExchangeKind};
+use lapin::{Channel, Connection, ExchangeKind};
 
 use crate::QueueError;
 
@@ -78,10 +87,11 @@ impl Topology {
 
     /// The delay queue for the retry after failed attempt `attempt` (1-based).
     pub fn retry_queue(&self, kind: &str, attempt: u32) -> String {
+        let tier = attempt.clamp(1, self.retry_tiers(kind));
         format!(
-            "{}.{kind}.retry.{}",
+            "{}.{kind}.retry.{}ms",
             self.prefix,
-            attempt.clamp(1, self.retry_tiers(kind))
+            self.retry_delay(tier).as_millis()
         )
     }
 
@@ -100,8 +110,13 @@ impl Topology {
         queues
     }
 
-    fn arguments(&self) -> FieldTable {
+    /// A work or dead-letter queue's arguments: quorum, and the configured expiry.
+    fn durable_arguments(&self) -> FieldTable {
         let mut arguments = FieldTable::default();
+        arguments.insert(
+            ShortString::from("x-queue-type"),
+            AMQPValue::LongString("quorum".into()),
+        );
         if let Some(expires) = self.queue_expires_ms {
             let expires = i64::try_from(expires).unwrap_or(i64::MAX);
             arguments.insert(
@@ -112,12 +127,38 @@ impl Topology {
         arguments
     }
 
-    /// Declares everything; safe to repeat, and from every process.
-    pub async fn declare(&self, channel: &Channel) -> Result<(), QueueError> {
+    /// A delay queue's arguments, all following from its delay (its name): messages expire into
+    /// the exchange after it, and the queue itself, once unused for twice that and a minute more,
+    /// when every message it held is long gone.
+    fn retry_arguments(&self, kind: &str, delay: Duration) -> FieldTable {
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            ShortString::from("x-message-ttl"),
+            AMQPValue::LongLongInt(ms(delay)),
+        );
+        arguments.insert(
+            ShortString::from("x-expires"),
+            AMQPValue::LongLongInt(ms(delay * 2 + Duration::from_secs(60))),
+        );
+        arguments.insert(
+            ShortString::from("x-dead-letter-exchange"),
+            AMQPValue::LongString(self.exchange().as_str().into()),
+        );
+        arguments.insert(
+            ShortString::from("x-dead-letter-routing-key"),
+            AMQPValue::LongString(kind.into()),
+        );
+        arguments
+    }
+
+    /// Declares everything, on channels of its own; safe to repeat, and from every process.
+    pub async fn declare(&self, connection: &Connection) -> Result<(), QueueError> {
         let durable = QueueDeclareOptions {
             durable: true,
             ..QueueDeclareOptions::default()
         };
+        let mut channel = connection.create_channel().await?;
         channel
             .exchange_declare(
                 self.exchange().as_str().into(),
@@ -130,50 +171,49 @@ impl Topology {
             )
             .await?;
         for kind in &self.kinds {
-            let queue = self.queue(kind.name);
-            channel
-                .queue_declare(queue.as_str().into(), durable, self.arguments())
-                .await?;
+            for queue in [self.queue(kind.name), self.dead_queue(kind.name)] {
+                // An existing queue is used as it is: declaring it again with other arguments
+                // (classic, or another expiry) would be refused and fail the start.
+                let exists = channel
+                    .queue_declare(
+                        queue.as_str().into(),
+                        QueueDeclareOptions {
+                            passive: true,
+                            ..QueueDeclareOptions::default()
+                        },
+                        FieldTable::default(),
+                    )
+                    .await
+                    .is_ok();
+                if !exists {
+                    // The refusal of the passive declaration closed the channel.
+                    channel = connection.create_channel().await?;
+                    channel
+                        .queue_declare(queue.as_str().into(), durable, self.durable_arguments())
+                        .await?;
+                }
+            }
             channel
                 .queue_bind(
-                    queue.as_str().into(),
+                    self.queue(kind.name).as_str().into(),
                     self.exchange().as_str().into(),
                     kind.name.into(),
                     QueueBindOptions::default(),
                     FieldTable::default(),
                 )
                 .await?;
-            channel
-                .queue_declare(
-                    self.dead_queue(kind.name).as_str().into(),
-                    durable,
-                    self.arguments(),
-                )
-                .await?;
             for tier in 1..=kind.retry_tiers {
-                let mut arguments = self.arguments();
-                let ttl = i64::try_from(self.retry_delay(tier).as_millis()).unwrap_or(i64::MAX);
-                arguments.insert(
-                    ShortString::from("x-message-ttl"),
-                    AMQPValue::LongLongInt(ttl),
-                );
-                arguments.insert(
-                    ShortString::from("x-dead-letter-exchange"),
-                    AMQPValue::LongString(self.exchange().as_str().into()),
-                );
-                arguments.insert(
-                    ShortString::from("x-dead-letter-routing-key"),
-                    AMQPValue::LongString(kind.name.into()),
-                );
+                let delay = self.retry_delay(tier);
                 channel
                     .queue_declare(
                         self.retry_queue(kind.name, tier).as_str().into(),
                         durable,
-                        arguments,
+                        self.retry_arguments(kind.name, delay),
                     )
                     .await?;
             }
         }
+        let _ = channel.close(200, "declared".into()).await;
         Ok(())
     }
 
@@ -214,9 +254,15 @@ mod tests {
         assert_eq!(topology.exchange(), "bb.jobs");
         assert_eq!(topology.queue(kind), "bb.playlist_export");
         assert_eq!(topology.dead_queue(kind), "bb.playlist_export.dead");
-        assert_eq!(topology.retry_queue(kind, 1), "bb.playlist_export.retry.1");
-        assert_eq!(topology.retry_queue(kind, 9), "bb.playlist_export.retry.4");
-        assert_eq!(topology.retry_queue("once", 3), "bb.once.retry.1");
+        assert_eq!(
+            topology.retry_queue(kind, 1),
+            "bb.playlist_export.retry.2000ms"
+        );
+        assert_eq!(
+            topology.retry_queue(kind, 9),
+            "bb.playlist_export.retry.16000ms"
+        );
+        assert_eq!(topology.retry_queue("once", 3), "bb.once.retry.2000ms");
         assert_eq!(topology.retry_delay(1), Duration::from_secs(2));
         assert_eq!(topology.retry_delay(4), Duration::from_secs(16));
         assert_eq!(topology.queues().len(), 6 + 3);

@@ -76,8 +76,8 @@ impl Consumer {
 
     async fn consume(&self, shutdown: impl Future<Output = ()>) -> Result<(), QueueError> {
         let connection = self.broker.connection().await?;
+        self.topology.declare(&connection).await?;
         let publisher = Arc::new(confirm_channel(&connection).await?);
-        self.topology.declare(&publisher).await?;
         let mut streams = Vec::new();
         let mut consumers = Vec::new();
         for kind in JobKind::ALL.iter().copied() {

@@ -58,8 +58,8 @@ pub async fn replay(
     // The relay publishes the outbox rows written by `jobs::replay`; the dead-letter copies are
     // now stale and are removed so the queue shows only what is still dead.
     let connection = broker.connection().await?;
+    topology.declare(&connection).await?;
     let channel = connection.create_channel().await?;
-    topology.declare(&channel).await?;
     for kind in topology.kinds() {
         let queue = topology.dead_queue(kind);
         let depth = channel

@@ -123,18 +123,19 @@ impl Relay {
             return Ok(channel.clone());
         }
         let connection = self.broker.connection().await?;
+        self.topology.declare(&connection).await?;
         let channel = confirm_channel(&connection).await?;
-        self.topology.declare(&channel).await?;
         *slot = Some(channel.clone());
         Ok(channel)
     }
 
     async fn publish_batch(&self) -> Result<usize, RelayError> {
+        // Connect (and declare the queues) before taking a database connection and locking
+        // rows, so neither is held while the broker is slow or down.
+        let channel = self.channel().await?;
         let mut conn = backbeat_db::pool::get(&self.db).await?;
         let batch = self.batch;
         let exchange = self.topology.exchange();
-        // Connect before locking rows, so an outage does not hold locks while timing out.
-        let channel = self.channel().await?;
         conn.transaction::<_, RelayError, _>(async |conn| {
             let pending = outbox::claim(conn, batch).await?;
             if pending.is_empty() {

@@ -6,6 +6,7 @@ mod distribution;
 mod helpers;
 mod royalties;
 mod scheduler;
+mod topology;
 mod usage;
 
 use std::time::Duration;
