@@ -18,6 +18,9 @@ COPY --from=build /backbeat-worker /usr/local/bin/backbeat-worker
 USER backbeat
 WORKDIR /var/lib/backbeat
 ENV APP_ENVIRONMENT=production
+# Health checks and Prometheus metrics (/health/live, /health/ready, /metrics).
+EXPOSE 5001
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s CMD ["backbeat-worker", "healthcheck"]
 # SIGTERM drains in-flight jobs; give it time before SIGKILL.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["backbeat-worker"]

@@ -57,7 +57,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             } else {
                 "/health/live"
             };
-            healthcheck(&settings, path)?;
+            backbeat_telemetry::probe::http_ok(
+                &settings.server.host,
+                settings.server.port,
+                &format!("{}{path}", settings.server.base_path),
+            )?;
         }
         Command::Migrate => {
             if backbeat_db::migrations::create_database_if_missing(&settings.database).await? {
@@ -81,39 +85,5 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
-}
-
-/// One HTTP/1.0 request to the local API with a short timeout; an error unless it answers 200.
-fn healthcheck(settings: &Settings, path: &str) -> anyhow::Result<()> {
-    use std::io::{Read, Write};
-    use std::net::{IpAddr, SocketAddr, TcpStream};
-    use std::time::Duration;
-
-    let host: IpAddr = settings
-        .server
-        .host
-        .parse()
-        .ok()
-        .filter(|ip: &IpAddr| !ip.is_unspecified())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let address = SocketAddr::new(host, settings.server.port);
-    let timeout = Duration::from_secs(3);
-    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    write!(
-        stream,
-        "GET {}{path} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: backbeat-healthcheck\r\n\r\n",
-        settings.server.base_path
-    )?;
-    let mut head = [0u8; 64];
-    let n = stream.read(&mut head)?;
-    let status_line = String::from_utf8_lossy(&head[..n]);
-    anyhow::ensure!(
-        status_line.starts_with("HTTP/1.1 200") || status_line.starts_with("HTTP/1.0 200"),
-        "{address}{path}: {}",
-        status_line.lines().next().unwrap_or("no answer")
-    );
     Ok(())
 }

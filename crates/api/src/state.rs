@@ -1,6 +1,8 @@
 //! What every handler shares: the services' context, and the broker (for readiness).
 
 use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use backbeat_config::Settings;
 use backbeat_queue::Broker;
@@ -11,6 +13,8 @@ use backbeat_services::jobs::Relay;
 pub struct AppState {
     pub ctx: Context,
     pub broker: Broker,
+    /// Whether the outbox relay is publishing (readiness).
+    pub relay_health: Arc<AtomicBool>,
 }
 
 impl Deref for AppState {
@@ -29,6 +33,14 @@ impl AppState {
         let ctx = Context::build(settings, "backbeat-api").await?;
         let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-api");
         let relay = Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings);
-        Ok((Self { ctx, broker }, relay))
+        let relay_health = relay.health();
+        Ok((
+            Self {
+                ctx,
+                broker,
+                relay_health,
+            },
+            relay,
+        ))
     }
 }

@@ -57,6 +57,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub rabbitmq: RabbitMqSettings,
     pub jobs: JobSettings,
+    pub worker: WorkerSettings,
     pub scheduler: SchedulerSettings,
     pub smtp: SmtpSettings,
     pub mail: MailSettings,
@@ -302,6 +303,14 @@ impl RateRule {
     pub fn period(&self) -> Duration {
         Duration::from_secs(self.period_secs)
     }
+}
+
+/// The worker's own HTTP endpoint: `/health/live`, `/health/ready`, `/metrics`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    pub http_host: String,
+    /// 0: any free port (logged at start).
+    pub http_port: u16,
 }
 
 /// How long finished work is kept before the retention job deletes it.

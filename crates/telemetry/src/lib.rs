@@ -1,4 +1,7 @@
-//! Logging for both processes: human-readable lines locally, JSON lines in production.
+//! Logging for both processes: human-readable lines locally, JSON lines in production; and the
+//! probe their container health checks run.
+
+pub mod probe;
 
 use backbeat_config::{LogFormat, LogSettings};
 use tracing_subscriber::EnvFilter;

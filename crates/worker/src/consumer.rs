@@ -57,6 +57,8 @@ pub struct Consumer {
     pub topology: Topology,
     pub grace: Duration,
     pub name: String,
+    /// Set while consuming, for `/health/ready` and the `consumer_connected` gauge.
+    pub consuming: crate::endpoint::Consuming,
 }
 
 /// Why the consume loop returned.
@@ -102,6 +104,7 @@ impl Consumer {
         let mut deliveries = futures_util::stream::select_all(streams);
         let mut in_flight = JoinSet::new();
         tracing::info!(kinds = consumers.len(), "consuming jobs");
+        self.consuming.set(true);
         tokio::pin!(shutdown);
         let result = loop {
             tokio::select! {
@@ -119,6 +122,7 @@ impl Consumer {
                 },
             }
         };
+        self.consuming.set(false);
         // Stop new deliveries, then let the jobs in hand finish; whatever is still unacknowledged
         // when the channel closes goes back to the queue for another worker.
         for (channel, tag) in &consumers {
@@ -195,13 +199,20 @@ async fn process(
         };
         tracing::Span::current().record("attempt", job.attempts);
         tracing::info!("job started");
+        let started = std::time::Instant::now();
+        crate::endpoint::in_flight(kind.as_str(), 1.0);
         let outcome = isolated(kind.run(
             Arc::clone(&ctx),
             JobRun::from_row(&job),
             job.payload.clone(),
         ))
         .await;
-        record(&ctx, &topology, &publisher, kind, &delivery, &job, outcome).await;
+        crate::endpoint::in_flight(kind.as_str(), -1.0);
+        let elapsed = started.elapsed();
+        let verdict = record(&ctx, &topology, &publisher, kind, &delivery, &job, outcome).await;
+        if let Some(verdict) = verdict {
+            crate::endpoint::job_finished(kind.as_str(), verdict, elapsed);
+        }
     }
     .instrument(span)
     .await;
@@ -255,7 +266,7 @@ async fn record(
     delivery: &Delivery,
     job: &Job,
     outcome: Result<Value, JobError>,
-) {
+) -> Option<&'static str> {
     let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
     let max = u32::try_from(job.max_attempts).unwrap_or(1);
     let retry_later = matches!(outcome, Err(JobError::Retry(_))) && attempts < max;
@@ -282,21 +293,25 @@ async fn record(
     .await;
     if let Err(error) = committed {
         tracing::warn!(%error, "cannot record the outcome; returning the message to the queue");
-        return requeue(delivery).await;
+        requeue(delivery).await;
+        return None;
     }
     match outcome {
         Ok(_) => {
             tracing::info!("job succeeded");
             ack(delivery).await;
+            Some("succeeded")
         }
         Err(JobError::Retry(error)) if retry_later => {
             let queue = topology.retry_queue(kind.as_str(), attempts);
             tracing::warn!(%error, retry_queue = %queue, "job failed; will retry");
             forward(publisher, &queue, delivery, &error).await;
+            Some("retried")
         }
         Err(error) => {
             tracing::error!(%error, "job is dead");
             dead_letter(topology, publisher, kind, delivery, &error.to_string()).await;
+            Some("dead")
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod consumer;
 pub mod dead;
+pub mod endpoint;
 pub mod scheduler;
 pub mod shutdown;
 
@@ -23,6 +24,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown::signal();
     tokio::pin!(shutdown);
     let ctx = Arc::new(Context::build(settings, "backbeat-worker").await?);
+    let consuming = endpoint::Consuming::default();
+    let endpoint = endpoint::serve(Arc::clone(&ctx), consuming.clone());
     let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-worker");
     let connected = async {
         retry("database", || backbeat_db::pool::ping(&ctx.db)).await;
@@ -51,6 +54,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         ctx,
         broker: broker.clone(),
         name,
+        consuming,
     };
     tracing::info!("backbeat-worker ready");
     let mut delay = Duration::from_millis(500);
@@ -81,6 +85,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         abort_relay.abort();
     }
     broker.close().await;
+    if let Some(endpoint) = endpoint {
+        endpoint.stop(true).await;
+    }
     consumer.ctx.db.close();
     tracing::info!("backbeat-worker stopped");
     Ok(())

@@ -14,6 +14,12 @@ struct Cli {
 enum Command {
     /// Consume jobs until SIGINT/SIGTERM (the default).
     Run,
+    /// Exit 0 when the worker on this machine answers its endpoint's `/health/live` (or, with
+    /// `--ready`, `/health/ready`: consuming and reaching PostgreSQL): the container health check.
+    Healthcheck {
+        #[arg(long)]
+        ready: bool,
+    },
     /// Inspect and replay dead jobs.
     Dead {
         #[command(subcommand)]
@@ -64,6 +70,15 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Run => backbeat_worker::run(settings).await,
+            Command::Healthcheck { ready } => backbeat_telemetry::probe::http_ok(
+                &settings.worker.http_host,
+                settings.worker.http_port,
+                if ready {
+                    "/health/ready"
+                } else {
+                    "/health/live"
+                },
+            ),
             Command::Dead { command } => dead(settings, command).await,
         }
     });

@@ -25,7 +25,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(
     get, path = "/health/ready", tag = "operations",
     responses(
-        (status = 200, description = "PostgreSQL, Redis and RabbitMQ all answer", body = DataEnvelope<Readiness>),
+        (status = 200, description = "PostgreSQL, Redis and RabbitMQ all answer, and the outbox relay publishes", body = DataEnvelope<Readiness>),
         (status = 503, description = "A dependency is down; `message` and `checks` name it (`UNAVAILABLE`)", body = ErrorBody),
     )
 )]
@@ -35,10 +35,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         check("redis", backbeat_cache::ping(&state.redis)),
         check("rabbitmq", state.broker.ping()),
     );
+    let relay = state
+        .relay_health
+        .load(std::sync::atomic::Ordering::Relaxed);
     let checks = [
         ("database", database),
         ("redis", redis),
         ("rabbitmq", rabbitmq),
+        ("relay", relay),
     ];
     let summary: serde_json::Map<String, serde_json::Value> = checks
         .iter()

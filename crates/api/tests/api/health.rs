@@ -18,7 +18,7 @@ async fn ready_checks_every_dependency() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         body["data"]["checks"],
-        serde_json::json!({"database": "ok", "redis": "ok", "rabbitmq": "ok"})
+        serde_json::json!({"database": "ok", "redis": "ok", "rabbitmq": "ok", "relay": "ok"})
     );
 }
 
@@ -61,6 +61,33 @@ async fn ready_names_each_failing_dependency() {
             assert_eq!(body["checks"][other], "ok", "{body}");
         }
     }
+}
+
+#[tokio::test]
+async fn ready_fails_while_the_outbox_relay_cannot_publish() {
+    let app = spawn_app_with(|s| s.jobs.relay_interval_ms = 50).await;
+    // Every dependency answers, but the relay cannot read its outbox.
+    let mut conn = app.db.connect().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("ALTER TABLE outbox RENAME TO outbox_gone"),
+        &mut conn,
+    )
+    .await
+    .expect("rename");
+    let started = std::time::Instant::now();
+    let body = loop {
+        let response = app.request(Method::GET, "/health/ready", None, None).await;
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            break expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE").await;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "readiness never noticed the relay"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(body["checks"]["relay"], "down", "{body}");
+    assert_eq!(body["checks"]["database"], "ok", "{body}");
 }
 
 #[tokio::test]

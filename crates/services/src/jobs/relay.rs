@@ -30,6 +30,8 @@ pub struct Relay {
     batch: i64,
     wake: Arc<Notify>,
     stop: Arc<Notify>,
+    /// Whether the last attempt to relay succeeded (readiness).
+    healthy: Arc<std::sync::atomic::AtomicBool>,
     channel: Mutex<Option<Channel>>,
 }
 
@@ -58,6 +60,7 @@ impl Relay {
             batch: settings.jobs.relay_batch,
             wake: Arc::new(Notify::new()),
             stop: Arc::new(Notify::new()),
+            healthy: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             channel: Mutex::new(None),
         }
     }
@@ -66,6 +69,12 @@ impl Relay {
     /// broker connection can then close without a channel dying under it.
     pub fn stopper(&self) -> Arc<Notify> {
         Arc::clone(&self.stop)
+    }
+
+    /// False while relaying fails (the broker refuses the topology, the outbox cannot be read):
+    /// jobs would pile up unpublished.
+    pub fn health(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.healthy)
     }
 
     /// Runs until stopped ([`Relay::stopper`]) or dropped. Never fails: while the broker or the
@@ -83,10 +92,14 @@ impl Relay {
                     if published > 0 {
                         tracing::debug!(published, "outbox relayed");
                     }
+                    self.healthy
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                     backoff = self.interval;
                     self.interval
                 }
                 Err(error) => {
+                    self.healthy
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
                     *self.channel.lock().await = None;
                     tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot publish");
                     let pause = backoff;

@@ -88,6 +88,8 @@ impl Stack {
             .env("APP_DATABASE__NAME", &s.database.name)
             .env("APP_RABBITMQ__PREFIX", &s.rabbitmq.prefix)
             .env("APP_CACHE__PREFIX", &s.cache.prefix)
+            // Many workers run at once: each takes a free port for its endpoint.
+            .env("APP_WORKER__HTTP_PORT", "0")
             .env(
                 "APP_RABBITMQ__QUEUE_EXPIRES_MS",
                 s.rabbitmq

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod distribution;
+mod endpoint;
 mod helpers;
 mod royalties;
 mod scheduler;
