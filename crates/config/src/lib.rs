@@ -640,4 +640,36 @@ mod tests {
             ["10.0.0.1".parse::<std::net::IpAddr>().expect("ip")]
         );
     }
+
+    /// Every key of `base.yaml`, as its `APP_` variable (`APP_RATE_LIMITS__READS_PER_CALLER__LIMIT`).
+    fn variables(prefix: &str, value: &yaml_rust2::Yaml, out: &mut Vec<String>) {
+        match value {
+            yaml_rust2::Yaml::Hash(map) => {
+                for (key, value) in map {
+                    let key = key.as_str().expect("string keys").to_uppercase();
+                    let name = if prefix.is_empty() {
+                        format!("APP_{key}")
+                    } else {
+                        format!("{prefix}__{key}")
+                    };
+                    variables(&name, value, out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_env_example_lists_every_setting() {
+        let base = yaml_rust2::YamlLoader::load_from_str(BASE).expect("base.yaml");
+        let mut names = Vec::new();
+        variables("", &base[0], &mut names);
+        assert!(names.len() > 50, "{names:?}");
+        let example = include_str!("../../../.env.example");
+        let missing: Vec<&String> = names
+            .iter()
+            .filter(|name| !example.contains(&format!("{name}=")))
+            .collect();
+        assert!(missing.is_empty(), ".env.example lacks {missing:?}");
+    }
 }
