@@ -1,6 +1,6 @@
-//! TLS endpoints on loopback for the tests: a CA and a server certificate for 127.0.0.1 made with
-//! `openssl` in a temporary folder, a TLS `redis-server` of the test's own, and a TLS-terminating
-//! `socat` in front of a plaintext port (RabbitMQ's).
+//! Servers of a test's own on loopback, and TLS endpoints: a CA and a server certificate for
+//! 127.0.0.1 made with `openssl` in a temporary folder, a TLS `redis-server`, and a
+//! TLS-terminating `socat` in front of a plaintext port (RabbitMQ's).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -128,7 +128,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-async fn listening(port: u16, mut child: Child) -> Listener {
+/// Waits until `child` listens on `port` (it is killed when the listener drops).
+pub async fn listening(port: u16, mut child: Child) -> Listener {
     let started = Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
