@@ -167,19 +167,19 @@ mod tests {
         );
     }
 
+    /// A hasher with one slot, at the local profile's cost.
+    async fn one_slot() -> Passwords {
+        let settings = ScryptSettings {
+            log_n: 14,
+            r: 8,
+            p: 1,
+        };
+        Passwords::new(settings, 1).await.expect("params")
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_saturated_hasher_turns_callers_away_after_the_wait() {
-        let passwords = Passwords::new(
-            ScryptSettings {
-                log_n: 14,
-                r: 8,
-                p: 1,
-            },
-            1,
-        )
-        .await
-        .expect("params")
-        .with_wait(Duration::from_millis(1));
+        let passwords = one_slot().await.with_wait(Duration::from_millis(1));
         let password = Password::parse("password", "correct horse".into()).expect("valid");
         let results =
             futures_util::future::join_all((0..4).map(|_| passwords.hash(&password))).await;
@@ -192,17 +192,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn unknown_usernames_leave_busy_slots_to_real_accounts() {
-        let passwords = Passwords::new(
-            ScryptSettings {
-                log_n: 14,
-                r: 8,
-                p: 1,
-            },
-            1,
-        )
-        .await
-        .expect("params")
-        .with_wait(Duration::from_secs(5));
+        let passwords = one_slot().await.with_wait(Duration::from_secs(5));
         let password = Password::parse("password", "correct horse".into()).expect("valid");
         let stored = passwords.hash(&password).await.expect("hash");
         // While the only slot is held, a guess at an unknown username does not queue for it...

@@ -50,3 +50,34 @@ pub async fn ping(pool: &RedisPool) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str, ca_file: Option<&str>) -> RedisSettings {
+        RedisSettings {
+            url: url.to_owned().into(),
+            pool_max_size: 1,
+            timeout_ms: 100,
+            ca_file: ca_file.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_ca_file_that_cannot_be_used_stops_the_start_naming_it() {
+        let plaintext =
+            build(&settings("redis://127.0.0.1:6379", Some("/etc/hostname"))).expect_err("refused");
+        assert!(plaintext.to_string().contains("rediss://"), "{plaintext}");
+        let missing = build(&settings(
+            "rediss://127.0.0.1:6380",
+            Some("/nonexistent/ca.pem"),
+        ))
+        .expect_err("refused");
+        assert!(
+            missing.to_string().contains("/nonexistent/ca.pem"),
+            "{missing}"
+        );
+        build(&settings("rediss://127.0.0.1:6380", None)).expect("the system's trust store");
+    }
+}

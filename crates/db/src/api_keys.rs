@@ -2,7 +2,6 @@
 //! presents one (a unique index), listed for their owner.
 
 use backbeat_domain::Role;
-use backbeat_domain::access::UserStatus;
 use backbeat_domain::ids::{ApiKeyId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,7 +37,8 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// What a request needs to act with a key: the key, and its owner as they are now.
+/// What a request needs to act with a key: the key, and its owner's role when it was read (the
+/// owner's status is checked on every request, from the account mirror).
 #[derive(Debug, Clone, Queryable)]
 pub struct KeyHolder {
     pub id: ApiKeyId,
@@ -47,7 +47,6 @@ pub struct KeyHolder {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub role: Role,
-    pub status: UserStatus,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, key: &NewApiKey<'_>) -> Result<(), DbError> {
@@ -72,7 +71,6 @@ pub async fn holder_by_hash(
             api_keys::expires_at,
             api_keys::revoked_at,
             users::role,
-            users::status,
         ))
         .first(conn)
         .await

@@ -125,3 +125,23 @@ impl ServerCertVerifier for Lenient {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_must_exist_and_hold_certificates() {
+        let missing = roots(Some("/nonexistent/ca.pem")).expect_err("refused");
+        assert!(
+            missing.to_string().contains("/nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let dir = std::env::temp_dir().join(format!("backbeat-tls-{}", std::process::id()));
+        std::fs::write(&dir, "not a certificate\n").expect("write");
+        let empty = roots(dir.to_str()).expect_err("refused");
+        assert!(empty.to_string().contains("no certificate"), "{empty}");
+        let _ = std::fs::remove_file(&dir);
+        roots(None).expect("the system's store alone");
+    }
+}

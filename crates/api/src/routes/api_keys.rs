@@ -69,18 +69,11 @@ pub async fn create(
     let name = f
         .string("name")
         .and_then(|v| f.check(text("name", v, NAME_MAX)));
-    let raw = f.patch_strings("scopes");
-    let scopes = match f.parse_patch(raw, scopes) {
-        Some(Some(scopes)) => Some(scopes),
-        Some(None) => f.check(Err(FieldError::new(
-            "scopes",
-            "must name at least one scope",
-        ))),
-        None => None,
-    };
-    let scopes = match scopes {
-        None if !f.has_error("scopes") => f.check(Err(FieldError::new("scopes", "is required"))),
-        other => other,
+    let scopes = match f.patch_strings("scopes") {
+        Some(Some(list)) => f.check(scopes(list)),
+        // Absent or null; a value of the wrong type was already reported.
+        _ if !f.has_error("scopes") => f.check(Err(FieldError::new("scopes", "is required"))),
+        _ => None,
     };
     let raw = f.patch_string("expiresAt");
     let expires_at = f.parse_patch(raw, |v| dates::date_time("expiresAt", &v));

@@ -57,15 +57,6 @@ async fn with_header(
     request.send().await.expect("sent")
 }
 
-async fn admin_of(app: &TestApp, username: &str) -> (String, String) {
-    let id = app.register(username, "secret-password").await;
-    let mut conn = app.db.connect().await;
-    backbeat_db::users::set_role(&mut conn, username, backbeat_domain::Role::Admin)
-        .await
-        .expect("promote");
-    (id, app.login(username, "secret-password").await.0)
-}
-
 #[tokio::test]
 async fn a_key_is_shown_once_stored_as_a_hash_and_listed_without_its_secret() {
     let app = spawn_app().await;
@@ -258,7 +249,7 @@ async fn each_scope_opens_its_routes_and_a_key_without_it_gets_insufficient_scop
 #[tokio::test]
 async fn keys_act_as_their_owner_and_never_for_admin_actions_or_key_management() {
     let app = spawn_app().await;
-    let (_, admin) = admin_of(&app, "boss").await;
+    let (_, admin) = app.admin_user("boss").await;
     let (_, all) = key(&app, &admin, &ALL_SCOPES).await;
     let (user_id, _, _) = app.user("someone").await;
     for (method, path, body) in [
@@ -418,7 +409,7 @@ async fn revoked_and_expired_keys_are_refused_on_every_replica() {
 async fn a_suspended_user_is_locked_out_at_once_everywhere_and_can_be_reinstated() {
     let app = spawn_app().await;
     let replica = app.replica().await;
-    let (_, admin) = admin_of(&app, "moderator").await;
+    let (_, admin) = app.admin_user("moderator").await;
     let (user_id, token, refresh) = app.user("troll").await;
     let (_, secret) = key(&app, &token, &["playlists:read"]).await;
     // The replica has verified both credentials before the suspension.
@@ -516,7 +507,7 @@ async fn roles_are_granted_up_to_ones_own_and_the_last_super_admin_stays() {
         .await
         .expect("promote");
     let (root, _) = app.login("root", "secret-password").await;
-    let (_, admin) = admin_of(&app, "deputy").await;
+    let (_, admin) = app.admin_user("deputy").await;
     let (user_id, user_token, _) = app.user("member").await;
     let patch = |id: &str, token: &str, body: Value| {
         let path = format!("/admin/users/{id}");
@@ -595,7 +586,7 @@ async fn roles_are_granted_up_to_ones_own_and_the_last_super_admin_stays() {
 #[tokio::test]
 async fn admins_find_accounts_by_text_role_and_status_a_page_at_a_time() {
     let app = spawn_app().await;
-    let (_, admin) = admin_of(&app, "finder").await;
+    let (_, admin) = app.admin_user("finder").await;
     for name in ["alice", "alina", "bob"] {
         app.register(name, "secret-password").await;
     }
@@ -647,7 +638,7 @@ async fn admins_find_accounts_by_text_role_and_status_a_page_at_a_time() {
 #[tokio::test]
 async fn admin_actions_and_key_changes_are_in_the_audit_log() {
     let app = spawn_app().await;
-    let (admin_id, admin) = admin_of(&app, "auditor").await;
+    let (admin_id, admin) = app.admin_user("auditor").await;
     let (user_id, token, _) = app.user("subject").await;
     let (key_id, _) = key(&app, &token, &["catalog:read"]).await;
     expect_status(

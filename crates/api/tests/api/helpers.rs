@@ -270,13 +270,18 @@ impl TestApp {
 
     /// Signs up, is made an admin (as the operator's CLI does), logs in; returns the token.
     pub async fn admin(&self, username: &str) -> String {
-        self.register(username, "secret-password").await;
+        self.admin_user(username).await.1
+    }
+
+    /// Like [`TestApp::admin`]; returns (user id, access token).
+    pub async fn admin_user(&self, username: &str) -> (String, String) {
+        let id = self.register(username, "secret-password").await;
         let mut conn = self.db.connect().await;
         assert!(
             backbeat_db::users::set_role(&mut conn, username, backbeat_domain::Role::Admin)
                 .await
                 .expect("promote")
         );
-        self.login(username, "secret-password").await.0
+        (id, self.login(username, "secret-password").await.0)
     }
 }

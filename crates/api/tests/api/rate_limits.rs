@@ -141,15 +141,7 @@ async fn with_redis_stopped_requests_are_still_served_and_limited_per_process() 
     })
     .await;
     let (user_id, token, _) = app.user("steady").await;
-    let (_, admin) = {
-        let name = "keeper";
-        app.register(name, "secret-password").await;
-        let mut conn = app.db.connect().await;
-        backbeat_db::users::set_role(&mut conn, name, backbeat_domain::Role::Admin)
-            .await
-            .expect("promote");
-        ((), app.login(name, "secret-password").await.0)
-    };
+    let (_, admin) = app.admin_user("keeper").await;
     let body = expect_status(
         app.post_as(
             "/api-keys",

@@ -35,10 +35,7 @@ pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<Tok
         ),
         rule: ctx.settings.rate_limits.login_per_username,
     };
-    let verdict = ctx.access.gate.check(None, None, &[limit]).await;
-    if let Some(limit) = verdict.limit.filter(|l| !l.allowed) {
-        return Err(Error::RateLimited(limit.retry_after));
-    }
+    crate::access::admit(ctx, None, &[limit]).await.0?;
     let account = users::credentials_by_username(&mut *ctx.conn().await?, username).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let valid = ctx.passwords.verify(password, stored_hash).await?;
