@@ -4,7 +4,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use backbeat_domain::FieldError;
 use futures_util::StreamExt;
@@ -61,7 +64,8 @@ impl FromRequest for JsonObject {
                 }
                 body.extend_from_slice(&chunk);
             }
-            if body.iter().all(u8::is_ascii_whitespace) {
+            // No body at all reads as `{}`; a body declared JSON must be JSON.
+            if body.is_empty() || (!declared && body.iter().all(u8::is_ascii_whitespace)) {
                 return Ok(JsonObject(Map::new()));
             }
             // A body must say what it is: one without `Content-Type` is not taken for JSON.
@@ -71,7 +75,23 @@ impl FromRequest for JsonObject {
                 ));
             }
             match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(map)) => Ok(JsonObject(map)),
+                Ok(Value::Object(map)) => {
+                    let unstorable: Vec<FieldError> = map
+                        .iter()
+                        .filter(|(key, value)| key.contains('\0') || holds_nul(value))
+                        .map(|(key, _)| {
+                            FieldError::new(
+                                key.replace('\0', ""),
+                                "must not contain NUL characters",
+                            )
+                        })
+                        .collect();
+                    if unstorable.is_empty() {
+                        Ok(JsonObject(map))
+                    } else {
+                        Err(ApiError::Validation(unstorable))
+                    }
+                }
                 Ok(_) => Err(ApiError::InvalidJson(
                     "request body must be a JSON object".to_owned(),
                 )),
@@ -80,6 +100,42 @@ impl FromRequest for JsonObject {
                 ))),
             }
         })
+    }
+}
+
+/// Refuses a query parameter holding NUL (`%00`), which no text column can store or compare, by
+/// name, before any handler reads it.
+pub async fn storable_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let unstorable: Vec<FieldError> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|pairs| {
+                pairs
+                    .0
+                    .into_iter()
+                    .filter(|(name, value)| name.contains('\0') || value.contains('\0'))
+                    .map(|(name, _)| {
+                        FieldError::new(name.replace('\0', ""), "must not contain NUL characters")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    if !unstorable.is_empty() {
+        let response = req.error_response(ApiError::Validation(unstorable));
+        return Ok(response);
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Whether a string anywhere in `value` holds NUL, which no text column can store.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 

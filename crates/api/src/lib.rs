@@ -13,6 +13,7 @@ pub mod public_url;
 pub mod request_context;
 pub mod response;
 pub mod routes;
+pub mod schemas;
 pub mod startup;
 pub mod state;
 pub mod upload;

@@ -57,8 +57,7 @@ pub async fn request_context(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    // Handlers' and extractors' errors arrive as responses; only an inner middleware could
-    // return `Err`, and this is the innermost one.
+    // Handlers' and extractors' errors arrive as responses, and so do the inner middlewares'.
     let response = next
         .call(req)
         .instrument(span.clone())

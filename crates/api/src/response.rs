@@ -77,7 +77,7 @@ pub fn accepted<T: Serialize>(base_path: &str, job_id: &str, data: T) -> HttpRes
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// 1-100; default 20.
-    #[param(minimum = 1, maximum = 100)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `meta.nextCursor` of the previous page.
     pub cursor: Option<String>,

@@ -85,6 +85,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         let base_path = data.settings.server.base_path.clone();
         App::new()
             .app_data(data.clone())
+            .wrap(from_fn(crate::input::storable_query))
             .wrap(cors(&data.settings.server.cors_allowed_origins))
             .wrap(from_fn(request_context))
             // Only when the client asks (`Accept-Encoding`); outermost, so it sees final bodies.

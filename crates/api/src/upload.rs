@@ -89,7 +89,7 @@ pub async fn receive_form(
             file_name = part
                 .content_disposition()
                 .and_then(|d| d.get_filename())
-                .map(|n| n.chars().take(200).collect());
+                .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect());
         }
         let text = texts.contains(&name.as_str()) && !values.contains_key(&name);
         let mut value = Vec::new();
@@ -116,6 +116,8 @@ pub async fn receive_form(
         if text {
             let value = String::from_utf8(value)
                 .map_err(|_| ApiError::field(&name, "must be UTF-8 text"))?;
+            backbeat_domain::validation::storable(&name, &value)
+                .map_err(|e| ApiError::Validation(vec![e]))?;
             values.insert(name, value);
         }
         found |= wanted;

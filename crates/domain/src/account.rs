@@ -4,7 +4,8 @@ use crate::validation::{FieldError, text};
 
 pub const USERNAME_MAX: usize = 50;
 pub const FULLNAME_MAX: usize = 100;
-/// scrypt's cost does not grow with the input, but an unbounded body would; 1 KiB is plenty.
+/// scrypt's cost does not grow with the input, but an unbounded body would; 1024 characters is
+/// plenty.
 pub const PASSWORD_MAX: usize = 1024;
 
 /// A username: 1 to 50 letters, digits, `_`, `.` or `-`. Unique, case-sensitive (openMusic).
@@ -35,7 +36,7 @@ impl Username {
     }
 }
 
-/// A password as typed: not empty, at most 1 KiB. Never logged (no `Debug` of the content).
+/// A password as typed: not empty, at most 1024 characters. Never logged (no `Debug` of the content).
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -44,10 +45,10 @@ impl Password {
         if value.is_empty() {
             return Err(FieldError::new(field, "is not allowed to be empty"));
         }
-        if value.len() > PASSWORD_MAX {
+        if value.chars().count() > PASSWORD_MAX {
             return Err(FieldError::new(
                 field,
-                format!("length must be less than or equal to {PASSWORD_MAX} bytes long"),
+                format!("length must be less than or equal to {PASSWORD_MAX} characters long"),
             ));
         }
         Ok(Self(value))

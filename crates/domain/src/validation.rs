@@ -32,8 +32,17 @@ pub fn text(field: &str, value: String, max_chars: usize) -> Result<String, Fiel
     at_most(field, value, max_chars)
 }
 
+/// PostgreSQL's text cannot hold NUL: a value with one is refused rather than failing to store.
+pub fn storable(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.contains('\0') {
+        return Err(FieldError::new(field, "must not contain NUL characters"));
+    }
+    Ok(())
+}
+
 /// Checks a text value (possibly empty) is at most `max_chars` characters.
 pub fn at_most(field: &str, value: String, max_chars: usize) -> Result<String, FieldError> {
+    storable(field, &value)?;
     if value.chars().count() > max_chars {
         return Err(FieldError::new(
             field,

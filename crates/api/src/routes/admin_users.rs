@@ -25,10 +25,29 @@ pub struct AccountFilter {
     /// A case-insensitive part of the username, full name or email (at most 100 characters).
     #[param(max_length = 100)]
     search: Option<String>,
-    /// `user`, `admin` or `super_admin`.
+    #[param(value_type = Option<RoleName>, inline)]
     role: Option<String>,
-    /// `active` or `suspended`.
+    #[param(value_type = Option<StatusName>, inline)]
     status: Option<String>,
+}
+
+/// An account's role.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum RoleName {
+    User,
+    Admin,
+    SuperAdmin,
+}
+
+/// An account's status.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum StatusName {
+    Active,
+    Suspended,
 }
 
 fn role(field: &str, raw: &str) -> Result<Role, FieldError> {
@@ -105,9 +124,10 @@ pub async fn list(
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct AccountChange {
-    /// `user`, `admin` or `super_admin`: up to the caller's own role.
+    /// Up to the caller's own role.
+    #[schema(value_type = Option<RoleName>, nullable = false)]
     role: Option<String>,
-    /// `active` or `suspended`.
+    #[schema(value_type = Option<StatusName>, nullable = false)]
     status: Option<String>,
 }
 

@@ -22,7 +22,10 @@ use crate::views::distribution::{
 #[schema(rename_all = "camelCase")]
 pub struct DistributeRequest {
     /// Active platforms, each at most once (`GET /platforms`).
-    #[schema(min_items = 1, max_items = 100, example = json!(["platform-9a4b1c2d3e4f5a6b"]))]
+    #[schema(
+        schema_with = crate::schemas::platform_ids,
+        example = json!(["platform-9a4b1c2d3e4f5a6b"])
+    )]
     platform_ids: Vec<String>,
     /// When the deals start; a future time keeps the distributions `scheduled` until then (they
     /// are queued within `scheduler.due_distributions_secs` of it). Default: now.

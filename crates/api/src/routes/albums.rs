@@ -23,11 +23,15 @@ use crate::views::catalog::{AlbumCreated, AlbumData, AlbumDetail, ReleaseView, S
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct AlbumRequest {
-    /// 1-200 characters.
-    #[schema(example = "Viva la Vida")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Viva la Vida"
+    )]
     name: String,
-    /// An integer between 1000 and 9999 (a string such as `"2008"` is refused).
-    #[schema(example = 2008)]
+    /// An integer (a string such as `"2008"` is refused).
+    #[schema(minimum = 1000, maximum = 9999, example = 2008)]
     year: i64,
 }
 
@@ -104,19 +108,33 @@ pub async fn get(
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct AlbumPatchRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
     name: Option<String>,
-    #[schema(minimum = 1000, maximum = 9999)]
+    #[schema(minimum = 1000, maximum = 9999, nullable = false)]
     year: Option<i64>,
     /// One of the caller's artists.
+    #[schema(value_type = Option<crate::schemas::Reference>)]
     artist_id: Option<String>,
     /// UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit; spaces and hyphens are
     /// ignored. Unique across releases.
-    #[schema(pattern = r"^[0-9 -]{12,17}$", example = "036000291452")]
+    #[schema(pattern = r"^([0-9][ -]?){11,12}[0-9]$", example = "036000291452")]
     upc: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$"
+    )]
     label: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$"
+    )]
     genre: Option<String>,
     #[schema(format = Date, example = "2026-12-04")]
     release_date: Option<String>,
@@ -124,25 +142,35 @@ pub struct AlbumPatchRequest {
     original_release_date: Option<String>,
     /// A year, then the holder.
     #[schema(
-        pattern = r"^[0-9]{4} .+$",
+        pattern = r"^[1-9][0-9]{3} [^\x00]*[^\x00\s]",
         max_length = 300,
         example = "2026 Backbeat Records"
     )]
     p_line: Option<String>,
     #[schema(
-        pattern = r"^[0-9]{4} .+$",
+        pattern = r"^[1-9][0-9]{3} [^\x00]*[^\x00\s]",
         max_length = 300,
         example = "2026 Backbeat Records"
     )]
     c_line: Option<String>,
     /// `["Worldwide"]` (the default), ISO 3166-1 alpha-2 codes (`["US", "CA"]`), or
     /// `"Worldwide"` with exclusions written `-CODE` (`["Worldwide", "-KP"]`).
-    #[schema(example = json!(["Worldwide"]))]
+    #[schema(schema_with = crate::schemas::territories, example = json!(["Worldwide"]))]
     territories: Option<Vec<String>>,
     /// `Single`, `EP` or `Album`; `null` derives it from the tracks (up to 3 under 30 minutes: a
     /// single; up to 6: an EP; else an album).
-    #[schema(example = "Album")]
+    #[schema(value_type = Option<ReleaseTypeName>, example = "Album")]
     release_type: Option<String>,
+}
+
+/// `ReleaseType`'s names.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum ReleaseTypeName {
+    Single,
+    #[schema(rename = "EP")]
+    Ep,
+    Album,
 }
 
 fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {

@@ -22,14 +22,21 @@ use crate::views::access::{ApiKeyCreated, ApiKeyList, ApiKeyView};
 #[schema(rename_all = "camelCase")]
 pub struct ApiKeyRequest {
     /// What the key is for; 1-100 characters.
-    #[schema(min_length = 1, max_length = 100, example = "label catalog sync")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "label catalog sync"
+    )]
     name: String,
-    /// At least one of `catalog:read`, `catalog:write`, `playlists:read`, `playlists:write`,
-    /// `distribution:read`, `distribution:write`, `analytics:read`, `royalties:read`,
-    /// `royalties:write`, `videos:write`. The key can never do more than its owner.
-    #[schema(min_items = 1, example = json!(["catalog:read", "distribution:write"]))]
+    /// What the key may do; it can never do more than its owner.
+    #[schema(
+        schema_with = crate::schemas::scopes,
+        example = json!(["catalog:read", "distribution:write"])
+    )]
     scopes: Vec<String>,
     /// When the key stops working (RFC 3339, in the future); never when absent.
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 

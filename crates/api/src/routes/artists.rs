@@ -26,12 +26,39 @@ pub const URL_MAX: usize = 500;
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct ArtistRequest {
-    #[schema(min_length = 1, max_length = 200, example = "Nadia Rose")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Nadia Rose"
+    )]
     name: String,
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
     bio: Option<String>,
     /// Up to 20 `http(s)://` URLs of the artist's pages.
-    #[schema(max_items = 20, example = json!(["https://nadiarose.example"]))]
+    #[schema(
+        value_type = Option<Vec<crate::schemas::WebUrl>>,
+        max_items = 20,
+        example = json!(["https://nadiarose.example"])
+    )]
+    external_urls: Option<Vec<String>>,
+}
+
+/// The body of `PATCH /artists/{id}`: every field optional; `null` clears `bio`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body read by `Fields`
+#[schema(rename_all = "camelCase")]
+pub struct ArtistChanges {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
+    name: Option<String>,
+    #[schema(max_length = 5000, pattern = r"^[^\x00]*$")]
+    bio: Option<String>,
+    #[schema(value_type = Option<Vec<crate::schemas::WebUrl>>, max_items = 20)]
     external_urls: Option<Vec<String>>,
 }
 
@@ -45,7 +72,10 @@ fn urls(list: Vec<String>) -> Result<Vec<String>, FieldError> {
     list.into_iter()
         .map(|url| {
             let url = url.trim().to_owned();
-            let web = url.starts_with("https://") || url.starts_with("http://");
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            let web = rest.is_some_and(|host| !host.is_empty());
             if !web || url.len() > URL_MAX || url.contains(char::is_whitespace) {
                 return Err(FieldError::new(
                     "externalUrls",
@@ -168,7 +198,7 @@ pub async fn get(
 #[utoipa::path(
     patch, path = "/artists/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Artist id")),
-    request_body = ArtistRequest,
+    request_body = ArtistChanges,
     responses(
         (status = 200, description = "The artist as it now is (`null` clears `bio`; `verified` cannot be set here)", body = DataEnvelope<ArtistData>),
         (status = 400, description = "Invalid body", body = ErrorBody),

@@ -14,16 +14,18 @@ use crate::views::accounts::{AccessToken, TokenPair};
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct LoginRequest {
-    #[schema(example = "dicoding")]
+    #[schema(min_length = 1, pattern = r"^[^\x00]*$", example = "dicoding")]
     username: String,
-    #[schema(example = "secret")]
+    #[schema(min_length = 1, pattern = r"^[^\x00]*$", example = "secret")]
     password: String,
 }
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct RefreshTokenRequest {
+    /// The `refreshToken` of a login (a JWT).
     #[serde(rename = "refreshToken")]
+    #[schema(min_length = 1, pattern = r"^[^\x00]*$")]
     refresh_token: String,
 }
 

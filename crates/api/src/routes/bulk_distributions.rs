@@ -18,10 +18,10 @@ use crate::views::playlists::JobAccepted;
 #[schema(rename_all = "camelCase")]
 pub struct BulkRequest {
     /// Releases the caller may change, each once; at most `distribution.bulk_max_releases` (1000).
-    #[schema(min_items = 1, max_items = 1000)]
+    #[schema(schema_with = crate::schemas::album_ids)]
     album_ids: Vec<String>,
     /// Active platforms, each once.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(schema_with = crate::schemas::platform_ids)]
     platform_ids: Vec<String>,
 }
 

@@ -18,9 +18,9 @@ use crate::views::playlists::CollaborationCreated;
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct CollaborationRequest {
-    #[schema(example = "playlist-Qbax5Oy7L8WKf74l")]
+    #[schema(value_type = crate::schemas::Reference)]
     playlist_id: String,
-    #[schema(example = "user-Qbax5Oy7L8WKf74l")]
+    #[schema(value_type = crate::schemas::Reference)]
     user_id: String,
 }
 

@@ -17,12 +17,27 @@ use crate::views::distribution::{
     DistributionData, DistributionJob, DistributionList, DistributionView,
 };
 
+/// A distribution's state.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum DistributionStatusName {
+    Scheduled,
+    Queued,
+    Delivering,
+    Delivered,
+    TakenDown,
+    Failed,
+    Cancelled,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionFilter {
-    /// `scheduled`, `queued`, `delivering`, `delivered`, `taken_down`, `failed` or `cancelled`.
+    #[param(value_type = Option<DistributionStatusName>, inline)]
     status: Option<String>,
+    #[param(value_type = Option<crate::schemas::Reference>)]
     platform_id: Option<String>,
 }
 

@@ -17,7 +17,7 @@ use crate::views::playlists::{ExportAccepted, JobAccepted};
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct ExportRequest {
-    #[schema(example = "listener@example.com")]
+    #[schema(value_type = crate::schemas::Email)]
     target_email: String,
 }
 

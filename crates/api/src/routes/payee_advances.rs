@@ -16,14 +16,16 @@ use crate::views::royalties::{AdvanceCreated, AdvanceView};
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the body
 pub struct AdvanceRequest {
-    /// A decimal string above 0, at most the currency's minor digits.
-    #[schema(example = "500.00")]
+    /// A decimal string above 0, with at most the currency's minor digits.
+    #[schema(pattern = r"^[0-9]{1,12}(\.[0-9]{1,4})?$", example = "500.00")]
     amount: String,
     /// The base currency (`royalties.base_currency`).
-    #[schema(example = "USD")]
+    #[schema(pattern = "^[A-Z]{3}$", example = "USD")]
     currency: String,
+    #[schema(pattern = r"^[^\x00]*$")]
     note: Option<String>,
-    /// `YYYY-MM`: the first period recouping it; this month when absent.
+    /// The first period recouping it; this month when absent.
+    #[schema(value_type = Option<crate::schemas::Month>)]
     period: Option<String>,
 }
 

@@ -23,19 +23,43 @@ pub struct PlatformRequest {
     /// Lower-case letters, digits and `_`; unique; cannot change.
     #[schema(pattern = "^[a-z0-9_]{2,40}$", example = "napster")]
     code: String,
-    #[schema(min_length = 1, max_length = 100, example = "Napster")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Napster"
+    )]
     name: String,
     /// The DDEX party id the platform assigned (`PADPIDA...`).
-    #[schema(pattern = "^PADPIDA[A-Za-z0-9]+$", example = "PADPIDA2011072101T")]
+    #[schema(pattern = "^PADPIDA[A-Za-z0-9]{1,33}$", example = "PADPIDA2011072101T")]
     party_id: String,
     /// The drop folder under the delivery root; its code when absent.
+    #[schema(pattern = "^[a-z0-9_-]{1,60}$", nullable = false)]
+    delivery_folder: Option<String>,
+}
+
+/// The body of `PATCH /platforms/{id}`: every field optional.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body read by `Fields`
+#[schema(rename_all = "camelCase")]
+pub struct PlatformChanges {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
+    name: Option<String>,
+    #[schema(pattern = "^PADPIDA[A-Za-z0-9]{1,33}$", nullable = false)]
+    party_id: Option<String>,
+    /// An inactive platform takes no new distributions.
+    #[schema(nullable = false)]
+    active: Option<bool>,
+    /// `null`: the platform's code.
     #[schema(pattern = "^[a-z0-9_-]{1,60}$")]
     delivery_folder: Option<String>,
-    /// (`PATCH` only.)
-    active: Option<bool>,
-    /// (`PATCH` only.) The distributor's fee on this platform's revenue in basis points (0-10000);
-    /// `null`: the configured default (`royalties.default_fee_bps`, 1500). Applies to periods run
-    /// from then on.
+    /// The distributor's fee on this platform's revenue in basis points; `null`: the configured
+    /// default (`royalties.default_fee_bps`, 1500). Applies to periods run from then on.
     #[schema(minimum = 0, maximum = 10000, example = 1200)]
     fee_bps: Option<i32>,
 }
@@ -154,7 +178,7 @@ pub async fn create(
 #[utoipa::path(
     patch, path = "/platforms/{id}", tag = "distribution",
     params(("id" = String, Path, description = "Platform id")),
-    request_body = PlatformRequest,
+    request_body = PlatformChanges,
     responses(
         (status = 200, description = "The platform as it now is (`code` cannot change; an inactive platform takes no new distributions)", body = DataEnvelope<PlatformData>),
         (status = 400, description = "Invalid body", body = ErrorBody),

@@ -19,7 +19,7 @@ use crate::views::playlists::{PlaylistSongsData, PlaylistWithSongs};
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct PlaylistSongRequest {
-    #[schema(example = "song-Qbax5Oy7L8WKf74l")]
+    #[schema(value_type = crate::schemas::Reference)]
     song_id: String,
 }
 

@@ -17,7 +17,12 @@ use crate::views::playlists::{PlaylistCreated, PlaylistItem, PlaylistList};
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct PlaylistRequest {
-    #[schema(example = "Viva la Vida")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Viva la Vida"
+    )]
     name: String,
 }
 

@@ -21,7 +21,10 @@ use crate::views::royalties::{FxData, FxRates};
 pub struct FxRequest {
     /// Base-currency units per unit of each currency (ISO 4217), as decimal strings above 0.
     /// Replaces the period's rates.
-    #[schema(value_type = Object, example = json!({"EUR": "1.08", "GBP": "1.27"}))]
+    #[schema(
+        schema_with = crate::schemas::rates,
+        example = json!({"EUR": "1.08", "GBP": "1.27"})
+    )]
     rates: BTreeMap<String, String>,
 }
 
@@ -44,7 +47,7 @@ fn view(
 
 #[utoipa::path(
     get, path = "/royalties/fx/{period}", tag = "royalties",
-    params(("period" = String, Path, description = "`YYYY-MM`")),
+    params(("period" = crate::schemas::Month, Path, description = "The month")),
     responses(
         (status = 200, description = "The period's exchange rates", body = DataEnvelope<FxData>),
         (status = 400, description = "Invalid period", body = ErrorBody),
@@ -64,7 +67,7 @@ pub async fn get(
 
 #[utoipa::path(
     put, path = "/royalties/fx/{period}", tag = "royalties",
-    params(("period" = String, Path, description = "`YYYY-MM`")),
+    params(("period" = crate::schemas::Month, Path, description = "The month")),
     request_body = FxRequest,
     responses(
         (status = 200, description = "The period's rates as they now are; a run (or rerun) of the period uses them", body = DataEnvelope<FxData>),

@@ -19,8 +19,8 @@ use crate::views::royalties::{RunAccepted, RunData, RunView};
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the body
 pub struct RunRequest {
-    /// The month to run (`YYYY-MM`).
-    #[schema(example = "2026-10")]
+    /// The month to run.
+    #[schema(value_type = crate::schemas::Month)]
     period: String,
 }
 

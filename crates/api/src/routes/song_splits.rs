@@ -23,6 +23,7 @@ const MAX_SPLITS: usize = 100;
 pub struct SplitsRequest {
     /// Each share names one payee, by account or by email, and is a whole number of basis points
     /// above 0; the shares add up to exactly 10000. An empty list gives the owner 100% again.
+    #[schema(max_items = 100)]
     splits: Vec<SplitRequest>,
 }
 
@@ -31,10 +32,11 @@ pub struct SplitsRequest {
 #[schema(rename_all = "camelCase")]
 pub struct SplitRequest {
     /// An account (exactly one of `payeeUserId` and `payeeEmail`).
+    #[schema(value_type = Option<crate::schemas::Reference>)]
     payee_user_id: Option<String>,
     /// Someone without an account: their statement is emailed there, and they claim it by
     /// signing up with the address.
-    #[schema(example = "producer@example.com")]
+    #[schema(value_type = Option<crate::schemas::Email>)]
     payee_email: Option<String>,
     #[schema(minimum = 1, maximum = 10000, example = 5000)]
     share_bps: u32,

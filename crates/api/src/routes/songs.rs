@@ -24,17 +24,34 @@ use crate::views::catalog::{
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct SongRequest {
-    #[schema(example = "Life in Technicolor")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Life in Technicolor"
+    )]
     title: String,
-    #[schema(example = 2008)]
+    #[schema(minimum = 1000, maximum = 9999, example = 2008)]
     year: i64,
-    #[schema(example = "Indie")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Indie"
+    )]
     genre: String,
-    #[schema(example = "Coldplay")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Coldplay"
+    )]
     performer: String,
-    /// Seconds, 0-86400.
+    /// Seconds.
+    #[schema(minimum = 0, maximum = 86400)]
     duration: Option<i64>,
     /// An album the caller may write.
+    #[schema(value_type = Option<crate::schemas::Reference>)]
     album_id: Option<String>,
 }
 
@@ -45,6 +62,7 @@ pub struct SongQuery {
     /// Case-insensitive substring of the performer (with `title`: both must match).
     performer: Option<String>,
     /// 1-1000; default 1000.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// `meta.nextCursor` of the previous page.
     cursor: Option<String>,
@@ -177,19 +195,36 @@ pub async fn get(
 #[allow(dead_code)] // documents the body read by `Fields`
 #[schema(rename_all = "camelCase")]
 pub struct SongPatchRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
     title: Option<String>,
-    #[schema(minimum = 1000, maximum = 9999)]
+    #[schema(minimum = 1000, maximum = 9999, nullable = false)]
     year: Option<i64>,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
     genre: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        nullable = false
+    )]
     performer: Option<String>,
     #[schema(minimum = 0, maximum = 86400)]
     duration: Option<i64>,
     /// An album the caller may write.
+    #[schema(value_type = Option<crate::schemas::Reference>)]
     album_id: Option<String>,
     /// One of the caller's artists.
+    #[schema(value_type = Option<crate::schemas::Reference>)]
     artist_id: Option<String>,
     /// `CC-XXX-YY-NNNNN`, with or without hyphens; unique across the catalog.
     #[schema(
@@ -203,6 +238,7 @@ pub struct SongPatchRequest {
         example = "T-034.524.680-1"
     )]
     iswc: Option<String>,
+    #[schema(nullable = false)]
     explicit: Option<bool>,
     /// Unique within the album's disc.
     #[schema(minimum = 1, maximum = 999)]

@@ -17,6 +17,15 @@ use crate::state::AppState;
 use crate::upload;
 use crate::views::royalties::{PeriodFilter, ReportAccepted, ReportData, ReportList, ReportView};
 
+/// A report's format.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+enum ReportFormatName {
+    Csv,
+    Dsr,
+}
+
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the multipart body
 #[schema(rename_all = "camelCase")]
@@ -40,12 +49,12 @@ pub struct ReportUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// The platform that sent the report.
+    #[schema(value_type = crate::schemas::Reference)]
     platform_id: String,
     /// The month the report covers.
-    #[schema(example = "2026-10", pattern = "^[0-9]{4}-[0-9]{2}$")]
+    #[schema(value_type = crate::schemas::Month)]
     period: String,
-    /// `csv` or `dsr`.
-    #[schema(example = "csv")]
+    #[schema(value_type = ReportFormatName)]
     format: String,
 }
 

@@ -18,15 +18,25 @@ use crate::views::accounts::{UserCreated, UserProfileData};
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct NewUserRequest {
     /// 1-50 letters, digits, `_`, `.` or `-`; unique.
-    #[schema(example = "dicoding")]
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,50}$", example = "dicoding")]
     username: String,
-    #[schema(example = "secret")]
+    #[schema(
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"^[^\x00]*$",
+        example = "secret"
+    )]
     password: String,
-    #[schema(example = "Dicoding Indonesia")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$",
+        example = "Dicoding Indonesia"
+    )]
     fullname: String,
     /// Optional (openMusic sends none): where bulk-distribution reports and royalty statements
     /// go. Unique whatever its case.
-    #[schema(example = "artist@example.com", max_length = 254)]
+    #[schema(value_type = Option<crate::schemas::Email>)]
     email: Option<String>,
 }
 
@@ -34,7 +44,7 @@ pub struct NewUserRequest {
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct EmailRequest {
     /// A new address, or `null` to remove it. Unique whatever its case.
-    #[schema(example = "artist@example.com", max_length = 254)]
+    #[schema(value_type = Option<crate::schemas::Email>)]
     email: Option<String>,
 }
 

@@ -12,17 +12,30 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
+/// How analytics group usage.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+enum GroupByName {
+    Month,
+    Platform,
+    Territory,
+}
+
 /// `?from=&to=&groupBy=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
-    /// First month included (`YYYY-MM`); by default eleven months before `to`.
+    /// First month included; by default eleven months before `to`. Not after `to`.
+    #[param(value_type = Option<crate::schemas::Month>)]
     from: Option<String>,
-    /// Last month included (`YYYY-MM`); by default this month. At most 120 months in all.
+    /// Last month included; by default this month. At most 120 months in all.
+    #[param(value_type = Option<crate::schemas::Month>)]
     to: Option<String>,
     /// `month` (every month of the range, empty ones included; the default), `platform` or
     /// `territory`.
+    #[param(value_type = Option<GroupByName>, inline)]
     group_by: Option<String>,
 }
 

@@ -124,9 +124,13 @@ pub struct TrackView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContributorView {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$"
+    )]
     pub name: String,
-    /// `MainArtist`, `FeaturedArtist`, `Composer`, `Lyricist`, `ComposerLyricist`, `Producer`,
-    /// `Mixer` or `Arranger`.
+    #[schema(schema_with = crate::schemas::contributor_role)]
     pub role: String,
 }
 

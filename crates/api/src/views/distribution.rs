@@ -132,6 +132,7 @@ impl From<Problem> for ProblemView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReleaseReadiness)]
 pub struct Readiness {
     /// `true` when there are no problems.
     pub ready: bool,

@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PeriodFilter {
-    /// Only this month's (`YYYY-MM`).
+    /// Only this month's.
+    #[param(value_type = Option<crate::schemas::Month>)]
     period: Option<String>,
 }
 
@@ -44,14 +45,14 @@ pub struct ReportView {
     pub counts: Option<ReportCounts>,
     /// Per currency: `{lines, matchedLines, units, revenue, matchedRevenue}` of the loaded
     /// lines, amounts as exact decimal strings.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub totals: Option<Value>,
     /// Refused lines by reason (`"units: must not be negative": 3`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub rejected_by_reason: Option<Value>,
     /// What the file said about itself: the DSR header, record types skipped, summaries whose
     /// revenue no line took.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub details: Option<Value>,
     pub job_id: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -291,7 +292,7 @@ pub struct RunView {
     /// Once succeeded: counts (`songs`, `payees`, `statements`), totals in the base currency
     /// (`net`, `gross`, `fee`, `earnings`, `payable`), songs nobody is paid for
     /// (`unassignedSongs`) and the period's unmatched usage per currency (`unmatched`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,

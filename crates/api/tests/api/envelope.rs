@@ -78,6 +78,8 @@ async fn malformed_bodies_are_invalid_json() {
         b"\"text\"".to_vec(),
         b"{\"username\": \"\xff\xfe\"}".to_vec(),
         b"null".to_vec(),
+        // Declared JSON, yet only whitespace: not an empty body.
+        b" \n".to_vec(),
     ] {
         expect_error(
             raw_post(&app, "/users", "application/json", body).await,
@@ -86,6 +88,44 @@ async fn malformed_bodies_are_invalid_json() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_by_name_in_bodies_and_queries() {
+    let app = spawn_app().await;
+    // PostgreSQL's text cannot hold NUL: a 400 naming the field, never a failed insert (500).
+    let sign_up = raw_post(
+        &app,
+        "/users",
+        "application/json",
+        br#"{"username": "nul", "password": "secret-password", "fullname": "a\u0000b"}"#.to_vec(),
+    )
+    .await;
+    expect_field_error(sign_up, "fullname").await;
+    let (_, token) = app.admin_user("auditor").await;
+    for path in ["/admin/audit?actor=a%00b", "/songs?title=%00"] {
+        let field = if path.starts_with("/songs") {
+            "title"
+        } else {
+            "actor"
+        };
+        expect_field_error(
+            app.request(Method::GET, path, None, Some(&token)).await,
+            field,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.request(
+            Method::GET,
+            "/admin/audit?actor=someone",
+            None,
+            Some(&token)
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -1,10 +1,16 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, with what every
+//! operation shares (security from the route table, conventions, response links) written in by
+//! modifiers.
+
+mod conventions;
+mod links;
 
 use backbeat_domain::access::Scope;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::access::Access;
@@ -117,7 +123,7 @@ use crate::routes::{
         health::metrics,
     ),
     components(schemas(ErrorBody, ErrorCode, FieldDetail)),
-    modifiers(&Security),
+    modifiers(&Security, &Conventions, &Links),
     tags(
         (name = "accounts", description = "Sign-up and tokens"),
         (name = "catalog", description = "Albums and songs (openMusic). Writes need an access token unless \
@@ -143,6 +149,22 @@ use crate::routes::{
     )
 )]
 pub struct ApiDoc;
+
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        conventions::apply(openapi);
+    }
+}
+
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        links::add(openapi);
+    }
+}
 
 /// The security schemes, and each operation's requirements written from the route table, so
 /// that the document states exactly what the guard enforces.
@@ -220,6 +242,46 @@ fn secure(operation: &mut Operation, access: Access) {
         Access::SignedIn => Some(vec![bearer(), key(Vec::new())]),
         Access::Session | Access::Admin => Some(vec![bearer()]),
     };
+    // What the guard itself answers, where the operation does not already say more.
+    let mut answers = Vec::new();
+    if !matches!(access, Access::Public) {
+        answers.push((
+            "429",
+            "Over the rate limit of its route class (`RATE_LIMITED`, with `Retry-After`)",
+        ));
+        answers.push((
+            "503",
+            "A service it needs is unavailable (`UNAVAILABLE`, with `Retry-After`)",
+        ));
+    }
+    if !matches!(access, Access::Public | Access::Login | Access::SignUp) {
+        answers.push((
+            "401",
+            "The access token or API key sent is missing where required, invalid, expired or revoked",
+        ));
+        answers.push((
+            "403",
+            "Not allowed: an API key without the operation's scope (`INSUFFICIENT_SCOPE`), a key \
+             where only a login session is accepted, a suspended account, or a role too low",
+        ));
+    }
+    for (status, description) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .into()
+            });
+    }
 }
 
 /// `/media/{key:.+}` and `/export/playlists/{playlistId}` → `/media/{}`, `/export/playlists/{}`.

@@ -1,0 +1,155 @@
+//! Schemas of the values many request bodies and queries share, so that the OpenAPI document
+//! states each rule once, as the validation enforces it (the domain's checks, read through
+//! `crate::input`). Documentation only: handlers read these values with `Fields`.
+
+use backbeat_domain::access::Scope;
+use backbeat_domain::territories::{COUNTRIES, WORLDWIDE};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Type,
+};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+fn text(min: usize, max: usize, pattern: &str, description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length((min > 0).then_some(min))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .description(Some(description))
+}
+
+/// A named string schema (a component of the document, referenced where it is used).
+macro_rules! string_schema {
+    ($name:ident, $schema:expr, $example:expr) => {
+        pub struct $name;
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema.examples([$example]).into()
+            }
+        }
+        impl ToSchema for $name {}
+    };
+}
+
+string_schema!(
+    Reference,
+    text(
+        1,
+        64,
+        r"^[^\x00]*[^\x00\s][^\x00]*$",
+        "An id sent in a body or a query: not blank, at most 64 characters. Whether it names \
+         something the caller may see is checked after (404, or 400 naming the field).",
+    ),
+    "song-Qbax5Oy7L8WKf74l"
+);
+
+string_schema!(
+    Email,
+    text(
+        3,
+        254,
+        r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,32}(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,30})?@[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?){1,4}$",
+        "An email address as a form takes it: a dot-atom local part, `@`, and a domain of at \
+         least two labels.",
+    ),
+    "listener@example.com"
+);
+
+string_schema!(
+    Month,
+    text(
+        7,
+        7,
+        r"^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$",
+        "A calendar month, `YYYY-MM`, from 1900 on.",
+    ),
+    "2026-10"
+);
+
+string_schema!(
+    WebUrl,
+    text(
+        8,
+        500,
+        r"^https?://[!-~]+$",
+        "A web page's address: `http://` or `https://`, then printable ASCII without spaces.",
+    ),
+    "https://nadiarose.example"
+);
+
+/// Ids of things of one kind, each at most once.
+fn references(max: usize) -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(Reference::schema())
+        .min_items(Some(1))
+        .max_items(Some(max))
+        .unique_items(true)
+}
+
+pub fn album_ids() -> impl Into<RefOr<Schema>> {
+    references(1000)
+}
+
+pub fn platform_ids() -> impl Into<RefOr<Schema>> {
+    references(100)
+}
+
+fn one_of(names: Vec<String>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+}
+
+/// An API key's scopes: at least one, each one of the scopes keys can hold (a repeated one
+/// counts once).
+pub fn scopes() -> impl Into<RefOr<Schema>> {
+    ArrayBuilder::new()
+        .items(one_of(
+            Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
+        ))
+        .min_items(Some(1))
+}
+
+/// A release's territories: country codes (ISO 3166-1 alpha-2), or `Worldwide` first and then
+/// exclusions written `-CODE`; never both kinds of list at once.
+pub fn territories() -> impl Into<RefOr<Schema>> {
+    let only = ArrayBuilder::new()
+        .items(one_of(COUNTRIES.iter().map(|c| (*c).to_owned()).collect()))
+        .min_items(Some(1))
+        .unique_items(true);
+    let except = ArrayBuilder::new()
+        .prefix_items([one_of(vec![WORLDWIDE.to_owned()])])
+        .items(one_of(COUNTRIES.iter().map(|c| format!("-{c}")).collect()))
+        .min_items(Some(1))
+        .unique_items(true);
+    OneOfBuilder::new().item(only).item(except)
+}
+
+/// Exchange rates: ISO 4217 codes (other than the base currency) to decimal strings above 0.
+pub fn rates() -> impl Into<RefOr<Schema>> {
+    let positive_decimal = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[0-9]{1,12}(\.[0-9]{1,12})?$"));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z]{3}$")),
+        ))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(
+            positive_decimal.build(),
+        )))))
+}
+
+/// What a contributor did on a track.
+pub fn contributor_role() -> impl Into<RefOr<Schema>> {
+    use backbeat_domain::release::ContributorRole;
+    one_of(
+        ContributorRole::ALL
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+    )
+}
