@@ -7,17 +7,21 @@
 //! wait for an operator.
 //!
 //! Work and dead-letter queues are quorum queues (replicated, and what RabbitMQ recommends for
-//! durable work). Settings that RabbitMQ fixes at declaration cannot conflict on a restart with
-//! other settings: a retry queue's delay is in its name (a new `retry_base_ms` gives new queues;
-//! the old ones still hand their messages back, then expire, since their expiry follows from
-//! their delay), and a work or dead-letter queue that already exists is used as it is (declared
-//! classic by an earlier version, or with another `queue_expires_ms`): it is only declared, with
-//! the current arguments, when missing.
+//! durable work). Settings that RabbitMQ fixes at declaration never make a start fail: a retry
+//! queue's delay is in its name (a new `retry_base_ms` gives new queues; the old ones still hand
+//! their messages back, then expire, since their expiry follows from their delay), and a work or
+//! dead-letter queue that exists with other arguments (classic, declared by an earlier version,
+//! or another `queue_expires_ms`) is replaced by one with the current arguments, its messages
+//! moved, never dropped (see [`Topology::declare`]).
 
 use std::time::Duration;
 
 use backbeat_config::RabbitMqSettings;
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicAckOptions, BasicGetOptions, BasicNackOptions, ExchangeDeclareOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ExchangeKind};
 
@@ -152,13 +156,10 @@ impl Topology {
         arguments
     }
 
-    /// Declares everything, on channels of its own; safe to repeat, and from every process.
+    /// Declares everything, on channels of its own; safe to repeat, and from every process, at
+    /// the same time too.
     pub async fn declare(&self, connection: &Connection) -> Result<(), QueueError> {
-        let durable = QueueDeclareOptions {
-            durable: true,
-            ..QueueDeclareOptions::default()
-        };
-        let mut channel = connection.create_channel().await?;
+        let channel = connection.create_channel().await?;
         channel
             .exchange_declare(
                 self.exchange().as_str().into(),
@@ -171,49 +172,188 @@ impl Topology {
             )
             .await?;
         for kind in &self.kinds {
-            for queue in [self.queue(kind.name), self.dead_queue(kind.name)] {
-                // An existing queue is used as it is: declaring it again with other arguments
-                // (classic, or another expiry) would be refused and fail the start.
-                let exists = channel
-                    .queue_declare(
-                        queue.as_str().into(),
-                        QueueDeclareOptions {
-                            passive: true,
-                            ..QueueDeclareOptions::default()
-                        },
-                        FieldTable::default(),
-                    )
-                    .await
-                    .is_ok();
-                if !exists {
-                    // The refusal of the passive declaration closed the channel.
-                    channel = connection.create_channel().await?;
-                    channel
-                        .queue_declare(queue.as_str().into(), durable, self.durable_arguments())
-                        .await?;
-                }
-            }
-            channel
-                .queue_bind(
-                    self.queue(kind.name).as_str().into(),
-                    self.exchange().as_str().into(),
-                    kind.name.into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
+            self.declare_durable(connection, &self.queue(kind.name), Some(kind.name))
+                .await?;
+            self.declare_durable(connection, &self.dead_queue(kind.name), None)
                 .await?;
             for tier in 1..=kind.retry_tiers {
                 let delay = self.retry_delay(tier);
                 channel
                     .queue_declare(
                         self.retry_queue(kind.name, tier).as_str().into(),
-                        durable,
+                        DURABLE,
                         self.retry_arguments(kind.name, delay),
                     )
                     .await?;
             }
         }
         let _ = channel.close(200, "declared".into()).await;
+        Ok(())
+    }
+
+    /// Declares a work (bound to `routing_key`) or dead-letter queue with the current arguments.
+    ///
+    /// When the queue exists with other ones, RabbitMQ refuses the declaration, and the queue is
+    /// replaced through a holding queue `{queue}.migrating`: the holding queue is bound before
+    /// the old queue is unbound (a message published meanwhile reaches one of them, at worst
+    /// both, which the consumer's job-state check absorbs), the old queue's messages are moved
+    /// into it (each acknowledged only once the broker confirms its copy), the old queue is
+    /// deleted only when empty, declared again with the current arguments and bound, and the
+    /// holding queue emptied into it and deleted. One process migrates a queue at a time (the
+    /// others wait, then find it current), and every step can be repeated by a restart after a
+    /// crash: each start empties a holding queue left behind.
+    async fn declare_durable(
+        &self,
+        connection: &Connection,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<(), QueueError> {
+        let holding = format!("{queue}.migrating");
+        loop {
+            if self.declare_current(connection, queue, routing_key).await? {
+                // A migration a crash interrupted leaves its holding queue behind.
+                return self
+                    .empty_holding(connection, &holding, queue, routing_key)
+                    .await;
+            }
+            // One migration of a queue at a time, across processes (a queue only one
+            // connection may hold, released when it closes, even by a crash) and within one.
+            let _local = MIGRATING.lock().await;
+            let lock = format!("{queue}.migration-lock");
+            if take(connection, &lock).await? {
+                let migrated = if self.declare_current(connection, queue, routing_key).await? {
+                    Ok(())
+                } else {
+                    self.migrate(connection, queue, &holding, routing_key).await
+                };
+                release(connection, &lock).await;
+                migrated?;
+                return self
+                    .empty_holding(connection, &holding, queue, routing_key)
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Declares `queue` with the current arguments and binds it; `false` when it exists with
+    /// other ones.
+    async fn declare_current(
+        &self,
+        connection: &Connection,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<bool, QueueError> {
+        let channel = connection.create_channel().await?;
+        match channel
+            .queue_declare(queue.into(), DURABLE, self.durable_arguments())
+            .await
+        {
+            Ok(_) => {
+                self.bind(&channel, queue, routing_key).await?;
+                let _ = channel.close(200, "declared".into()).await;
+                Ok(true)
+            }
+            Err(error) if refused_as(&error, AMQPSoftError::PRECONDITIONFAILED) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Replaces `queue` by one with the current arguments, through `holding`.
+    async fn migrate(
+        &self,
+        connection: &Connection,
+        queue: &str,
+        holding: &str,
+        routing_key: Option<&str>,
+    ) -> Result<(), QueueError> {
+        tracing::warn!(
+            queue,
+            "queue exists with other arguments (classic, or another expiry): moving its messages \
+             to one declared with the current settings"
+        );
+        let channel = connection.create_channel().await?;
+        channel
+            .queue_declare(holding.into(), DURABLE, FieldTable::default())
+            .await?;
+        self.bind(&channel, holding, routing_key).await?;
+        let _ = channel.close(200, "holding".into()).await;
+        self.unbind(connection, queue, routing_key).await?;
+        drain_and_delete(connection, queue, holding).await?;
+        let channel = connection.create_channel().await?;
+        channel
+            .queue_declare(queue.into(), DURABLE, self.durable_arguments())
+            .await?;
+        self.bind(&channel, queue, routing_key).await?;
+        let _ = channel.close(200, "migrated".into()).await;
+        tracing::info!(queue, "queue now declared with the current settings");
+        Ok(())
+    }
+
+    /// Moves what a holding queue holds into `queue` and deletes it. Declaring it (classic, no
+    /// arguments) is how its existence is asked without an error when, as usual, there is none.
+    async fn empty_holding(
+        &self,
+        connection: &Connection,
+        holding: &str,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<(), QueueError> {
+        let channel = connection.create_channel().await?;
+        channel
+            .queue_declare(holding.into(), DURABLE, FieldTable::default())
+            .await?;
+        let _ = channel.close(200, "holding".into()).await;
+        self.unbind(connection, holding, routing_key).await?;
+        drain_and_delete(connection, holding, queue).await
+    }
+
+    /// Unbinds a work queue from the exchange; one already gone is fine.
+    async fn unbind(
+        &self,
+        connection: &Connection,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<(), QueueError> {
+        let Some(key) = routing_key else {
+            return Ok(());
+        };
+        let channel = connection.create_channel().await?;
+        match channel
+            .queue_unbind(
+                queue.into(),
+                self.exchange().as_str().into(),
+                key.into(),
+                FieldTable::default(),
+            )
+            .await
+        {
+            Ok(()) => {
+                let _ = channel.close(200, "unbound".into()).await;
+                Ok(())
+            }
+            Err(error) if refused_as(&error, AMQPSoftError::NOTFOUND) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn bind(
+        &self,
+        channel: &Channel,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<(), QueueError> {
+        if let Some(key) = routing_key {
+            channel
+                .queue_bind(
+                    queue.into(),
+                    self.exchange().as_str().into(),
+                    key.into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
         Ok(())
     }
 
@@ -233,6 +373,130 @@ impl Topology {
             .await?;
         Ok(())
     }
+}
+
+const DURABLE: QueueDeclareOptions = QueueDeclareOptions {
+    passive: false,
+    durable: true,
+    exclusive: false,
+    auto_delete: false,
+    nowait: false,
+};
+
+static MIGRATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Takes the lock `name`: an exclusive queue, which only one connection can hold. `false` when
+/// another holds it.
+async fn take(connection: &Connection, name: &str) -> Result<bool, QueueError> {
+    let channel = connection.create_channel().await?;
+    let options = QueueDeclareOptions {
+        exclusive: true,
+        ..QueueDeclareOptions::default()
+    };
+    match channel
+        .queue_declare(name.into(), options, FieldTable::default())
+        .await
+    {
+        Ok(_) => {
+            let _ = channel.close(200, "locked".into()).await;
+            Ok(true)
+        }
+        Err(error) if refused_as(&error, AMQPSoftError::RESOURCELOCKED) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Releases the lock `name`; were this to fail, closing the connection releases it.
+async fn release(connection: &Connection, name: &str) {
+    if let Ok(channel) = connection.create_channel().await {
+        let _ = channel
+            .queue_delete(name.into(), QueueDeleteOptions::default())
+            .await;
+        let _ = channel.close(200, "unlocked".into()).await;
+    }
+}
+
+/// Whether the broker refused an operation with `code` (and closed the channel).
+fn refused_as(error: &lapin::Error, code: AMQPSoftError) -> bool {
+    matches!(
+        error.kind(),
+        lapin::ErrorKind::ProtocolError(e) if *e.kind() == AMQPErrorKind::Soft(code)
+    )
+}
+
+/// Moves `from`'s messages into `to`, then deletes `from` once it is found empty; another
+/// process doing the same at the same time, or having done it, is fine. `from` is unbound by
+/// then, so nothing routes to it meanwhile (quorum queues cannot be deleted "if empty", so the
+/// emptiness is checked just before).
+async fn drain_and_delete(connection: &Connection, from: &str, to: &str) -> Result<(), QueueError> {
+    const ROUNDS: usize = 10;
+    let gone = |error: &QueueError| matches!(error, QueueError::Broker(e) if refused_as(e, AMQPSoftError::NOTFOUND));
+    for _ in 0..ROUNDS {
+        match move_messages(connection, from, to).await {
+            Ok(_) => {}
+            Err(error) if gone(&error) => return Ok(()),
+            Err(error) => return Err(error),
+        }
+        let channel = connection.create_channel().await?;
+        let waiting = channel
+            .queue_declare(
+                from.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        match waiting {
+            Ok(queue) if queue.message_count() == 0 => {
+                channel
+                    .queue_delete(from.into(), QueueDeleteOptions::default())
+                    .await?;
+                let _ = channel.close(200, "deleted".into()).await;
+                return Ok(());
+            }
+            // A message arrived after the move (a retry queue handing one back): move again.
+            Ok(_) => {}
+            Err(error) if refused_as(&error, AMQPSoftError::NOTFOUND) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(QueueError::Unavailable(format!(
+        "{from} kept receiving messages while it was being emptied into {to}"
+    )))
+}
+
+/// Moves every message of `from` into `to`, each acknowledged once the broker confirms its copy
+/// (so a crash in between leaves it in both, never in neither).
+async fn move_messages(connection: &Connection, from: &str, to: &str) -> Result<u64, QueueError> {
+    let source = connection.create_channel().await?;
+    let target = crate::publish::confirm_channel(connection).await?;
+    let mut moved = 0;
+    while let Some(message) = source
+        .basic_get(from.into(), BasicGetOptions { no_ack: false })
+        .await?
+    {
+        let delivery = message.delivery;
+        let sent =
+            crate::publish::publish(&target, "", to, &delivery.data, delivery.properties.clone())
+                .await;
+        if let Err(error) = sent {
+            let _ = delivery
+                .acker
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await;
+            return Err(error);
+        }
+        delivery.acker.ack(BasicAckOptions::default()).await?;
+        moved += 1;
+    }
+    let _ = source.close(200, "moved".into()).await;
+    let _ = target.close(200, "moved".into()).await;
+    Ok(moved)
 }
 
 #[cfg(test)]

@@ -84,34 +84,100 @@ async fn changed_retry_delays_and_expiry_redeclare_and_old_retry_queues_still_de
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_work_queue_declared_classic_by_an_earlier_version_is_used_as_it_is() {
+async fn a_classic_work_queue_of_an_earlier_version_becomes_quorum_with_its_messages() {
     let stack = Stack::new(|_| {}).await;
     let broker = Broker::new(&stack.settings.rabbitmq, "test-topology");
     let connection = broker.connection().await.expect("broker");
     let topology = jobs::topology(&stack.settings);
     let kind = JobKind::PlaylistExport.as_str();
+    let queue = topology.queue(kind);
+    // What an earlier version left: a classic queue, bound, with messages waiting.
     let channel = connection.create_channel().await.expect("channel");
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
     channel
-        .queue_declare(
-            topology.queue(kind).as_str().into(),
-            QueueDeclareOptions {
+        .exchange_declare(
+            topology.exchange().as_str().into(),
+            lapin::ExchangeKind::Direct,
+            lapin::options::ExchangeDeclareOptions {
                 durable: true,
-                ..QueueDeclareOptions::default()
+                ..Default::default()
             },
             FieldTable::default(),
         )
         .await
-        .expect("classic queue");
-    topology
-        .declare(&connection)
+        .expect("exchange");
+    channel
+        .queue_declare(queue.as_str().into(), durable, FieldTable::default())
         .await
-        .expect("the quorum declaration gives way to the existing queue");
-    // Jobs still flow through it: the whole pipeline with a worker.
+        .expect("classic queue");
+    channel
+        .queue_bind(
+            queue.as_str().into(),
+            topology.exchange().as_str().into(),
+            kind.into(),
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("bound");
+    for n in 0..3 {
+        channel
+            .basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                format!(r#"{{"jobId":"job-waiting-{n}"}}"#).as_bytes(),
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirmed");
+    }
+
+    // Both processes start at once, and both find the classic queue.
+    let other = Broker::new(&stack.settings.rabbitmq, "test-topology-other");
+    let other_connection = other.connection().await.expect("broker");
+    let (api, worker) = tokio::join!(
+        topology.declare(&connection),
+        topology.declare(&other_connection)
+    );
+    api.expect("the classic queue is replaced");
+    worker.expect("the classic queue is replaced, by either process");
+    // No longer classic: declaring it classic is now refused.
+    let check = connection.create_channel().await.expect("channel");
+    let classic = check
+        .queue_declare(queue.as_str().into(), durable, FieldTable::default())
+        .await;
+    assert!(classic.is_err(), "the queue is still classic");
+    // Its messages were moved, not lost, and the holding queue is gone.
+    assert_eq!(depth(&connection, &queue).await, 3);
+    let holding = connection.create_channel().await.expect("channel");
+    let leftover = holding
+        .queue_declare(
+            format!("{queue}.migrating").as_str().into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await;
+    assert!(leftover.is_err(), "the holding queue is left behind");
+    // Declaring again, as every start does, changes nothing.
+    topology.declare(&connection).await.expect("declared again");
+    assert_eq!(depth(&connection, &queue).await, 3);
+
+    // Jobs flow through the new queue: the whole pipeline with a worker.
     let worker = stack.spawn_worker();
     worker.wait_for_log("backbeat-worker ready", Duration::from_secs(30));
     let api = stack.api().await;
-    let (token, playlist, _) = api.listener_with_playlist("classic").await;
-    let job = api.export(&token, &playlist, "classic@example.com").await;
+    let (token, playlist, _) = api.listener_with_playlist("quorum").await;
+    let job = api.export(&token, &playlist, "quorum@example.com").await;
     api.wait_job(&token, &job, Duration::from_secs(30)).await;
     broker.close().await;
+    other.close().await;
 }
