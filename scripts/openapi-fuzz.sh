@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The OpenAPI fuzzer: schemathesis (installed from PyPI into target/) sends requests generated
 # from the served document to a real API and worker, on a database, queues and Redis keys of
-# their own, signed in as an admin, and fails on a server error, a schema-valid request refused,
+# their own, signed in as a super admin, and fails on a server error, a schema-valid request refused,
 # a schema-violating request accepted, or a response the document does not describe.
 #   scripts/openapi-fuzz.sh [schemathesis run options]   (./dev fuzz-api; CI runs it)
 set -euo pipefail
@@ -45,11 +45,15 @@ curl -sf "$api/health/ready" >/dev/null || { cat "$work/api.log" >&2; exit 1; }
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 call() { local method=$1 path=$2; shift 2; curl -sf -X "$method" "$api$path" -H 'Content-Type: application/json' "$@"; }
-call POST /users -d '{"username":"fuzzer","password":"fuzz-password-1","fullname":"Fuzzer"}' >/dev/null
-# The only super admin: it can neither demote nor suspend itself, so its token stays good.
+export BACKBEAT_PASSWORD=fuzz-password-1 BACKBEAT_OTHER_USER BACKBEAT_API_KEY
+call POST /users -d "{\"username\":\"fuzzer\",\"password\":\"$BACKBEAT_PASSWORD\",\"fullname\":\"Fuzzer\"}" >/dev/null
+BACKBEAT_OTHER_USER=$(call POST /users -d '{"username":"changed","password":"changed-password","fullname":"Changed"}' | json '["data"]["userId"]')
+# A super admin, so that every operation is open to it.
 ./target/debug/backbeat-api admin promote fuzzer --role super_admin >/dev/null
-token=$(call POST /authentications -d '{"username":"fuzzer","password":"fuzz-password-1"}' | json '["data"]["accessToken"]')
+token=$(call POST /authentications -d "{\"username\":\"fuzzer\",\"password\":\"$BACKBEAT_PASSWORD\"}" | json '["data"]["accessToken"]')
 auth=(-H "Authorization: Bearer $token")
+scopes=$(call GET /openapi.json | json '["components"]["schemas"]["ApiKeyRequest"]["properties"]["scopes"]["items"]["enum"]' | tr "'" '"')
+BACKBEAT_API_KEY=$(call POST /api-keys "${auth[@]}" -d "{\"name\":\"fuzzer\",\"scopes\":$scopes}" | json '["data"]["key"]')
 # Two of each so that a first page has a next one: real cursors of both kinds.
 for n in 1 2; do
   call POST /artists "${auth[@]}" -d "{\"name\":\"Artist $n\"}" >/dev/null
@@ -63,7 +67,6 @@ status=0
 # One worker: CPython 3.11's parser is not safe across hypothesis's threads ("AST constructor
 # recursion depth mismatch").
 PYTHONPATH=$here "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$api/openapi.json" \
-  --checks all --workers 1 --max-time 600 \
-  -H "Authorization: Bearer $token" "$@" || status=$?
+  --checks all --workers 1 --max-time 600 "$@" || status=$?
 if [ $status -ne 0 ] && grep -q "panicked" "$work/api.log"; then grep -A5 "panicked" "$work/api.log" >&2; fi
 exit $status

@@ -10,7 +10,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use rand::Rng;
+use rand::RngExt;
 use tracing::Instrument;
 
 use crate::error::ErrorBody;

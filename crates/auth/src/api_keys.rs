@@ -6,7 +6,7 @@
 use backbeat_config::AuthSettings;
 use backbeat_config::secrecy::ExposeSecret;
 use hmac::{KeyInit, Mac};
-use rand::Rng;
+use rand::RngExt;
 
 /// Every key starts with this, so that it is recognisable in a header, a log or a leaked file.
 pub const PREFIX: &str = "bbk_";

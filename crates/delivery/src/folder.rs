@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use backbeat_storage::{Storage, StorageError};
-use rand::Rng;
+use rand::RngExt;
 
 use crate::package::MANIFEST;
 use crate::{Content, Delivery, DeliveryError, Outcome, Package};

@@ -4,7 +4,7 @@
 //! Ids that arrive from clients are not validated beyond their length: an id that names nothing
 //! is simply not found.
 
-use rand::Rng;
+use rand::RngExt;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const RANDOM_LEN: usize = 16;

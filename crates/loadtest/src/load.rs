@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rand::Rng;
+use rand::RngExt;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::incoming::TempFile;
 use crate::{Incoming, Received, Storage, StorageError};

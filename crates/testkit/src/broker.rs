@@ -3,7 +3,7 @@
 use backbeat_config::Settings;
 use backbeat_queue::{Broker, Topology};
 use backbeat_services::jobs;
-use rand::Rng;
+use rand::RngExt;
 
 const QUEUE_EXPIRES_MS: u64 = 10 * 60 * 1000;
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use backbeat_config::Settings;
 use backbeat_config::secrecy::ExposeSecret;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use rand::Rng;
+use rand::RngExt;
 
 pub use backbeat_config;
 

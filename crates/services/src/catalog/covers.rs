@@ -4,7 +4,7 @@
 use backbeat_db::albums::{self, Album};
 use backbeat_domain::media::ImageFormat;
 use backbeat_storage::StorageError;
-use rand::Rng;
+use rand::RngExt;
 
 use crate::catalog::access::Writable;
 use crate::catalog::albums::not_found;

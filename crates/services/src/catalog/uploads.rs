@@ -10,7 +10,7 @@ use backbeat_db::songs::Song;
 use backbeat_db::{AsyncPgConnection, DbError};
 use backbeat_domain::media::ImageFormat;
 use backbeat_storage::{Incoming, Received};
-use rand::Rng;
+use rand::RngExt;
 
 use crate::catalog::access::Writable;
 use crate::{Context, Error, Result};
