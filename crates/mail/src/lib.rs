@@ -8,18 +8,16 @@
 //! Deciding *whether* to send (has this key been sent already?) is the caller's job, with the
 //! record in PostgreSQL. What each email says lives in [`templates`].
 
+mod smtp;
 pub mod templates;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use backbeat_config::{MailSettings, SmtpSettings, SmtpTls};
+use backbeat_config::{MailSettings, SmtpSettings};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -97,7 +95,7 @@ pub fn from_settings(
 
 #[derive(Clone)]
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Arc<smtp::SmtpSender>),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
@@ -148,28 +146,7 @@ impl LettreMailer {
             let dir = PathBuf::from(&mail.outbox_dir);
             Transport::File(AsyncFileTransport::new(&dir), dir)
         } else {
-            let builder = match smtp.tls {
-                SmtpTls::Starttls => {
-                    AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                }
-                SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
-                SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                    &smtp.host,
-                )),
-            }
-            .map_err(|e| MailError::Invalid(format!("smtp.host: {e}")))?;
-            let mut builder = builder
-                .port(smtp.port)
-                .timeout(Some(Duration::from_secs(smtp.timeout_secs)));
-            if !smtp.username.is_empty() {
-                let password = smtp
-                    .password
-                    .as_ref()
-                    .map(|p| p.expose_secret().to_owned())
-                    .unwrap_or_default();
-                builder = builder.credentials(Credentials::new(smtp.username.clone(), password));
-            }
-            Transport::Smtp(builder.build())
+            Transport::Smtp(Arc::new(smtp::SmtpSender::new(smtp)?))
         };
         Ok(Self { transport, from })
     }
@@ -203,13 +180,7 @@ impl Mailer for LettreMailer {
             .map_err(|e| MailError::Invalid(e.to_string()))?;
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await.map_err(|e| {
-                    if e.is_permanent() {
-                        MailError::Rejected(e.to_string())
-                    } else {
-                        MailError::Unavailable(e.to_string())
-                    }
-                })?;
+                smtp.send(message.envelope(), &message.formatted()).await?;
             }
             Transport::File(file, dir) => {
                 tokio::fs::create_dir_all(dir)

@@ -34,6 +34,8 @@ struct Shared {
     behaviour: Mutex<Option<Behaviour>>,
     /// Messages whose DATA was fully read, whatever happened next.
     data_seen: Mutex<usize>,
+    /// TCP connections accepted.
+    connections: Mutex<usize>,
     changed: Notify,
 }
 
@@ -52,15 +54,29 @@ impl Drop for SmtpServer {
 impl SmtpServer {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        Self::serve(listener)
+    }
+
+    /// On a given port (a server coming back where another was); `None` while it is taken.
+    pub async fn start_on(port: u16) -> Option<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.ok()?;
+        Some(Self::serve(listener))
+    }
+
+    fn serve(listener: TcpListener) -> Self {
         let port = listener.local_addr().expect("addr").port();
         let shared = Arc::new(Shared::default());
         let accept = Arc::clone(&shared);
         let task = tokio::spawn(async move {
+            // Dropped with the server: its open connections close too, as a stopped server's.
+            let mut sessions = tokio::task::JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
+                *accept.connections.lock().expect("lock") += 1;
                 let shared = Arc::clone(&accept);
-                tokio::spawn(async move {
+                sessions.spawn(async move {
                     let _ = session(stream, shared).await;
                 });
+                while sessions.try_join_next().is_some() {}
             }
         });
         Self { port, shared, task }
@@ -72,6 +88,11 @@ impl SmtpServer {
 
     pub fn received(&self) -> Vec<ReceivedMail> {
         self.shared.received.lock().expect("lock").clone()
+    }
+
+    /// TCP connections accepted so far (a sender that keeps its connection open makes one).
+    pub fn connections(&self) -> usize {
+        *self.shared.connections.lock().expect("lock")
     }
 
     pub fn data_seen(&self) -> usize {
