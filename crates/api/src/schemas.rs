@@ -143,13 +143,43 @@ pub fn rates() -> impl Into<RefOr<Schema>> {
         )))))
 }
 
-/// What a contributor did on a track.
-pub fn contributor_role() -> impl Into<RefOr<Schema>> {
-    use backbeat_domain::release::ContributorRole;
-    one_of(
-        ContributorRole::ALL
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect(),
-    )
+/// A string schema listing a domain type's words, so the document follows the type.
+macro_rules! words_of {
+    ($($(#[$doc:meta])* $name:ident: $values:expr),+ $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name() -> impl Into<RefOr<Schema>> {
+            one_of($values.iter().map(|v| v.as_str().to_owned()).collect())
+        }
+    )+};
+}
+
+words_of! {
+    /// What a contributor did on a track.
+    contributor_role: backbeat_domain::release::ContributorRole::ALL,
+    /// A distribution's state.
+    distribution_status: backbeat_domain::distribution::DistributionStatus::ALL,
+    /// An account's role.
+    role: backbeat_domain::Role::ALL,
+    /// An account's status.
+    user_status: backbeat_domain::access::UserStatus::ALL,
+    /// A usage report's format.
+    report_format: backbeat_domain::usage::ReportFormat::ALL,
+    /// How analytics group usage.
+    group_by: backbeat_domain::usage::GroupBy::ALL,
+}
+
+/// A release's type; `null` derives it from the tracks.
+pub fn release_type() -> impl Into<RefOr<Schema>> {
+    use backbeat_domain::release::ReleaseType;
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .enum_values(Some(
+            ReleaseType::ALL
+                .iter()
+                .map(|t| serde_json::Value::from(t.as_str()))
+                .chain([serde_json::Value::Null]),
+        ))
 }

@@ -15,6 +15,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Admin, Role::SuperAdmin];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Role::User => "user",

@@ -405,4 +405,65 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn links_lead_to_documented_operations_and_parameters_state_their_rules() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serialises");
+        let mut links = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("item") {
+                for response in operation["responses"].as_object().into_iter().flatten() {
+                    for (name, link) in response.1["links"].as_object().into_iter().flatten() {
+                        let target = link["operationRef"].as_str().expect("operationRef");
+                        let (target_path, target_method) = target
+                            .strip_prefix("#/paths/")
+                            .and_then(|t| t.rsplit_once('/'))
+                            .expect("a path and a method");
+                        let target_path = target_path.replace("~1", "/").replace("~0", "~");
+                        assert!(
+                            doc["paths"][&target_path][target_method].is_object(),
+                            "{method} {path} link {name} leads nowhere"
+                        );
+                        for parameter in link["parameters"].as_object().expect("parameters").keys()
+                        {
+                            let name = parameter.strip_prefix("path.").expect("a path parameter");
+                            assert!(target_path.contains(&format!("{{{name}}}")), "{target}");
+                        }
+                        links += 1;
+                    }
+                }
+                // A query string cannot carry `null`.
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if parameter["in"] == "query" {
+                        let types = &parameter["schema"]["type"];
+                        assert!(
+                            !types.as_array().is_some_and(|t| t.contains(&"null".into())),
+                            "{method} {path} {}",
+                            parameter["name"]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(links > 40, "only {links} links");
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["AlbumRequest"]["properties"]["year"]["minimum"],
+            1000
+        );
+        assert_eq!(
+            schemas["AlbumRequest"]["properties"]["year"]["maximum"],
+            9999
+        );
+        assert_eq!(schemas["Reference"]["minLength"], 1);
+        // A PATCH body with no required field may be left out (it reads as `{}`).
+        assert_eq!(
+            doc["paths"]["/albums/{id}"]["patch"]["requestBody"]["required"],
+            false
+        );
+        assert_eq!(
+            doc["paths"]["/albums"]["post"]["requestBody"]["required"],
+            true
+        );
+    }
 }

@@ -25,29 +25,10 @@ pub struct AccountFilter {
     /// A case-insensitive part of the username, full name or email (at most 100 characters).
     #[param(max_length = 100)]
     search: Option<String>,
-    #[param(value_type = Option<RoleName>, inline)]
+    #[param(schema_with = crate::schemas::role)]
     role: Option<String>,
-    #[param(value_type = Option<StatusName>, inline)]
+    #[param(schema_with = crate::schemas::user_status)]
     status: Option<String>,
-}
-
-/// An account's role.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "snake_case")]
-enum RoleName {
-    User,
-    Admin,
-    SuperAdmin,
-}
-
-/// An account's status.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "snake_case")]
-enum StatusName {
-    Active,
-    Suspended,
 }
 
 fn role(field: &str, raw: &str) -> Result<Role, FieldError> {
@@ -125,9 +106,9 @@ pub async fn list(
 #[allow(dead_code)] // documents the body read by `Fields`
 pub struct AccountChange {
     /// Up to the caller's own role.
-    #[schema(value_type = Option<RoleName>, nullable = false)]
+    #[schema(schema_with = crate::schemas::role)]
     role: Option<String>,
-    #[schema(value_type = Option<StatusName>, nullable = false)]
+    #[schema(schema_with = crate::schemas::user_status)]
     status: Option<String>,
 }
 

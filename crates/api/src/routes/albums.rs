@@ -159,18 +159,8 @@ pub struct AlbumPatchRequest {
     territories: Option<Vec<String>>,
     /// `Single`, `EP` or `Album`; `null` derives it from the tracks (up to 3 under 30 minutes: a
     /// single; up to 6: an EP; else an album).
-    #[schema(value_type = Option<ReleaseTypeName>, example = "Album")]
+    #[schema(schema_with = crate::schemas::release_type, example = "Album")]
     release_type: Option<String>,
-}
-
-/// `ReleaseType`'s names.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-enum ReleaseTypeName {
-    Single,
-    #[schema(rename = "EP")]
-    Ep,
-    Album,
 }
 
 fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {

@@ -17,25 +17,11 @@ use crate::views::distribution::{
     DistributionData, DistributionJob, DistributionList, DistributionView,
 };
 
-/// A distribution's state.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "snake_case")]
-enum DistributionStatusName {
-    Scheduled,
-    Queued,
-    Delivering,
-    Delivered,
-    TakenDown,
-    Failed,
-    Cancelled,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionFilter {
-    #[param(value_type = Option<DistributionStatusName>, inline)]
+    #[param(schema_with = crate::schemas::distribution_status)]
     status: Option<String>,
     #[param(value_type = Option<crate::schemas::Reference>)]
     platform_id: Option<String>,

@@ -17,15 +17,6 @@ use crate::state::AppState;
 use crate::upload;
 use crate::views::royalties::{PeriodFilter, ReportAccepted, ReportData, ReportList, ReportView};
 
-/// A report's format.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "lowercase")]
-enum ReportFormatName {
-    Csv,
-    Dsr,
-}
-
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the multipart body
 #[schema(rename_all = "camelCase")]
@@ -54,7 +45,7 @@ pub struct ReportUpload {
     /// The month the report covers.
     #[schema(value_type = crate::schemas::Month)]
     period: String,
-    #[schema(value_type = ReportFormatName)]
+    #[schema(schema_with = crate::schemas::report_format)]
     format: String,
 }
 

@@ -12,16 +12,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
-/// How analytics group usage.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "lowercase")]
-enum GroupByName {
-    Month,
-    Platform,
-    Territory,
-}
-
 /// `?from=&to=&groupBy=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +25,7 @@ pub struct AnalyticsQuery {
     to: Option<String>,
     /// `month` (every month of the range, empty ones included; the default), `platform` or
     /// `territory`.
-    #[param(value_type = Option<GroupByName>, inline)]
+    #[param(schema_with = crate::schemas::group_by)]
     group_by: Option<String>,
 }
 
