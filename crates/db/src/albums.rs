@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
-use crate::schema::albums;
+use crate::schema::{albums, songs};
+use crate::songs::SongSummary;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = albums)]
@@ -78,17 +79,32 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &AlbumId) -> Result<Option<A
         .optional()?)
 }
 
-/// The album with its release metadata.
-pub async fn find_release(
+/// The album, its release fields and its songs (oldest first) in one round trip: the songs are
+/// left-joined, so the album's columns repeat on each song's row.
+pub async fn find_with_songs(
     conn: &mut AsyncPgConnection,
     id: &AlbumId,
-) -> Result<Option<(Album, ReleaseFields)>, DbError> {
-    Ok(albums::table
-        .find(id)
-        .select((Album::as_select(), ReleaseFields::as_select()))
-        .first(conn)
-        .await
-        .optional()?)
+) -> Result<Option<(Album, ReleaseFields, Vec<SongSummary>)>, DbError> {
+    let rows: Vec<(Album, ReleaseFields, Option<SongSummary>)> = albums::table
+        .left_join(songs::table)
+        .filter(albums::id.eq(id))
+        .order((songs::created_at, songs::id))
+        .select((
+            Album::as_select(),
+            ReleaseFields::as_select(),
+            Option::<SongSummary>::as_select(),
+        ))
+        .load(conn)
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some((album, release, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let songs = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, song)| song))
+        .collect();
+    Ok(Some((album, release, songs)))
 }
 
 /// Applies a partial update (nothing to do when it is empty). A UPC already used is a

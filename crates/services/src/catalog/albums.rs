@@ -1,7 +1,7 @@
 //! Albums: creating, reading with their songs, changing, and deleting with what hangs off them.
 
 use backbeat_db::albums::{self, Album, AlbumPatch, ReleaseFields, UPC_TAKEN};
-use backbeat_db::songs::{self, SongSummary};
+use backbeat_db::songs::SongSummary;
 use backbeat_db::{AsyncPgConnection, distributions, media};
 use backbeat_domain::Actor;
 use backbeat_domain::codes::Upc;
@@ -63,10 +63,9 @@ pub async fn create(ctx: &Context, caller: Option<&Actor>, input: AlbumInput) ->
 
 pub async fn get(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<AlbumWithSongs> {
     let mut conn = ctx.conn().await?;
-    let (album, release) = albums::find_release(&mut conn, id)
+    let (album, release, songs) = albums::find_with_songs(&mut conn, id)
         .await?
         .ok_or_else(not_found)?;
-    let songs = songs::of_album(&mut conn, &album.id).await?;
     let writable = caller.is_some()
         && ctx
             .catalog_policy()
