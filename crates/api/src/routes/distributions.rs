@@ -52,7 +52,12 @@ pub async fn list(
             )
         })?),
     };
-    let platform = filter.platform_id.clone().map(PlatformId::from);
+    let platform = filter
+        .platform_id
+        .clone()
+        .map(|id| backbeat_domain::catalog::reference("platformId", id).map(PlatformId::from))
+        .transpose()
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let found = distribution::page(
         &state,
         &caller,

@@ -126,6 +126,13 @@ async fn nul_characters_are_refused_by_name_in_bodies_and_queries() {
         .status(),
         StatusCode::OK
     );
+    // An id in a query is held to the document's rule too (at most 64 characters).
+    let long = format!("/distributions?platformId={}", "p".repeat(65));
+    expect_field_error(
+        app.request(Method::GET, &long, None, Some(&token)).await,
+        "platformId",
+    )
+    .await;
 }
 
 #[tokio::test]
