@@ -58,8 +58,10 @@ pub struct SongRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SongQuery {
     /// Case-insensitive substring of the title.
+    #[param(max_length = 200)]
     title: Option<String>,
     /// Case-insensitive substring of the performer (with `title`: both must match).
+    #[param(max_length = 200)]
     performer: Option<String>,
     /// 1-1000; default 1000.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
