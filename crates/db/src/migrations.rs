@@ -49,6 +49,14 @@ pub async fn create_database_if_missing(
     }
 }
 
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+#[derive(diesel::QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
 /// Applies pending migrations to `database` on the configured server (in TLS as configured) and
 /// returns the versions applied. Concurrent callers (replicas starting together) serialise on
 /// the advisory lock; the later ones find nothing to do.
@@ -60,9 +68,20 @@ pub async fn run(
     // diesel's migration harness is synchronous; keep it off the async threads.
     tokio::task::spawn_blocking(move || {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-            .execute(&mut conn)
+        // Polled rather than waited on: a caller blocked in `pg_advisory_lock` holds a
+        // transaction open, and `CREATE INDEX CONCURRENTLY` in the holder's migration waits for
+        // every open transaction to end, a deadlock PostgreSQL breaks by failing one of them.
+        loop {
+            let locked: Locked = diesel::sql_query(format!(
+                "SELECT pg_try_advisory_lock({MIGRATION_LOCK_KEY}) AS locked"
+            ))
+            .get_result(&mut conn)
             .map_err(|e| MigrationError::Run(e.to_string()))?;
+            if locked.locked {
+                break;
+            }
+            std::thread::sleep(LOCK_POLL);
+        }
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())
