@@ -18,6 +18,7 @@ pub mod media;
 pub mod migrations;
 pub mod outbox;
 pub mod payees;
+pub mod plans;
 pub mod platforms;
 pub mod playlists;
 pub mod pool;

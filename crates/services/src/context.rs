@@ -13,6 +13,7 @@ use backbeat_storage::Storage;
 use crate::Result;
 use crate::access::Access;
 use crate::catalog::access::CatalogPolicy;
+use crate::catalog::song_count::SongCount;
 
 #[derive(Clone)]
 pub struct Context {
@@ -27,6 +28,7 @@ pub struct Context {
     pub api_keys: Arc<ApiKeys>,
     /// Rate limits, the credential mirror and the API key cache.
     pub access: Access,
+    pub song_count: Arc<SongCount>,
 }
 
 impl Context {
@@ -46,6 +48,7 @@ impl Context {
                 .with_wait(Duration::from_millis(settings.auth.hash_wait_ms)),
             api_keys: Arc::new(ApiKeys::new(&settings.auth)?),
             tokens: Arc::new(Tokens::new(&settings.auth)?),
+            song_count: Arc::default(),
             settings: Arc::new(settings),
             db,
             redis,

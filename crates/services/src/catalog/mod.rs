@@ -4,5 +4,6 @@ pub mod access;
 pub mod albums;
 pub mod covers;
 pub mod likes;
+pub mod song_count;
 pub mod songs;
 pub mod uploads;

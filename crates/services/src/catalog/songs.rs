@@ -12,6 +12,7 @@ use backbeat_domain::release::Contributor;
 use backbeat_domain::{Actor, FieldError, catalog};
 
 use crate::catalog::access::Writable;
+use crate::catalog::song_count::PLAN_PER_SEARCH_FROM;
 use crate::{Context, Error, Result, artists};
 
 /// Search results per page unless `limit` says otherwise; an openMusic client never pages, so
@@ -253,13 +254,15 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> Result<SearchPage>
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    let mut conn = ctx.conn().await?;
     let search = SongSearch {
         title: title.as_deref().filter(|t| !t.is_empty()),
         performer: performer.as_deref().filter(|p| !p.is_empty()),
         after,
         limit,
+        plan_for_terms: ctx.song_count.estimate(&mut conn).await? >= PLAN_PER_SEARCH_FROM,
     };
-    let (songs, next) = songs::search(&mut *ctx.conn().await?, &search).await?;
+    let (songs, next) = songs::search(&mut conn, &search).await?;
     Ok(SearchPage {
         songs,
         next_cursor: next.as_ref().map(Cursor::encode),

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS songs_title_folded_trgm_idx;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS songs_performer_folded_trgm_idx;
