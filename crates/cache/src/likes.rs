@@ -1,9 +1,11 @@
 //! The album like count, cached in Redis.
 //!
-//! Entries are keyed by a per-album generation (`{prefix}album:{id}:likes:{gen}`) that every like
-//! and unlike increments after it commits. A reader that computed a count from the database just
-//! before a write can only store it under the old generation, which nobody reads any more: a
-//! stale count can never be served, with no lock and no race window.
+//! Each album has a generation (`{prefix}album:{id}:likes:gen`) that every like and unlike
+//! increments after it commits, and one count entry (`{prefix}album:{id}:likes`) holding
+//! `{generation}:{count}`. A reader fetches both in one `MGET` (one round trip) and uses the count
+//! only when it was stored under the current generation. A reader that computed a count from the
+//! database just before a write can only store it under the old generation, which no reader
+//! accepts any more: a stale count can never be served, with no lock and no race window.
 //!
 //! Redis holds nothing that matters: when it is down, reads go to the database and a breaker
 //! keeps requests from waiting on Redis for a few seconds at a time.
@@ -46,8 +48,8 @@ impl LikesCache {
         format!("{}album:{album_id}:likes:gen", self.prefix)
     }
 
-    fn count_key(&self, album_id: &AlbumId, generation: u64) -> String {
-        format!("{}album:{album_id}:likes:{generation}", self.prefix)
+    fn count_key(&self, album_id: &AlbumId) -> String {
+        format!("{}album:{album_id}:likes", self.prefix)
     }
 
     pub async fn lookup(&self, album_id: &AlbumId) -> Lookup {
@@ -59,10 +61,11 @@ impl LikesCache {
         }
         let result: anyhow::Result<(u64, Option<i64>)> = async {
             let mut conn = self.redis.get().await?;
-            let generation: Option<u64> = conn.get(self.generation_key(album_id)).await?;
+            let (generation, entry): (Option<u64>, Option<String>) = conn
+                .mget(&[self.generation_key(album_id), self.count_key(album_id)])
+                .await?;
             let generation = generation.unwrap_or(0);
-            let count: Option<i64> = conn.get(self.count_key(album_id, generation)).await?;
-            Ok((generation, count))
+            Ok((generation, entry.and_then(|e| count_of(&e, generation))))
         }
         .await;
         match result {
@@ -88,7 +91,11 @@ impl LikesCache {
         let result: anyhow::Result<()> = async {
             let mut conn = self.redis.get().await?;
             let _: () = conn
-                .set_ex(self.count_key(album_id, generation), count, self.ttl_secs)
+                .set_ex(
+                    self.count_key(album_id),
+                    format!("{generation}:{count}"),
+                    self.ttl_secs,
+                )
                 .await?;
             Ok(())
         }
@@ -104,7 +111,7 @@ impl LikesCache {
         let result: anyhow::Result<()> = async {
             let mut conn = self.redis.get().await?;
             let _: u64 = conn.incr(&key, 1).await?;
-            // Outlives every count stored under an older generation.
+            // Outlives every count entry stored under an older generation.
             let _: () = conn.expire(&key, (self.ttl_secs * 2 + 60) as i64).await?;
             Ok(())
         }
@@ -115,5 +122,26 @@ impl LikesCache {
             tracing::error!(%error, %album_id, "cannot invalidate the cached like count");
             self.breaker.trip(&error);
         }
+    }
+}
+
+/// The count of a `{generation}:{count}` entry when it was stored under `generation`.
+fn count_of(entry: &str, generation: u64) -> Option<i64> {
+    let (stored, count) = entry.split_once(':')?;
+    (stored.parse::<u64>().ok()? == generation)
+        .then(|| count.parse().ok())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_of;
+
+    #[test]
+    fn a_count_stored_under_another_generation_is_not_served() {
+        assert_eq!(count_of("3:42", 3), Some(42));
+        assert_eq!(count_of("2:42", 3), None);
+        assert_eq!(count_of("42", 0), None);
+        assert_eq!(count_of("3:x", 3), None);
     }
 }
