@@ -83,6 +83,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     Ok(HttpServer::new(move || {
         let base_path = data.settings.server.base_path.clone();
+        let reference_routes = data.settings.server.reference_routes;
         App::new()
             .app_data(data.clone())
             .wrap(from_fn(crate::input::storable_query))
@@ -93,6 +94,11 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .service(
                 web::scope(&base_path)
                     .configure(routes::configure)
+                    .configure(|cfg| {
+                        if reference_routes {
+                            routes::bench::configure(cfg);
+                        }
+                    })
                     .service(routes::docs::swagger_ui(&base_path)),
             )
             .default_service(web::to(routes::not_found))

@@ -42,6 +42,15 @@ pub fn build(settings: &RedisSettings) -> anyhow::Result<RedisPool> {
         .build()?)
 }
 
+/// One `GET`: the cheapest command a request can send (the benchmark's reference).
+pub async fn get(pool: &RedisPool, key: &str) -> anyhow::Result<Option<String>> {
+    let mut conn = pool.get().await?;
+    Ok(deadpool_redis::redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut conn)
+        .await?)
+}
+
 /// `PING`: the readiness check.
 pub async fn ping(pool: &RedisPool) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;

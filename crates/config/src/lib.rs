@@ -89,6 +89,10 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Origins a browser app may call the API from (`https://player.example.com`); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// `GET /bench/select-1` and `GET /bench/redis-get`: the cheapest round trips through the
+    /// same stack, for the benchmark's limit reference. Off everywhere else.
+    #[serde(default)]
+    pub reference_routes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

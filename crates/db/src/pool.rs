@@ -88,6 +88,16 @@ pub async fn get(pool: &DbPool) -> Result<PooledConnection, DbError> {
     Ok(pool.get().await?)
 }
 
+/// `SELECT 1` as every read runs, a statement prepared once per connection: the cheapest round
+/// trip a request can make to the database (the benchmark's reference).
+pub async fn select_one(conn: &mut AsyncPgConnection) -> Result<i32, DbError> {
+    use diesel::IntoSql;
+    use diesel::sql_types::Integer;
+    Ok(diesel::select(1.into_sql::<Integer>())
+        .get_result(conn)
+        .await?)
+}
+
 /// `SELECT 1` through the pool: the readiness check.
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
     let mut conn = get(pool).await?;

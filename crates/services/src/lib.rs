@@ -17,6 +17,7 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod playlists;
+pub mod reference;
 pub mod retention;
 pub mod royalties;
 pub mod schedules;

@@ -21,6 +21,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod artists;
 pub mod authentications;
+pub mod bench;
 pub mod bulk_distributions;
 pub mod collaborations;
 pub mod distributions;

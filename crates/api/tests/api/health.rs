@@ -117,3 +117,26 @@ async fn metrics_count_requests_by_route_pattern() {
     assert!(text.contains("http_request_duration_seconds_bucket"));
     assert!(text.contains("outbox_pending"));
 }
+
+#[tokio::test]
+async fn the_benchmark_reference_routes_exist_only_when_enabled() {
+    let app = spawn_app().await;
+    for path in ["/bench/select-1", "/bench/redis-get"] {
+        let (status, _) = read(app.get(path, None).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let app = spawn_app_with(|s| {
+        s.server.reference_routes = true;
+        s.rate_limits.anonymous_reads_per_address.limit = 2;
+    })
+    .await;
+    let (status, body) = read(app.get("/bench/select-1", None).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["value"], 1);
+    let (status, body) = read(app.get("/bench/redis-get", None).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["value"], serde_json::Value::Null);
+    // Behind the same guard as an anonymous catalog read: its rate limit applies.
+    let response = app.get("/bench/select-1", None).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
