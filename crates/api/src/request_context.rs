@@ -114,7 +114,7 @@ fn is_sane(id: &str) -> bool {
 
 fn generate() -> String {
     let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    backbeat_storage::hex(&bytes)
 }
 
 #[cfg(test)]

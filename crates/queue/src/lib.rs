@@ -57,6 +57,21 @@ impl std::fmt::Debug for Broker {
     }
 }
 
+/// The largest frame this client proposes (the broker's own limit wins when lower). lapin keeps
+/// 32 frames of buffer each way, zero-filled: at RabbitMQ's default of 128 KiB that is 8 MiB
+/// resident per connection, most of an idle API's memory. Job envelopes are small; a larger
+/// message is split into frames as AMQP provides.
+const FRAME_MAX: u32 = 16 * 1024;
+
+/// The broker URL with [`FRAME_MAX`] unless it names a `frame_max` of its own.
+fn frames_of(url: &str) -> Result<lapin::uri::AMQPUri, String> {
+    let mut uri: lapin::uri::AMQPUri = url
+        .parse()
+        .map_err(|e| format!("invalid RabbitMQ URL: {e}"))?;
+    uri.query.frame_max.get_or_insert(FRAME_MAX);
+    Ok(uri)
+}
+
 impl Broker {
     /// Must be called inside the process's main Tokio runtime.
     pub fn new(settings: &RabbitMqSettings, name: &'static str) -> Self {
@@ -77,7 +92,7 @@ impl Broker {
             return Ok(Arc::clone(conn));
         }
         let properties = ConnectionProperties::default().with_connection_name(self.name.into());
-        let url = self.url.expose_secret().to_owned();
+        let uri = frames_of(self.url.expose_secret()).map_err(QueueError::Unavailable)?;
         let timeout = self.connect_timeout;
         let tls = self.tls.clone().map_err(QueueError::Unavailable)?;
         let conn = self
@@ -85,7 +100,7 @@ impl Broker {
             .spawn(async move {
                 let connecting = async {
                     let runtime = lapin::runtime::default_runtime()?;
-                    Connection::connect_with_config(&url, properties, tls, runtime).await
+                    Connection::connect_uri_with_config(uri, properties, tls, runtime).await
                 };
                 tokio::time::timeout(timeout, connecting).await
             })
@@ -130,4 +145,16 @@ fn tls_config(ca_file: Option<&str>) -> Result<OwnedTLSConfig, String> {
         identity: None,
         cert_chain: Some(pem),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connections_propose_small_frames_unless_the_url_names_a_size() {
+        let uri = super::frames_of("amqp://guest:guest@127.0.0.1:5672/%2f").expect("url");
+        assert_eq!(uri.query.frame_max, Some(super::FRAME_MAX));
+        let uri = super::frames_of("amqp://127.0.0.1:5672/%2f?frame_max=131072").expect("url");
+        assert_eq!(uri.query.frame_max, Some(131_072));
+        assert!(super::frames_of("http://nope").is_err());
+    }
 }

@@ -64,9 +64,15 @@ impl Received {
     }
 }
 
-/// Lower-case hex, as digests are shown and stored.
+/// Lower-case hex, as digests are shown and stored (and request ids made): one allocation.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 impl Incoming {
@@ -102,5 +108,14 @@ impl Incoming {
             sha256: hex(&self.sha256.finalize()),
             md5: hex(&self.md5.finalize()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff, 0x5c]), "000fa0ff5c");
+        assert_eq!(super::hex(&[]), "");
     }
 }
