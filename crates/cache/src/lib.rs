@@ -1,4 +1,5 @@
-//! Redis for backbeat: only what may be lost. Every cache entry is invalidated by the write that
+//! Redis for backbeat: only what may be lost (and pages kept in the process under a generation
+//! read from Redis). Every cache entry is invalidated by the write that
 //! makes it stale, and an outage degrades to uncached reads (the [`Breaker`] keeps requests from
 //! waiting on a Redis that is down). The per-request [`Gate`] holds rate-limit state and a mirror
 //! of changed accounts and revoked keys, which PostgreSQL stands in for while Redis is down and
@@ -7,9 +8,11 @@
 pub mod access;
 pub mod breaker;
 pub mod likes;
+pub mod pages;
 pub mod pool;
 
 pub use access::Gate;
 pub use breaker::Breaker;
 pub use likes::LikesCache;
+pub use pages::PageCache;
 pub use pool::{RedisPool, ping};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_auth::{ApiKeys, Passwords, Tokens};
-use backbeat_cache::{Gate, LikesCache, RedisPool};
+use backbeat_cache::{Gate, LikesCache, PageCache, RedisPool};
 use backbeat_config::Settings;
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
@@ -29,6 +29,8 @@ pub struct Context {
     /// Rate limits, the credential mirror and the API key cache.
     pub access: Access,
     pub song_count: Arc<SongCount>,
+    /// Rendered `GET /songs` pages, stale as soon as any song is written.
+    pub song_pages: PageCache,
 }
 
 impl Context {
@@ -40,6 +42,7 @@ impl Context {
         let redis = backbeat_cache::pool::build(&settings.redis)?;
         Ok(Self {
             likes: LikesCache::new(redis.clone(), &settings.cache),
+            song_pages: PageCache::new(redis.clone(), &settings.cache.prefix, "songs:search"),
             access: Access::new(Gate::new(redis.clone(), &settings.cache)),
             storage: backbeat_storage::local(&settings.storage.root),
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,

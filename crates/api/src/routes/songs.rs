@@ -1,6 +1,8 @@
 //! `POST|GET /songs`, `GET|PUT|DELETE /songs/{id}`.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::FieldError;
 use backbeat_domain::catalog;
@@ -147,27 +149,32 @@ pub async fn search(
     query: web::Query<SongQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let page = songs::search(
-        &state,
-        SearchRequest {
-            title: query.title,
-            performer: query.performer,
-            limit: query.limit,
-            cursor: query.cursor,
-        },
-    )
+    let request = SearchRequest {
+        title: query.title,
+        performer: query.performer,
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let body = songs::search_rendered(&state, request, |page| {
+        let meta = (page.paged || page.next_cursor.is_some()).then_some(PageMeta {
+            next_cursor: page.next_cursor,
+            limit: page.limit,
+        });
+        let envelope = SongListEnvelope {
+            status: "success",
+            data: SongList {
+                songs: page.songs.into_iter().map(SongItem::from).collect(),
+            },
+            meta,
+        };
+        serde_json::to_vec(&envelope)
+            .map(Bytes::from)
+            .map_err(|e| backbeat_services::Error::Internal(e.into()))
+    })
     .await?;
-    let meta = (page.paged || page.next_cursor.is_some()).then_some(PageMeta {
-        next_cursor: page.next_cursor,
-        limit: page.limit,
-    });
-    Ok(HttpResponse::Ok().json(SongListEnvelope {
-        status: "success",
-        data: SongList {
-            songs: page.songs.into_iter().map(SongItem::from).collect(),
-        },
-        meta,
-    }))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 #[utoipa::path(

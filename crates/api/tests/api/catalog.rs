@@ -1,6 +1,6 @@
 //! Albums and songs, as `spec/openmusic.md` writes them, in the default (authenticated) mode.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -552,4 +552,69 @@ async fn only_the_owner_or_an_admin_changes_catalog_rows() {
         StatusCode::OK,
     )
     .await;
+}
+
+/// The titles `GET /songs?title=...` answers, in order.
+async fn found(app: &TestApp, title: &str) -> Vec<String> {
+    let body = expect_status(
+        app.get(&format!("/songs?title={title}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    body["data"]["songs"]
+        .as_array()
+        .expect("songs")
+        .iter()
+        .map(|s| s["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+/// Search pages are cached; every write that changes one is seen by the next search, with Redis
+/// up (the cache in use) or down (no cache).
+#[tokio::test]
+async fn a_search_sees_every_song_write_at_once() {
+    let up = spawn_app().await;
+    let down =
+        spawn_app_with(|s| s.redis.url = format!("redis://127.0.0.1:{}", closed_port()).into())
+            .await;
+    for app in [&up, &down] {
+        let (_, token, _) = app.user("artist").await;
+        let t = Some(token.as_str());
+        let first = app.song(t, song_body("Neon Ghosts", "Echo")).await;
+        assert_eq!(found(app, "neon").await, ["Neon Ghosts"]);
+        assert_eq!(found(app, "neon").await, ["Neon Ghosts"], "served again");
+
+        let second = app.song(t, song_body("Neon Rain", "Echo")).await;
+        assert_eq!(found(app, "neon").await, ["Neon Ghosts", "Neon Rain"]);
+
+        let (status, body) = read(
+            app.request(
+                Method::PATCH,
+                &format!("/songs/{first}"),
+                Some(json!({"title": "Pale Ghosts"})),
+                t,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(found(app, "neon").await, ["Neon Rain"]);
+        assert_eq!(found(app, "ghosts").await, ["Pale Ghosts"]);
+
+        let (status, body) = read(
+            app.put_as(
+                &format!("/songs/{second}"),
+                song_body("Acid Rain", "Echo"),
+                t,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(found(app, "rain").await, ["Acid Rain"]);
+
+        let (status, body) = read(app.delete_as(&format!("/songs/{second}"), None, t).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(found(app, "rain").await, Vec::<String>::new());
+    }
 }

@@ -10,6 +10,7 @@ use backbeat_domain::ids::{AlbumId, ArtistId, SongId};
 use backbeat_domain::paging::{self, Cursor, PageCursor};
 use backbeat_domain::release::Contributor;
 use backbeat_domain::{Actor, FieldError, catalog};
+use bytes::Bytes;
 
 use crate::catalog::access::Writable;
 use crate::catalog::song_count::PLAN_PER_SEARCH_FROM;
@@ -65,6 +66,7 @@ pub async fn create(ctx: &Context, caller: Option<&Actor>, input: SongInput) -> 
         owner_id,
     };
     songs::insert(&mut conn, &song).await?;
+    ctx.song_pages.invalidate().await;
     Ok(song.id)
 }
 
@@ -142,16 +144,24 @@ pub async fn patch(
             .contributors
             .map(|c| serde_json::to_value(c).unwrap_or_default()),
     };
+    // Search pages show titles and performers only.
+    let listed = patch.title.is_some() || patch.performer.is_some();
     match songs::patch(&mut conn, id, &patch).await {
         Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
-            Err(Error::field("isrc", "is already used by another song"))
+            return Err(Error::field("isrc", "is already used by another song"));
         }
-        Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => Err(Error::field(
-            "trackNumber",
-            "is already used by another track on this disc of the album",
-        )),
-        other => Ok(other?),
+        Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => {
+            return Err(Error::field(
+                "trackNumber",
+                "is already used by another track on this disc of the album",
+            ));
+        }
+        other => other?,
     }
+    if listed {
+        ctx.song_pages.invalidate().await;
+    }
+    Ok(())
 }
 
 pub async fn writable(
@@ -191,6 +201,7 @@ pub async fn update(
     if !songs::update(&mut conn, &updated).await? {
         return Err(not_found());
     }
+    ctx.song_pages.invalidate().await;
     Ok(())
 }
 
@@ -201,7 +212,35 @@ pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Resul
     if !songs::delete(&mut conn, &song.id).await? {
         return Err(not_found());
     }
+    ctx.song_pages.invalidate().await;
     Ok(())
+}
+
+/// `GET /songs` as `render` writes it (the response body), from the page cache while no song has
+/// been written since it was rendered: a search, frequent term or small catalog alike, is then
+/// one Redis `GET` and a lookup in memory.
+pub async fn search_rendered(
+    ctx: &Context,
+    request: SearchRequest,
+    render: impl FnOnce(SearchPage) -> Result<Bytes>,
+) -> Result<Bytes> {
+    // Debug quotes each part: no two requests share a key.
+    let key = format!(
+        "{:?}",
+        (
+            &request.title,
+            &request.performer,
+            &request.limit,
+            &request.cursor
+        )
+    );
+    let generation = ctx.song_pages.generation().await;
+    if let Some(page) = ctx.song_pages.get(&generation, &key) {
+        return Ok(page);
+    }
+    let page = render(search(ctx, request).await?)?;
+    ctx.song_pages.put(&generation, &key, page.clone());
+    Ok(page)
 }
 
 /// `GET /songs` as the client sent it.
