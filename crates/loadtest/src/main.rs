@@ -13,6 +13,7 @@ mod access;
 mod distribution;
 mod load;
 mod pipeline;
+mod reads;
 mod royalties;
 mod seed;
 mod stack;
@@ -98,6 +99,10 @@ enum Cmd {
     /// Authentication's cost (a read with an access token, an API key, no credentials), and a
     /// legitimate user's login latency at rest and under a flood of wrong passwords.
     Access,
+    /// The read endpoints beside a `SELECT 1` and a Redis `GET` through the same stack: maximum
+    /// throughput, open-loop latency at 50% and 90% of it, the API's memory, the 250-song search
+    /// against a baseline binary, and the export latency (use `--songs 1000000`).
+    Reads,
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -139,6 +144,10 @@ async fn main() -> anyhow::Result<()> {
             .await;
             stop(&mut api);
             write_report("latest.md", &result?)?;
+        }
+        Cmd::Reads => {
+            let report = reads::run(&settings, &options).await?;
+            write_report("reads.md", &report)?;
         }
         Cmd::Likes => {
             let reuse = Options {
