@@ -100,7 +100,5 @@ pub async fn select_one(conn: &mut AsyncPgConnection) -> Result<i32, DbError> {
 
 /// `SELECT 1` through the pool: the readiness check.
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
-    let mut conn = get(pool).await?;
-    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
-    Ok(())
+    select_one(&mut *get(pool).await?).await.map(|_| ())
 }

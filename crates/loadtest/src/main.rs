@@ -19,7 +19,6 @@ mod seed;
 mod stack;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use backbeat_config::Settings;
@@ -136,13 +135,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Run => {
             let catalog = seed::seed(&settings, &options).await?;
-            let mut api = start_api(&options, &[])?;
+            let mut api =
+                stack::start_api(&stack::binary("backbeat-api"), DATABASE, &options, &[])?;
             let result = async {
                 wait_until_ready(options.port).await?;
                 load::run(&options, &catalog).await
             }
             .await;
-            stop(&mut api);
+            stack::stop(&mut api);
             write_report("latest.md", &result?)?;
         }
         Cmd::Reads => {
@@ -165,13 +165,14 @@ async fn main() -> anyhow::Result<()> {
                 ),
             ];
             for (label, env) in runs {
-                let mut api = start_api(&options, env)?;
+                let mut api =
+                    stack::start_api(&stack::binary("backbeat-api"), DATABASE, &options, env)?;
                 let result = async {
                     wait_until_ready(options.port).await?;
                     load::likes(&options, &catalog, label).await
                 }
                 .await;
-                stop(&mut api);
+                stack::stop(&mut api);
                 let (row, rate) = result?;
                 rows.push_str(&row);
                 rates.push(rate);
@@ -193,13 +194,18 @@ async fn main() -> anyhow::Result<()> {
                 ..options.clone()
             };
             let catalog = seed::seed(&settings, &reuse).await?;
-            let mut api = start_api(&options, access::ENV)?;
+            let mut api = stack::start_api(
+                &stack::binary("backbeat-api"),
+                DATABASE,
+                &options,
+                access::ENV,
+            )?;
             let result = async {
                 wait_until_ready(options.port).await?;
                 access::run(&options, &catalog).await
             }
             .await;
-            stop(&mut api);
+            stack::stop(&mut api);
             write_report(
                 "access.md",
                 &format!("# backbeat access benchmark\n\n{}", result?),
@@ -260,32 +266,6 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn start_api(options: &Options, env: &[(&str, &str)]) -> anyhow::Result<Child> {
-    let binary =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/backbeat-api");
-    anyhow::ensure!(
-        binary.exists(),
-        "build it first: cargo build --release --bin backbeat-api"
-    );
-    Ok(Command::new(binary)
-        .arg("serve")
-        .env("APP_DATABASE__NAME", DATABASE)
-        .env("APP_SERVER__PORT", options.port.to_string())
-        .env("APP_LOG__FILTER", "error")
-        // The caller's settings win (the access benchmark turns limits back on).
-        .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .spawn()?)
-}
-
-fn stop(api: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &api.id().to_string()])
-        .status();
-    let _ = api.wait();
 }
 
 fn write_report(name: &str, report: &str) -> anyhow::Result<()> {

@@ -25,6 +25,10 @@ use crate::{Options, stack};
 const WARM_UP: &str = "3s";
 /// The memory figure's load: as long as the issue asks, every read endpoint mixed.
 const MEMORY_LOAD: Duration = Duration::from_secs(60);
+/// The bench-only routes the references are measured on.
+const REFERENCE_ROUTES: &[(&str, &str)] = &[("APP_SERVER__REFERENCE_ROUTES", "true")];
+/// Redis unreachable: the search page cache out of the way.
+const NO_REDIS: &[(&str, &str)] = &[("APP_REDIS__URL", "redis://127.0.0.1:1")];
 /// Alternating pairs of the baseline comparison.
 const PAIRS: usize = 3;
 
@@ -133,40 +137,7 @@ impl Oha {
 
 /// The API's resident set, in MiB.
 fn rss_mib(api: &Child) -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", api.id()))?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS in /proc/{}/status", api.id()))?;
-    Ok(kib / 1024.0)
-}
-
-fn start_api(
-    binary: &Path,
-    database: &str,
-    options: &Options,
-    env: &[(&str, &str)],
-) -> anyhow::Result<Child> {
-    anyhow::ensure!(binary.exists(), "{} is missing", binary.display());
-    Ok(Command::new(binary)
-        .arg("serve")
-        .env("APP_DATABASE__NAME", database)
-        .env("APP_SERVER__PORT", options.port.to_string())
-        .env("APP_SERVER__REFERENCE_ROUTES", "true")
-        .env("APP_LOG__FILTER", "error")
-        .envs(stack::NO_RATE_LIMITS.iter().copied())
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .spawn()?)
-}
-
-fn stop(mut api: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &api.id().to_string()])
-        .status();
-    let _ = api.wait();
+    stack::memory_mib(api.id(), "VmRSS")
 }
 
 fn ms(v: f64) -> String {
@@ -260,24 +231,24 @@ pub async fn run(settings: &Settings, options: &Options) -> anyhow::Result<Strin
 
     let catalog = crate::seed::seed(settings, options).await?;
     let base = format!("http://127.0.0.1:{}", options.port);
-    let api = start_api(
+    let mut api = stack::start_api(
         &stack::binary("backbeat-api"),
         &settings.database.name,
         options,
-        &[],
+        REFERENCE_ROUTES,
     )?;
     let mut references = [0.0_f64; 2];
-    let result = measure_reads(&oha, &base, &catalog, &api, &mut references).await;
-    stop(api);
+    let result = measure_reads(&oha, options.port, &base, &catalog, &api, &mut references).await;
+    stack::stop(&mut api);
     report.push_str(&result?);
 
     // The searches again with their page cache out of the way (Redis unreachable): every request
     // runs the query, as a long tail of distinct terms would.
-    let api = start_api(
+    let mut api = stack::start_api(
         &stack::binary("backbeat-api"),
         &settings.database.name,
         options,
-        &[("APP_REDIS__URL", "redis://127.0.0.1:1")],
+        NO_REDIS,
     )?;
     let searches: Vec<Endpoint> = endpoints(&base, &catalog)
         .into_iter()
@@ -292,7 +263,7 @@ pub async fn run(settings: &Settings, options: &Options) -> anyhow::Result<Strin
         measure(&oha, &searches, &mut references)
     }
     .await;
-    stop(api);
+    stack::stop(&mut api);
     report.push_str(&format!(
         "## The searches without their page cache (Redis unreachable), same run\n\n\
          | endpoint | max req/s | of its reference | errors | at 50%: p50 / p99 / p99.9 ms | at 90%: p50 / p99 / p99.9 ms |\n\
@@ -347,12 +318,13 @@ fn measure(oha: &Oha, endpoints: &[Endpoint], references: &mut [f64; 2]) -> anyh
 
 async fn measure_reads(
     oha: &Oha,
+    port: u16,
     base: &str,
     catalog: &Catalog,
     api: &Child,
     references: &mut [f64; 2],
 ) -> anyhow::Result<String> {
-    crate::wait_until_ready(port_of(base)).await?;
+    crate::wait_until_ready(port).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_mib(api)?;
     let endpoints = endpoints(base, catalog);
@@ -383,13 +355,6 @@ async fn measure_reads(
     ))
 }
 
-fn port_of(base: &str) -> u16 {
-    base.rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(5099)
-}
-
 /// `GET /songs?title=song` on a 250-song catalog (every title matches), the baseline binary and
 /// this one alternating on the same data.
 async fn small_search(
@@ -416,23 +381,22 @@ async fn small_search(
     let mut rows = String::new();
     let mut ratios = Vec::new();
     let mut uncached = Vec::new();
-    let no_redis: &[(&str, &str)] = &[("APP_REDIS__URL", "redis://127.0.0.1:1")];
     let runs: [(&Path, &[(&str, &str)]); 3] = [
         (baseline, &[]),
         (current.as_path(), &[]),
-        (current.as_path(), no_redis),
+        (current.as_path(), NO_REDIS),
     ];
     for pair in 1..=PAIRS {
         let mut rates = [0.0; 3];
         for (i, (binary, env)) in runs.iter().enumerate() {
-            let api = start_api(binary, &small.database.name, options, env)?;
+            let mut api = stack::start_api(binary, &small.database.name, options, env)?;
             let result = async {
                 crate::wait_until_ready(options.port).await?;
                 oha.run(&url, None, WARM_UP)?;
                 oha.run(&url, None, &oha.measured())
             }
             .await;
-            stop(api);
+            stack::stop(&mut api);
             let figures = result?;
             anyhow::ensure!(figures.errors == 0, "{} errors", figures.errors);
             rates[i] = figures.rps;

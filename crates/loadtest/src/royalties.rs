@@ -106,20 +106,6 @@ fn write_report(path: &Path, lines: u64, songs: i64) -> anyhow::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
-/// Peak resident set of a process (VmHWM), in MiB.
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 async fn postgres(url: &str) -> anyhow::Result<tokio_postgres::Client> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
@@ -344,7 +330,7 @@ pub async fn run(
         ("reportId", "usage-reports", "report"),
     )
     .await?;
-    let worker_rss = peak_rss_mib(worker_pid);
+    let worker_rss = crate::stack::memory_mib(worker_pid, "VmHWM").unwrap_or(0.0);
     anyhow::ensure!(report["status"] == "imported", "import failed: {report}");
     let import_seconds = seconds_between(&report, "startedAt", "finishedAt");
     eprintln!("import: {import_seconds:.1} s");

@@ -1,7 +1,7 @@
 //! The release processes a benchmark runs (stopped when dropped), and how it talks to them.
 
-use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -26,11 +26,56 @@ pub const NO_RATE_LIMITS: &[(&str, &str)] = &[
     ("APP_RATE_LIMITS__ANONYMOUS_READS_PER_ADDRESS__LIMIT", "0"),
 ];
 
+/// `binary serve` (an API) on `database` and the options' port, without rate limits; `env` is
+/// applied last, so a caller's settings win (the access benchmark turns limits back on).
+pub fn start_api(
+    binary: &Path,
+    database: &str,
+    options: &crate::Options,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Child> {
+    anyhow::ensure!(
+        binary.exists(),
+        "{} is missing (./dev bench builds it)",
+        binary.display()
+    );
+    Ok(Command::new(binary)
+        .arg("serve")
+        .env("APP_DATABASE__NAME", database)
+        .env("APP_SERVER__PORT", options.port.to_string())
+        .env("APP_LOG__FILTER", "error")
+        .envs(NO_RATE_LIMITS.iter().copied())
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .spawn()?)
+}
+
+/// Stops a child with SIGTERM and waits for it.
+pub fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// A memory figure of `/proc/{pid}/status` (`VmRSS`, `VmHWM`), in MiB.
+pub fn memory_mib(pid: u32, field: &str) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no {field} in /proc/{pid}/status"))?;
+    Ok(kib / 1024.0)
+}
+
 /// Children stopped with SIGTERM (and waited for) on drop.
 pub struct Processes(pub Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
+        // All signalled first, so they stop together.
         for child in &mut self.0 {
             let _ = Command::new("kill")
                 .args(["-TERM", &child.id().to_string()])
