@@ -2,6 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use backbeat_domain::paging::PageCursor;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,6 +26,15 @@ pub fn data<T: Serialize>(status: StatusCode, data: T) -> HttpResponse {
         status: "success",
         data,
     })
+}
+
+/// The body [`data`] sends, rendered once to be kept (in a page cache).
+pub fn data_body<T: Serialize>(data: &T) -> serde_json::Result<Bytes> {
+    serde_json::to_vec(&DataEnvelope {
+        status: "success",
+        data,
+    })
+    .map(Bytes::from)
 }
 
 pub fn message(status: StatusCode, message: impl Into<String>) -> HttpResponse {

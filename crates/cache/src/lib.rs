@@ -14,5 +14,5 @@ pub mod pool;
 pub use access::Gate;
 pub use breaker::Breaker;
 pub use likes::LikesCache;
-pub use pages::PageCache;
+pub use pages::{Packed, Page, PageCache};
 pub use pool::{RedisPool, ping};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_auth::{ApiKeys, Passwords, Tokens};
-use backbeat_cache::{Gate, LikesCache, PageCache, RedisPool};
+use backbeat_cache::{Gate, LikesCache, Packed, PageCache, RedisPool};
 use backbeat_config::Settings;
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
@@ -13,7 +13,13 @@ use backbeat_storage::Storage;
 use crate::Result;
 use crate::access::Access;
 use crate::catalog::access::CatalogPolicy;
+use crate::catalog::albums::AlbumPage;
 use crate::catalog::song_count::SongCount;
+
+/// Memory for search pages (compressed: about 600 full pages of 1,000 songs).
+const SONG_PAGES_BYTES: u64 = 16 * 1024 * 1024;
+/// Memory for album pages (about 10,000 albums of a dozen songs).
+const ALBUM_PAGES_BYTES: u64 = 8 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Context {
@@ -30,7 +36,10 @@ pub struct Context {
     pub access: Access,
     pub song_count: Arc<SongCount>,
     /// Rendered `GET /songs` pages, stale as soon as any song is written.
-    pub song_pages: PageCache,
+    pub song_pages: PageCache<Packed>,
+    /// Rendered `GET /albums/{id}` bodies as anyone but their owner sees them, each stale as soon
+    /// as its album, its cover or one of its songs is written.
+    pub album_pages: PageCache<AlbumPage>,
 }
 
 impl Context {
@@ -42,7 +51,18 @@ impl Context {
         let redis = backbeat_cache::pool::build(&settings.redis)?;
         Ok(Self {
             likes: LikesCache::new(redis.clone(), &settings.cache),
-            song_pages: PageCache::new(redis.clone(), &settings.cache.prefix, "songs:search"),
+            song_pages: PageCache::new(
+                redis.clone(),
+                &settings.cache.prefix,
+                "songs:search",
+                SONG_PAGES_BYTES,
+            ),
+            album_pages: PageCache::new(
+                redis.clone(),
+                &settings.cache.prefix,
+                "albums:page",
+                ALBUM_PAGES_BYTES,
+            ),
             access: Access::new(Gate::new(redis.clone(), &settings.cache)),
             storage: backbeat_storage::local(&settings.storage.root),
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,

@@ -1,6 +1,7 @@
 //! `POST /albums`, `GET|PUT|DELETE /albums/{id}`.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::catalog;
 use backbeat_domain::codes::Upc;
@@ -86,11 +87,9 @@ pub async fn get(
     base: PublicBase,
     id: web::Path<AlbumId>,
 ) -> ApiResult<HttpResponse> {
-    let found = albums::get(&state, caller.actor(), &id).await?;
-    let album = found.album;
-    Ok(response::data(
-        StatusCode::OK,
-        AlbumData {
+    let body = albums::get_rendered(&state, caller.actor(), &id, &base.0, |found| {
+        let album = found.album;
+        let data = AlbumData {
             album: AlbumDetail {
                 cover_url: album.cover_key.as_deref().map(|key| base.media_url(key)),
                 id: album.id.into_inner(),
@@ -99,8 +98,13 @@ pub async fn get(
                 songs: found.songs.into_iter().map(SongItem::from).collect(),
                 release: found.release.map(ReleaseView::from),
             },
-        },
-    ))
+        };
+        response::data_body(&data).map_err(backbeat_services::Error::internal)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// The body of `PATCH /albums/{id}`: every field optional; `null` clears one.

@@ -618,3 +618,189 @@ async fn a_search_sees_every_song_write_at_once() {
         assert_eq!(found(app, "rain").await, Vec::<String>::new());
     }
 }
+
+/// An album as a client of the API at `base` sees it: (name, year, song titles), or the status
+/// when it is not 200.
+async fn album_at(
+    app: &TestApp,
+    base: &str,
+    album: &str,
+) -> Result<(String, i64, Vec<String>), StatusCode> {
+    let response = app
+        .client
+        .get(format!("{base}/albums/{album}"))
+        .send()
+        .await
+        .expect("sent");
+    let (status, body) = read(response).await;
+    if status != StatusCode::OK {
+        return Err(status);
+    }
+    let album = &body["data"]["album"];
+    assert!(album.get("upc").is_none(), "the openMusic shape: {body}");
+    let titles = album["songs"]
+        .as_array()
+        .expect("songs")
+        .iter()
+        .map(|s| s["title"].as_str().expect("title").to_owned())
+        .collect();
+    Ok((
+        album["name"].as_str().expect("name").to_owned(),
+        album["year"].as_i64().expect("year"),
+        titles,
+    ))
+}
+
+/// Album pages are cached in each replica; every write that changes one, made on any replica,
+/// is seen by the next read on every other, with Redis up (the cache in use) or down (no cache).
+/// The owner keeps seeing the release metadata the cached page leaves out.
+#[tokio::test]
+async fn an_album_page_sees_every_write_at_once_on_every_replica() {
+    let up = spawn_app().await;
+    let down =
+        spawn_app_with(|s| s.redis.url = format!("redis://127.0.0.1:{}", closed_port()).into())
+            .await;
+    for app in [&up, &down] {
+        let other = app.replica().await;
+        let (_, token, _) = app.user("artist").await;
+        let t = Some(token.as_str());
+        let album = app.album(t, "Viva la Vida", 2008).await;
+        let second = app.album(t, "Prospekt's March", 2008).await;
+        let mut body = song_body("Lost!", "Coldplay");
+        body["albumId"] = json!(album);
+        let song = app.song(t, body).await;
+        let seen = |name: &str,
+                    year: i64,
+                    titles: &[&str]|
+         -> Result<(String, i64, Vec<String>), StatusCode> {
+            Ok((
+                name.to_owned(),
+                year,
+                titles.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>(),
+            ))
+        };
+        for base in [&app.address, &other] {
+            assert_eq!(
+                album_at(app, base, &album).await,
+                seen("Viva la Vida", 2008, &["Lost!"])
+            );
+            assert_eq!(
+                album_at(app, base, &second).await,
+                seen("Prospekt's March", 2008, &[])
+            );
+        }
+
+        // The owner reads the release metadata even while the public page is cached.
+        let owned = expect_status(
+            app.get(&format!("/albums/{album}"), t).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!(owned["data"]["album"].get("upc").is_some(), "{owned}");
+
+        let put = app
+            .put_as(
+                &format!("/albums/{album}"),
+                json!({"name": "Viva", "year": 2009}),
+                t,
+            )
+            .await;
+        expect_status(put, StatusCode::OK).await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva", 2009, &["Lost!"])
+        );
+
+        let patch = app
+            .request(
+                Method::PATCH,
+                &format!("/albums/{album}"),
+                Some(json!({"name": "Viva la Vida"})),
+                t,
+            )
+            .await;
+        expect_status(patch, StatusCode::OK).await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Lost!"])
+        );
+
+        let mut body = song_body("Strawberry Swing", "Coldplay");
+        body["albumId"] = json!(album);
+        let added = app.song(t, body).await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Lost!", "Strawberry Swing"])
+        );
+
+        let patch = app
+            .request(
+                Method::PATCH,
+                &format!("/songs/{song}"),
+                Some(json!({"title": "Lost+"})),
+                t,
+            )
+            .await;
+        expect_status(patch, StatusCode::OK).await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Lost+", "Strawberry Swing"])
+        );
+
+        // Moved by PUT: both albums change.
+        let mut body = song_body("Lost+", "Coldplay");
+        body["albumId"] = json!(second);
+        expect_status(
+            app.put_as(&format!("/songs/{song}"), body, t).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Strawberry Swing"])
+        );
+        assert_eq!(
+            album_at(app, &other, &second).await,
+            seen("Prospekt's March", 2008, &["Lost+"])
+        );
+
+        // Moved back by PATCH.
+        let patch = app
+            .request(
+                Method::PATCH,
+                &format!("/songs/{song}"),
+                Some(json!({"albumId": album})),
+                t,
+            )
+            .await;
+        expect_status(patch, StatusCode::OK).await;
+        assert_eq!(
+            album_at(app, &other, &second).await,
+            seen("Prospekt's March", 2008, &[])
+        );
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Lost+", "Strawberry Swing"])
+        );
+
+        expect_status(
+            app.delete_as(&format!("/songs/{added}"), None, t).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            seen("Viva la Vida", 2009, &["Lost+"])
+        );
+
+        expect_status(
+            app.delete_as(&format!("/albums/{album}"), None, t).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            album_at(app, &other, &album).await,
+            Err(StatusCode::NOT_FOUND)
+        );
+    }
+}

@@ -1,13 +1,15 @@
 //! Albums: creating, reading with their songs, changing, and deleting with what hangs off them.
 
+use backbeat_cache::Page;
 use backbeat_db::albums::{self, Album, AlbumPatch, ReleaseFields, UPC_TAKEN};
 use backbeat_db::songs::SongSummary;
 use backbeat_db::{AsyncPgConnection, distributions, media};
 use backbeat_domain::Actor;
 use backbeat_domain::codes::Upc;
-use backbeat_domain::ids::{AlbumId, ArtistId};
+use backbeat_domain::ids::{AlbumId, ArtistId, UserId};
 use backbeat_domain::release::{ReleaseType, RightsLine};
 use backbeat_domain::territories::Territories;
+use bytes::Bytes;
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
 
@@ -66,16 +68,73 @@ pub async fn get(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<
     let (album, release, songs) = albums::find_with_songs(&mut conn, id)
         .await?
         .ok_or_else(not_found)?;
-    let writable = caller.is_some()
-        && ctx
-            .catalog_policy()
-            .may_write(caller, album.owner_id.as_ref(), "album")
-            .is_ok();
+    let writable = sees_release(ctx, caller, album.owner_id.as_ref());
     Ok(AlbumWithSongs {
         album,
         songs,
         release: writable.then_some(release),
     })
+}
+
+/// Whether the caller is shown the release metadata: the owner and admins are.
+fn sees_release(ctx: &Context, caller: Option<&Actor>, owner_id: Option<&UserId>) -> bool {
+    caller.is_some()
+        && ctx
+            .catalog_policy()
+            .may_write(caller, owner_id, "album")
+            .is_ok()
+}
+
+/// An album's body as everyone but its owner and admins see it, and its owner.
+#[derive(Clone)]
+pub struct AlbumPage {
+    owner_id: Option<UserId>,
+    body: Bytes,
+}
+
+impl Page for AlbumPage {
+    fn weight(&self) -> usize {
+        self.body.len() + self.owner_id.as_ref().map_or(0, |o| o.as_str().len())
+    }
+}
+
+/// `GET /albums/{id}` as `render` writes it (the response body), from the page cache while
+/// neither the album, its cover nor its songs were written since it was rendered: one Redis round
+/// trip and a lookup in memory. `variant` names anything else the body depends on (the base URL
+/// of its cover). Callers who see the release metadata are always served from the database.
+pub async fn get_rendered(
+    ctx: &Context,
+    caller: Option<&Actor>,
+    id: &AlbumId,
+    variant: &str,
+    render: impl FnOnce(AlbumWithSongs) -> Result<Bytes>,
+) -> Result<Bytes> {
+    let key = format!("{id}\u{0}{variant}");
+    let generation = ctx.album_pages.generation_of(id.as_str()).await;
+    if let Some(page) = ctx.album_pages.get(&generation, &key)
+        && !sees_release(ctx, caller, page.owner_id.as_ref())
+    {
+        return Ok(page.body);
+    }
+    let found = get(ctx, caller, id).await?;
+    if found.release.is_some() {
+        return render(found);
+    }
+    let owner_id = found.album.owner_id.clone();
+    let body = render(found)?;
+    let page = AlbumPage {
+        owner_id,
+        body: body.clone(),
+    };
+    ctx.album_pages.put(&generation, &key, page);
+    Ok(body)
+}
+
+/// Called once a write that changes how these albums read (their fields, cover or songs) has
+/// committed.
+pub async fn pages_changed(ctx: &Context, ids: impl IntoIterator<Item = Option<&AlbumId>>) {
+    let ids: Vec<&str> = ids.into_iter().flatten().map(AlbumId::as_str).collect();
+    ctx.album_pages.invalidate_of(&ids).await;
 }
 
 /// Changes the fields given; the artist must be one the caller may credit, the UPC unused by
@@ -108,12 +167,18 @@ pub async fn patch(
             .release_type
             .map(|t| t.map(|t| t.as_str().to_owned())),
     };
+    // The cached page shows the name and the year only.
+    let shown = patch.name.is_some() || patch.year.is_some();
     match albums::patch(&mut conn, id, &patch).await {
         Err(e) if e.is_unique_violation(UPC_TAKEN) => {
-            Err(Error::field("upc", "is already used by another release"))
+            return Err(Error::field("upc", "is already used by another release"));
         }
-        other => Ok(other?),
+        other => other?,
     }
+    if shown {
+        pages_changed(ctx, [Some(id)]).await;
+    }
+    Ok(())
 }
 
 /// The album, if the caller may change it: 404 when unknown, 401/403 when not theirs.
@@ -140,6 +205,7 @@ pub async fn update(
     if !albums::update(&mut conn, &album.id, &input.name, input.year).await? {
         return Err(not_found());
     }
+    pages_changed(ctx, [Some(id)]).await;
     Ok(())
 }
 
@@ -166,6 +232,7 @@ pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Resu
         })
         .await?;
     drop(conn);
+    pages_changed(ctx, [Some(id)]).await;
     ctx.likes.invalidate(&album.id).await;
     for key in album.cover_key.iter().chain(&artwork) {
         if let Err(error) = ctx.storage.delete(key).await {

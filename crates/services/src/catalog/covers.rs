@@ -7,7 +7,7 @@ use backbeat_storage::StorageError;
 use rand::RngExt;
 
 use crate::catalog::access::Writable;
-use crate::catalog::albums::not_found;
+use crate::catalog::albums::{not_found, pages_changed};
 use crate::{Context, Error, Result};
 
 /// openMusic's limit for a cover.
@@ -32,6 +32,7 @@ pub async fn replace(ctx: &Context, album: Writable<Album>, bytes: Vec<u8>) -> R
     };
     match set {
         Ok(Some(previous)) => {
+            pages_changed(ctx, [Some(&album.id)]).await;
             if let Some(previous) = previous
                 && let Err(error) = ctx.storage.delete(&previous).await
             {

@@ -1,5 +1,6 @@
 //! Songs: creating, reading, changing, deleting, and the catalog search.
 
+use backbeat_cache::Packed;
 use backbeat_db::AsyncPgConnection;
 use backbeat_db::albums;
 use backbeat_db::songs::{
@@ -13,6 +14,7 @@ use backbeat_domain::{Actor, FieldError, catalog};
 use bytes::Bytes;
 
 use crate::catalog::access::Writable;
+use crate::catalog::albums::pages_changed;
 use crate::catalog::song_count::PLAN_PER_SEARCH_FROM;
 use crate::{Context, Error, Result, artists};
 
@@ -67,6 +69,7 @@ pub async fn create(ctx: &Context, caller: Option<&Actor>, input: SongInput) -> 
     };
     songs::insert(&mut conn, &song).await?;
     ctx.song_pages.invalidate().await;
+    pages_changed(ctx, [song.album_id.as_ref()]).await;
     Ok(song.id)
 }
 
@@ -144,8 +147,12 @@ pub async fn patch(
             .contributors
             .map(|c| serde_json::to_value(c).unwrap_or_default()),
     };
-    // Search pages show titles and performers only.
+    // Search and album pages show a song's title and performer only (and which album lists it).
     let listed = patch.title.is_some() || patch.performer.is_some();
+    let moved = patch
+        .album_id
+        .as_ref()
+        .is_some_and(|album| album.as_ref() != song.album_id.as_ref());
     match songs::patch(&mut conn, id, &patch).await {
         Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
             return Err(Error::field("isrc", "is already used by another song"));
@@ -160,6 +167,13 @@ pub async fn patch(
     }
     if listed {
         ctx.song_pages.invalidate().await;
+    }
+    if listed || moved {
+        let now = patch
+            .album_id
+            .as_ref()
+            .map_or(song.album_id.as_ref(), Option::as_ref);
+        pages_changed(ctx, [song.album_id.as_ref(), now]).await;
     }
     Ok(())
 }
@@ -202,6 +216,7 @@ pub async fn update(
         return Err(not_found());
     }
     ctx.song_pages.invalidate().await;
+    pages_changed(ctx, [song.album_id.as_ref(), updated.album_id.as_ref()]).await;
     Ok(())
 }
 
@@ -213,6 +228,7 @@ pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Resul
         return Err(not_found());
     }
     ctx.song_pages.invalidate().await;
+    pages_changed(ctx, [song.album_id.as_ref()]).await;
     Ok(())
 }
 
@@ -235,11 +251,15 @@ pub async fn search_rendered(
         )
     );
     let generation = ctx.song_pages.generation().await;
-    if let Some(page) = ctx.song_pages.get(&generation, &key) {
+    if let Some(page) = ctx
+        .song_pages
+        .get(&generation, &key)
+        .and_then(|packed| packed.unpack())
+    {
         return Ok(page);
     }
     let page = render(search(ctx, request).await?)?;
-    ctx.song_pages.put(&generation, &key, page.clone());
+    ctx.song_pages.put(&generation, &key, Packed::pack(&page));
     Ok(page)
 }
 
