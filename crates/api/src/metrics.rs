@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use actix_web::HttpResponse;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -19,21 +19,10 @@ const LATENCY_BUCKETS: &[f64] = &[
 pub fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    metrics_exporter_prometheus::Matcher::Full(
-                        "http_request_duration_seconds".to_owned(),
-                    ),
-                    LATENCY_BUCKETS,
-                )
-                .ok()?;
-            match builder.install_recorder() {
-                Ok(handle) => Some(handle),
-                Err(error) => {
-                    tracing::warn!(%error, "metrics recorder not installed");
-                    None
-                }
-            }
+            backbeat_telemetry::metrics::install_prometheus(&[(
+                "http_request_duration_seconds",
+                LATENCY_BUCKETS,
+            )])
         })
         .as_ref()
 }

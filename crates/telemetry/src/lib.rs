@@ -1,6 +1,7 @@
 //! Logging for both processes: human-readable lines locally, JSON lines in production; and the
-//! probe their container health checks run.
+//! probe their container health checks run; the Prometheus recorder.
 
+pub mod metrics;
 pub mod probe;
 
 use backbeat_config::{LogFormat, LogSettings};

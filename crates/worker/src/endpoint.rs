@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use backbeat_services::Context;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -21,15 +21,10 @@ const DURATION_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 3
 pub fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    metrics_exporter_prometheus::Matcher::Full("job_duration_seconds".to_owned()),
-                    DURATION_BUCKETS,
-                )
-                .ok()?
-                .install_recorder()
-                .map_err(|error| tracing::warn!(%error, "metrics recorder not installed"))
-                .ok()
+            backbeat_telemetry::metrics::install_prometheus(&[(
+                "job_duration_seconds",
+                DURATION_BUCKETS,
+            )])
         })
         .as_ref()
 }

@@ -712,10 +712,9 @@ async fn an_album_page_sees_every_write_at_once_on_every_replica() {
         );
 
         let patch = app
-            .request(
-                Method::PATCH,
+            .patch_as(
                 &format!("/albums/{album}"),
-                Some(json!({"name": "Viva la Vida"})),
+                json!({"name": "Viva la Vida"}),
                 t,
             )
             .await;
@@ -734,12 +733,7 @@ async fn an_album_page_sees_every_write_at_once_on_every_replica() {
         );
 
         let patch = app
-            .request(
-                Method::PATCH,
-                &format!("/songs/{song}"),
-                Some(json!({"title": "Lost+"})),
-                t,
-            )
+            .patch_as(&format!("/songs/{song}"), json!({"title": "Lost+"}), t)
             .await;
         expect_status(patch, StatusCode::OK).await;
         assert_eq!(
@@ -766,12 +760,7 @@ async fn an_album_page_sees_every_write_at_once_on_every_replica() {
 
         // Moved back by PATCH.
         let patch = app
-            .request(
-                Method::PATCH,
-                &format!("/songs/{song}"),
-                Some(json!({"albumId": album})),
-                t,
-            )
+            .patch_as(&format!("/songs/{song}"), json!({"albumId": album}), t)
             .await;
         expect_status(patch, StatusCode::OK).await;
         assert_eq!(

@@ -199,6 +199,10 @@ impl TestApp {
         self.request(Method::PUT, path, Some(body), token).await
     }
 
+    pub async fn patch_as(&self, path: &str, body: Value, token: Option<&str>) -> Response {
+        self.request(Method::PATCH, path, Some(body), token).await
+    }
+
     pub async fn delete_as(
         &self,
         path: &str,
