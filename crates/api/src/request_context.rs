@@ -3,13 +3,14 @@
 //! log line, and the guarantee that every error response is a JSON envelope, including those
 //! produced before any handler runs (unknown route, wrong method, extractor failures).
 
+use std::borrow::Cow;
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest};
 use rand::RngExt;
 use tracing::Instrument;
 
@@ -54,15 +55,13 @@ pub async fn request_context(
     );
     let started = Instant::now();
     let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
     // Handlers' and extractors' errors arrive as responses, and so do the inner middlewares'.
     let response = next
         .call(req)
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();
+    let route = route_of(response.request());
     let mut response = ensure_json_error(response);
     let status = response.status();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -77,6 +76,20 @@ pub async fn request_context(
         );
     });
     Ok(response)
+}
+
+/// The pattern of the route that answered (`/albums/{id}`), set by the route table so that it is
+/// not matched a second time (a walk through every route's pattern); a request no route took
+/// (404, 405) is matched here.
+#[derive(Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
+
+fn route_of(req: &HttpRequest) -> Cow<'static, str> {
+    if let Some(RoutePattern(pattern)) = req.extensions().get::<RoutePattern>() {
+        return Cow::Borrowed(pattern);
+    }
+    req.match_pattern()
+        .map_or(Cow::Borrowed("unmatched"), Cow::Owned)
 }
 
 fn ensure_json_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {

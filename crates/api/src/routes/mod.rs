@@ -48,12 +48,15 @@ pub mod usage_report_unmatched;
 pub mod usage_reports;
 pub mod users;
 
+use actix_web::HttpMessage;
+use actix_web::dev::ServiceRequest;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use backbeat_domain::access::Scope::*;
 
 use crate::access::{self, Access, Access::*};
 use crate::error::ApiError;
+use crate::request_context::RoutePattern;
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path => $access:expr ),+ $(,)? } )+) => {
@@ -62,7 +65,10 @@ macro_rules! route_table {
                 let access: Access = $access;
                 web::$method()
                     .to($handler)
-                    .wrap(from_fn(move |req, next| access::guard(access, req, next)))
+                    .wrap(from_fn(move |req: ServiceRequest, next| {
+                        req.extensions_mut().insert(RoutePattern($path));
+                        access::guard(access, req, next)
+                    }))
             }) )+ ); )+
             cfg.configure(docs::configure);
         }

@@ -96,6 +96,10 @@ async fn metrics_count_requests_by_route_pattern() {
     app.request(Method::GET, "/health/live", None, None).await;
     app.request(Method::GET, "/albums/album-doesnotexist0000", None, None)
         .await;
+    // No route takes these: a method the path does not have, a path nobody serves.
+    app.request(Method::DELETE, "/health/live", None, None)
+        .await;
+    app.request(Method::GET, "/no/such/path", None, None).await;
     let response = app.request(Method::GET, "/metrics", None, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
@@ -114,6 +118,14 @@ async fn metrics_count_requests_by_route_pattern() {
         "the pattern, not the id: {text}"
     );
     assert!(!text.contains("album-doesnotexist"));
+    assert!(
+        text.contains(r#"http_requests_total{method="DELETE",route="/health/live",status="405"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#),
+        "{text}"
+    );
     assert!(text.contains("http_request_duration_seconds_bucket"));
     assert!(text.contains("outbox_pending"));
 }
