@@ -2,6 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use backbeat_domain::paging::PageCursor;
 use serde::Serialize;
@@ -28,13 +29,26 @@ pub fn data<T: Serialize>(status: StatusCode, data: T) -> HttpResponse {
     })
 }
 
-/// The body [`data`] sends, rendered once to be kept (in a page cache).
-pub fn data_body<T: Serialize>(data: &T) -> serde_json::Result<Bytes> {
-    serde_json::to_vec(&DataEnvelope {
+/// A JSON body rendered once to be kept (in a page cache), then sent by [`rendered`].
+pub fn json_body<T: Serialize>(value: &T) -> backbeat_services::Result<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(backbeat_services::Error::internal)
+}
+
+/// The body [`data`] sends, as [`json_body`].
+pub fn data_body<T: Serialize>(data: &T) -> backbeat_services::Result<Bytes> {
+    json_body(&DataEnvelope {
         status: "success",
         data,
     })
-    .map(Bytes::from)
+}
+
+/// 200 with a body [`json_body`] rendered.
+pub fn rendered(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body)
 }
 
 pub fn message(status: StatusCode, message: impl Into<String>) -> HttpResponse {

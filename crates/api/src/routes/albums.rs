@@ -1,7 +1,6 @@
 //! `POST /albums`, `GET|PUT|DELETE /albums/{id}`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::catalog;
 use backbeat_domain::codes::Upc;
@@ -99,12 +98,10 @@ pub async fn get(
                 release: found.release.map(ReleaseView::from),
             },
         };
-        response::data_body(&data).map_err(backbeat_services::Error::internal)
+        response::data_body(&data)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(body))
+    Ok(response::rendered(body))
 }
 
 /// The body of `PATCH /albums/{id}`: every field optional; `null` clears one.

@@ -1,8 +1,6 @@
 //! `POST|GET /songs`, `GET|PUT|DELETE /songs/{id}`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use backbeat_domain::FieldError;
 use backbeat_domain::catalog;
@@ -167,14 +165,10 @@ pub async fn search(
             },
             meta,
         };
-        serde_json::to_vec(&envelope)
-            .map(Bytes::from)
-            .map_err(|e| backbeat_services::Error::Internal(e.into()))
+        response::json_body(&envelope)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(body))
+    Ok(response::rendered(body))
 }
 
 #[utoipa::path(

@@ -234,7 +234,7 @@ pub async fn delete(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Resul
 
 /// `GET /songs` as `render` writes it (the response body), from the page cache while no song has
 /// been written since it was rendered: a search, frequent term or small catalog alike, is then
-/// one Redis `GET` and a lookup in memory.
+/// one Redis round trip and a lookup in memory.
 pub async fn search_rendered(
     ctx: &Context,
     request: SearchRequest,
