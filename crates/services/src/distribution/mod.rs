@@ -352,43 +352,43 @@ pub async fn retry(
             distribution.status
         )));
     }
-    let job = conn
-        .transaction::<_, Error, _>(async |conn| {
-            let job = jobs::enqueue(
-                ctx,
-                conn,
-                &DeliverDistribution {
-                    distribution_id: id.clone(),
-                },
-                Origin {
-                    user: Some(&actor.user_id),
-                    request_id: Some(request_id),
-                },
-            )
-            .await?;
-            let moved = distributions::transition(
-                conn,
-                std::slice::from_ref(id),
-                &[DistributionStatus::Failed],
-                DistributionStatus::Queued,
-                &Change {
-                    error: Some(None),
-                    job_id: Some(Some(job.clone())),
-                    message_created_at: Some(Some(Utc::now())),
-                    ..Change::default()
-                },
-                Some("retried by its owner"),
-            )
-            .await?;
-            if moved.is_empty() {
-                return Err(Error::Conflict(
-                    "the distribution changed meanwhile; try again".to_owned(),
-                ));
-            }
-            Ok(job)
-        })
+    conn.transaction::<_, Error, _>(async |conn| {
+        let job = jobs::enqueue(
+            ctx,
+            conn,
+            &DeliverDistribution {
+                distribution_id: id.clone(),
+            },
+            Origin {
+                user: Some(&actor.user_id),
+                request_id: Some(request_id),
+            },
+        )
         .await?;
-    let current = owned(&mut conn, actor, id).await?;
-    let current = with_history(&mut conn, vec![current]).await?.remove(0);
-    Ok((current, job))
+        let moved = distributions::transition(
+            conn,
+            std::slice::from_ref(id),
+            &[DistributionStatus::Failed],
+            DistributionStatus::Queued,
+            &Change {
+                error: Some(None),
+                job_id: Some(Some(job.clone())),
+                message_created_at: Some(Some(Utc::now())),
+                ..Change::default()
+            },
+            Some("retried by its owner"),
+        )
+        .await?;
+        if moved.is_empty() {
+            return Err(Error::Conflict(
+                "the distribution changed meanwhile; try again".to_owned(),
+            ));
+        }
+        // Read before the commit: once it commits, a worker may already be delivering it,
+        // and the answer is what the retry did.
+        let current = owned(conn, actor, id).await?;
+        let current = with_history(conn, vec![current]).await?.remove(0);
+        Ok((current, job))
+    })
+    .await
 }
