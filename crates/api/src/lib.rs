@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod error;
 pub mod input;

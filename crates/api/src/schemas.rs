@@ -166,6 +166,10 @@ words_of! {
     report_format: backbeat_domain::usage::ReportFormat::ALL,
     /// How analytics group usage.
     group_by: backbeat_domain::usage::GroupBy::ALL,
+    /// Who may enter a chat room.
+    room_kind: backbeat_domain::chat::RoomKind::ALL,
+    /// Where an artist verification stands.
+    verification_status: backbeat_domain::verification::VerificationStatus::ALL,
 }
 
 /// A release's type; `null` derives it from the tracks.

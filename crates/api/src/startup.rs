@@ -23,6 +23,8 @@ pub struct Application {
     relay: tokio::task::JoinHandle<()>,
     stop_relay: std::sync::Arc<tokio::sync::Notify>,
     key_use: tokio::task::JoinHandle<()>,
+    fanout: tokio::task::JoinHandle<()>,
+    stop_fanout: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Application {
@@ -36,6 +38,8 @@ impl Application {
         let stop_relay = relay.stopper();
         let relay = tokio::spawn(relay.run());
         let key_use = tokio::spawn(flush_key_use(state.clone()));
+        let stop_fanout = std::sync::Arc::new(tokio::sync::Notify::new());
+        let fanout = tokio::spawn(state.chat_hub.clone().run_fanout(stop_fanout.clone()));
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.server.host),
@@ -48,6 +52,8 @@ impl Application {
             relay,
             stop_relay,
             key_use,
+            fanout,
+            stop_fanout,
         })
     }
 
@@ -64,6 +70,8 @@ impl Application {
         let result = self.server.await;
         stop(self.relay, &self.stop_relay).await;
         self.key_use.abort();
+        self.stop_fanout.notify_one();
+        let _ = self.fanout.await;
         if let Err(error) = self.state.access.flush_key_use(&self.state).await {
             tracing::warn!(error = %error, "API keys' last use not recorded at shutdown");
         }

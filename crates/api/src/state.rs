@@ -9,12 +9,16 @@ use backbeat_queue::Broker;
 use backbeat_services::Context;
 use backbeat_services::jobs::Relay;
 
+use crate::chat::Hub;
+
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Context,
     pub broker: Broker,
     /// Whether the outbox relay is publishing (readiness).
     pub relay_health: Arc<AtomicBool>,
+    /// This process's chat connections and their fan-out.
+    pub chat_hub: Arc<Hub>,
 }
 
 impl Deref for AppState {
@@ -34,8 +38,10 @@ impl AppState {
         let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-api");
         let relay = Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings);
         let relay_health = relay.health();
+        let chat_hub = Hub::new(ctx.clone());
         Ok((
             Self {
+                chat_hub,
                 ctx,
                 broker,
                 relay_health,

@@ -13,6 +13,18 @@ pub type RedisPool = deadpool_redis::Pool;
 
 pub fn build(settings: &RedisSettings) -> anyhow::Result<RedisPool> {
     let timeout = Duration::from_millis(settings.timeout_ms);
+    let manager = Manager::new(connection_info(settings)?)?;
+    Ok(deadpool_redis::Pool::builder(manager)
+        .max_size(settings.pool_max_size)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(Runtime::Tokio1)
+        .build()?)
+}
+
+/// Where and how to connect, TLS included: the pool's, and a dedicated connection's (pub/sub).
+pub fn connection_info(settings: &RedisSettings) -> anyhow::Result<redis::ConnectionInfo> {
     let url = settings.url.expose_secret();
     let mut info = url
         .into_connection_info()
@@ -32,14 +44,7 @@ pub fn build(settings: &RedisSettings) -> anyhow::Result<RedisPool> {
         .map_err(|e| anyhow::anyhow!("redis.ca_file {ca_file}: {e}"))?;
         info = client.get_connection_info().clone();
     }
-    let manager = Manager::new(info)?;
-    Ok(deadpool_redis::Pool::builder(manager)
-        .max_size(settings.pool_max_size)
-        .wait_timeout(Some(timeout))
-        .create_timeout(Some(timeout))
-        .recycle_timeout(Some(timeout))
-        .runtime(Runtime::Tokio1)
-        .build()?)
+    Ok(info)
 }
 
 /// One `GET`: the cheapest command a request can send (the benchmark's reference).

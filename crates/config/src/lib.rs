@@ -68,6 +68,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limits: RateLimitSettings,
     pub retention: RetentionSettings,
+    pub chat: ChatSettings,
+    pub verification: VerificationSettings,
     pub compat: CompatSettings,
     pub log: LogSettings,
 }
@@ -209,6 +211,8 @@ pub struct SchedulerSettings {
     pub retention_secs: u64,
     /// How often scheduled distributions whose release time has come are queued.
     pub due_distributions_secs: u64,
+    /// How often verification codes past their validity become `expired`.
+    pub verification_expiry_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -326,6 +330,42 @@ pub struct RetentionSettings {
     pub sent_emails_days: u64,
     /// Rows per delete statement.
     pub batch_rows: i64,
+}
+
+/// Chat over WebSocket: limits per connection and per account, and how dead connections are
+/// found.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatSettings {
+    pub max_message_chars: usize,
+    /// Frames a connection may send per second on average, in bursts of up to `burst`.
+    pub frames_per_second: u32,
+    pub burst: u32,
+    /// Open connections per account, across every API process.
+    pub max_connections_per_user: u32,
+    /// Largest frame a client may send.
+    pub max_frame_bytes: usize,
+    /// The server pings this often; a connection silent for `client_timeout_secs` is closed.
+    pub heartbeat_secs: u64,
+    pub client_timeout_secs: u64,
+    /// How long a connection without an `Authorization` header has to send its `auth` frame.
+    pub auth_timeout_secs: u64,
+    /// Frames queued for a client that reads too slowly before it is disconnected.
+    pub send_queue: usize,
+}
+
+/// Artist verification: the codes and the crawler that looks for them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VerificationSettings {
+    pub code_valid_hours: u64,
+    pub requests_per_artist_per_day: u32,
+    pub connect_timeout_ms: u64,
+    /// For each request of the crawl (each redirect is one).
+    pub fetch_timeout_ms: u64,
+    pub max_page_bytes: usize,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    /// Lets the crawler reach loopback addresses: tests' own servers only, never production.
+    pub allow_loopback: bool,
 }
 
 /// Rate limits per route class, shared by every API process through Redis.

@@ -42,6 +42,12 @@ pub(crate) fn check(settings: &Settings) -> Result<(), ConfigError> {
         )));
     }
     database_password(settings)?;
+    if settings.verification.allow_loopback {
+        return Err(ConfigError::Invalid(
+            "verification.allow_loopback lets user-given URLs reach this machine; it is for tests only"
+                .to_owned(),
+        ));
+    }
     Ok(())
 }
 

@@ -312,6 +312,11 @@ diesel::joinable!(job_items -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     albums,
+    rooms,
+    room_members,
+    chat_messages,
+    message_reactions,
+    artist_verifications,
     songs,
     playlists,
     playlist_songs,
@@ -576,3 +581,68 @@ diesel::joinable!(royalty_statements -> royalty_runs (run_id));
 diesel::joinable!(royalty_statements -> payees (payee_id));
 diesel::joinable!(royalty_shares -> royalty_statements (statement_id));
 diesel::joinable!(royalty_lines -> royalty_statements (statement_id));
+
+diesel::table! {
+    rooms (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        owner_id -> Text,
+        artist_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    room_members (room_id, user_id) {
+        room_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chat_messages (id) {
+        id -> Text,
+        room_id -> Text,
+        author_id -> Text,
+        client_id -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, user_id, emoji) {
+        message_id -> Text,
+        user_id -> Text,
+        emoji -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    artist_verifications (id) {
+        id -> Text,
+        artist_id -> Text,
+        requested_by -> Text,
+        profile_url -> Text,
+        code -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        checked_at -> Nullable<Timestamptz>,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(room_members -> rooms (room_id));
+diesel::joinable!(chat_messages -> rooms (room_id));
+diesel::joinable!(message_reactions -> chat_messages (message_id));
+diesel::joinable!(artist_verifications -> artists (artist_id));

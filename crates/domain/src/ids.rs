@@ -156,6 +156,21 @@ typed_id!(
     ApiKeyId,
     "apikey"
 );
+typed_id!(
+    /// A chat room (`room-...`).
+    RoomId,
+    "room"
+);
+typed_id!(
+    /// A chat message (`msg-...`).
+    MessageId,
+    "msg"
+);
+typed_id!(
+    /// A request to verify an artist's external profile (`verif-...`).
+    VerificationId,
+    "verif"
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod catalog;
+pub mod chat;
 pub mod codes;
 pub mod dates;
 pub mod ddex;
@@ -28,6 +29,7 @@ pub mod territories;
 mod text_enum;
 pub mod usage;
 pub mod validation;
+pub mod verification;
 
 pub use access::Actor;
 pub use role::Role;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_auth::{ApiKeys, Passwords, Tokens};
-use backbeat_cache::{Gate, LikesCache, Packed, PageCache, RedisPool};
+use backbeat_cache::{ChatRedis, Gate, LikesCache, Packed, PageCache, RedisPool};
 use backbeat_config::Settings;
+use backbeat_crawler::{Crawler, Rules};
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
 use backbeat_storage::Storage;
@@ -40,6 +41,22 @@ pub struct Context {
     /// Rendered `GET /albums/{id}` bodies as anyone but their owner sees them, each stale as soon
     /// as its album, its cover or one of its songs is written.
     pub album_pages: PageCache<AlbumPage>,
+    /// Chat's fan-out between API processes and each account's connection count.
+    pub chat: ChatRedis,
+    /// Fetches artists' profile pages, never reaching private networks.
+    pub crawler: Crawler,
+}
+
+fn crawler(settings: &Settings) -> anyhow::Result<Crawler> {
+    let v = &settings.verification;
+    Ok(Crawler::new(Rules {
+        connect_timeout: Duration::from_millis(v.connect_timeout_ms),
+        timeout: Duration::from_millis(v.fetch_timeout_ms),
+        max_page_bytes: v.max_page_bytes,
+        max_redirects: v.max_redirects,
+        user_agent: v.user_agent.clone(),
+        allow_loopback: v.allow_loopback,
+    })?)
 }
 
 impl Context {
@@ -64,6 +81,8 @@ impl Context {
                 ALBUM_PAGES_BYTES,
             ),
             access: Access::new(Gate::new(redis.clone(), &settings.cache)),
+            chat: ChatRedis::new(redis.clone(), &settings.redis, &settings.cache.prefix)?,
+            crawler: crawler(&settings)?,
             storage: backbeat_storage::local(&settings.storage.root),
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,
             passwords: Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes)

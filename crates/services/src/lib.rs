@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod artists;
 pub mod audit;
 pub mod catalog;
+pub mod chat;
 pub mod context;
 pub mod distribution;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod retention;
 pub mod royalties;
 pub mod schedules;
 pub mod usage;
+pub mod verification;
 
 pub use context::Context;
 pub use error::{Error, Result};

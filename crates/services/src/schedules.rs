@@ -46,6 +46,11 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             every: Duration::from_secs(settings.scheduler.due_distributions_secs),
             tick: queue_due_distributions,
         },
+        Periodic {
+            name: "expire_verification_codes",
+            every: Duration::from_secs(settings.scheduler.verification_expiry_secs),
+            tick: expire_verification_codes,
+        },
     ]
 }
 
@@ -55,6 +60,14 @@ fn queue_due_distributions<'a>(
     conn: &'a mut AsyncPgConnection,
 ) -> TickFuture<'a> {
     Box::pin(crate::distribution::due::queue_due(ctx, conn))
+}
+
+/// Verification codes past their validity become `expired`.
+fn expire_verification_codes<'a>(
+    _ctx: &'a Context,
+    conn: &'a mut AsyncPgConnection,
+) -> TickFuture<'a> {
+    Box::pin(crate::verification::expire(conn))
 }
 
 /// Old finished work is deleted by a job (in batches, outside the tick's transaction).

@@ -10,6 +10,7 @@
 
 pub mod admin_audit;
 pub mod admin_users;
+pub mod admin_verifications;
 pub mod album_analytics;
 pub mod album_artwork;
 pub mod album_covers;
@@ -19,10 +20,12 @@ pub mod album_readiness;
 pub mod albums;
 pub mod analytics;
 pub mod api_keys;
+pub mod artist_verifications;
 pub mod artists;
 pub mod authentications;
 pub mod bench;
 pub mod bulk_distributions;
+pub mod chat_socket;
 pub mod collaborations;
 pub mod distributions;
 pub mod docs;
@@ -31,11 +34,15 @@ pub mod health;
 pub mod job_items;
 pub mod jobs;
 pub mod media;
+pub mod messages;
 pub mod payee_advances;
 pub mod platforms;
 pub mod playlist_activities;
 pub mod playlist_songs;
 pub mod playlists;
+pub mod room_members;
+pub mod room_messages;
+pub mod rooms;
 pub mod royalty_fx;
 pub mod royalty_runs;
 pub mod royalty_statements;
@@ -47,6 +54,7 @@ pub mod usage_report_rejections;
 pub mod usage_report_unmatched;
 pub mod usage_reports;
 pub mod users;
+pub mod verifications;
 
 use actix_web::HttpMessage;
 use actix_web::dev::ServiceRequest;
@@ -152,6 +160,18 @@ route_table! {
         get: artists::get => Scoped(CatalogRead),
         patch: artists::update => Scoped(CatalogWrite),
     }
+    "/artists/{id}/verifications" => { post: artist_verifications::create => Scoped(CatalogWrite) }
+    "/verifications/{id}" => { get: verifications::get => Scoped(CatalogRead) }
+    "/verifications/{id}/check" => { post: verifications::check => Scoped(CatalogWrite) }
+    // Chat is the listener's social side: keys need `playlists:*`, like playlists and likes.
+    "/rooms" => { post: rooms::create => Scoped(PlaylistsWrite), get: rooms::list => Scoped(PlaylistsRead) }
+    "/rooms/{id}" => { get: rooms::get => Scoped(PlaylistsRead) }
+    "/rooms/{id}/members" => { post: room_members::add => Scoped(PlaylistsWrite) }
+    "/rooms/{id}/messages" => { get: room_messages::list => Scoped(PlaylistsRead) }
+    "/messages/{id}" => { delete: messages::delete => Scoped(PlaylistsWrite) }
+    // The socket authenticates itself (a header, or its first frame) and closes with 1008 when
+    // it cannot: browsers cannot send headers with a WebSocket handshake.
+    "/ws/chat" => { get: chat_socket::connect => Public }
     "/platforms" => { get: platforms::list => Scoped(DistributionRead), post: platforms::create => Admin }
     "/platforms/{id}" => { patch: platforms::update => Admin }
     "/distributions" => { get: distributions::list => Scoped(DistributionRead) }
@@ -187,6 +207,9 @@ route_table! {
     "/admin/users" => { get: admin_users::list => Admin }
     "/admin/users/{id}" => { patch: admin_users::update => Admin }
     "/admin/audit" => { get: admin_audit::list => Admin }
+    "/admin/verifications" => { get: admin_verifications::list => Admin }
+    "/admin/verifications/{id}/approve" => { post: admin_verifications::approve => Admin }
+    "/admin/verifications/{id}/reject" => { post: admin_verifications::reject => Admin }
     "/health/live" => { get: health::live => Public }
     "/health/ready" => { get: health::ready => Public }
     "/metrics" => { get: health::metrics => Public }

@@ -73,3 +73,11 @@ impl From<Job> for JobView {
 pub struct JobData {
     pub job: JobView,
 }
+
+/// Background work started: the job to follow at `GET /jobs/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobAccepted {
+    #[schema(example = "job-Qbax5Oy7L8WKf74l")]
+    pub job_id: String,
+}

@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod analytics;
 pub mod catalog;
+pub mod community;
 pub mod distribution;
 pub mod jobs;
 pub mod operations;

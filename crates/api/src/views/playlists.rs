@@ -89,12 +89,7 @@ pub struct CollaborationCreated {
     pub collaboration_id: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct JobAccepted {
-    #[schema(example = "job-Qbax5Oy7L8WKf74l")]
-    pub job_id: String,
-}
+pub use super::jobs::JobAccepted;
 
 /// openMusic's export answer: a message and the job's id.
 #[derive(Debug, Serialize, ToSchema)]

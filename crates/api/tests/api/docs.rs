@@ -88,6 +88,19 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/admin/users", "get"),
         ("/admin/users/{id}", "patch"),
         ("/admin/audit", "get"),
+        ("/admin/verifications", "get"),
+        ("/admin/verifications/{id}/approve", "post"),
+        ("/admin/verifications/{id}/reject", "post"),
+        ("/artists/{id}/verifications", "post"),
+        ("/verifications/{id}", "get"),
+        ("/verifications/{id}/check", "post"),
+        ("/rooms", "post"),
+        ("/rooms", "get"),
+        ("/rooms/{id}", "get"),
+        ("/rooms/{id}/members", "post"),
+        ("/rooms/{id}/messages", "get"),
+        ("/messages/{id}", "delete"),
+        ("/ws/chat", "get"),
     ];
     for (path, method) in expected {
         let operation = &doc["paths"][path][method];

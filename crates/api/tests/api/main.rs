@@ -8,6 +8,7 @@ mod authentications;
 mod binary;
 mod catalog;
 mod catalog_compat;
+mod chat;
 mod distributions;
 mod docs;
 mod envelope;

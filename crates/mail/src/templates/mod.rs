@@ -2,10 +2,12 @@
 //! HTML part inside the shared layout. Values from users are escaped in the HTML part here, so a
 //! template cannot forget.
 
+pub mod artist_verified;
 pub mod bulk_distribution;
 pub mod playlist_export;
 pub mod royalty_statement;
 
+pub use artist_verified::ArtistVerified;
 pub use bulk_distribution::BulkDistribution;
 pub use playlist_export::PlaylistExport;
 pub use royalty_statement::RoyaltyStatement;

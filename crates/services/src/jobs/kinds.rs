@@ -83,6 +83,10 @@ kinds! {
     RoyaltyRun("royalty_run") => crate::royalties::runs::RoyaltyRun,
     /// Email a payee their statement with its CSV.
     RoyaltyStatementEmail("royalty_statement_email") => crate::royalties::statements::EmailStatement,
+    /// Look for an artist's verification code on their profile page.
+    VerificationCheck("verification_check") => crate::verification::crawl::CheckProfile,
+    /// Email an artist's owner that the artist is verified.
+    VerificationApprovedEmail("verification_approved_email") => crate::verification::review::EmailApproval,
     /// Delete finished work older than its retention age.
     Retention("retention") => crate::retention::PurgeExpired,
 }
