@@ -209,6 +209,14 @@ impl Crawler {
             if let Some(refused) = cause.downcast_ref::<FetchError>() {
                 return refused.clone();
             }
+            // An io::Error's `source` skips the error it wraps: look inside.
+            if let Some(refused) = cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<FetchError>())
+            {
+                return refused.clone();
+            }
             source = cause.source();
         }
         let host = url.host_str().unwrap_or_default().to_owned();
@@ -235,22 +243,27 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|_| Box::new(FetchError::Unresolved(host.clone())))?
+                .map_err(|_| boxed(FetchError::Unresolved(host.clone())))?
                 .collect();
             if addresses.is_empty() {
-                return Err(Box::new(FetchError::Unresolved(host)).into());
+                return Err(boxed(FetchError::Unresolved(host)));
             }
             for address in &addresses {
                 if let Some(kind) = refusal(address.ip(), allow_loopback) {
-                    return Err(Box::new(FetchError::Refused {
+                    return Err(boxed(FetchError::Refused {
                         host,
                         address: address.ip(),
                         kind,
-                    })
-                    .into());
+                    }));
                 }
             }
             Ok(Box::new(addresses.into_iter()) as Addrs)
         })
     }
+}
+
+/// The resolver's error as reqwest carries it, so [`Crawler::failure`] finds it again (a
+/// `Box<FetchError>` passed through `From` would be boxed twice and hidden).
+fn boxed(error: FetchError) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(error)
 }

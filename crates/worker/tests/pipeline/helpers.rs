@@ -127,6 +127,26 @@ impl Stack {
                 "APP_SCHEDULER__DUE_DISTRIBUTIONS_SECS",
                 s.scheduler.due_distributions_secs.to_string(),
             )
+            .env(
+                "APP_SCHEDULER__VERIFICATION_EXPIRY_SECS",
+                s.scheduler.verification_expiry_secs.to_string(),
+            )
+            .env(
+                "APP_VERIFICATION__ALLOW_LOOPBACK",
+                s.verification.allow_loopback.to_string(),
+            )
+            .env(
+                "APP_VERIFICATION__FETCH_TIMEOUT_MS",
+                s.verification.fetch_timeout_ms.to_string(),
+            )
+            .env(
+                "APP_VERIFICATION__MAX_PAGE_BYTES",
+                s.verification.max_page_bytes.to_string(),
+            )
+            .env(
+                "APP_VERIFICATION__MAX_REDIRECTS",
+                s.verification.max_redirects.to_string(),
+            )
             .env("APP_STORAGE__ROOT", &s.storage.root)
             .env(
                 "APP_DISTRIBUTION__DELIVERY_ROOT",

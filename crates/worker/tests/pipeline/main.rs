@@ -9,6 +9,7 @@ mod royalties;
 mod scheduler;
 mod topology;
 mod usage;
+mod verification;
 
 use std::time::Duration;
 
