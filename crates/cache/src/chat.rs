@@ -13,7 +13,7 @@ use backbeat_config::RedisSettings;
 use deadpool_redis::redis::{self, Script};
 use futures_util::{Stream, StreamExt};
 
-use crate::RedisPool;
+use crate::{Breaker, RedisPool};
 
 const OPEN: &str = r"
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -33,6 +33,9 @@ pub struct ChatRedis {
     prefix: String,
     timeout: Duration,
     open: Script,
+    /// After a failure, chat skips Redis for a second instead of each message waiting for the
+    /// timeout.
+    breaker: Breaker,
 }
 
 impl ChatRedis {
@@ -44,11 +47,35 @@ impl ChatRedis {
             prefix: prefix.to_owned(),
             timeout: Duration::from_millis(settings.timeout_ms),
             open: Script::new(OPEN),
+            breaker: Breaker::new(
+                Duration::from_secs(1),
+                "chat serves each process's own connections",
+            ),
         })
+    }
+
+    /// Runs `call` unless Redis failed within the last second; a failure opens the breaker.
+    async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        anyhow::ensure!(
+            self.breaker.closed(),
+            "Redis skipped after a recent failure"
+        );
+        let result = call.await;
+        if let Err(error) = &result {
+            self.breaker.trip(error);
+        }
+        result
     }
 
     /// Sends an event to every process listening.
     pub async fn publish(&self, payload: &[u8]) -> anyhow::Result<()> {
+        self.guarded(self.publish_now(payload)).await
+    }
+
+    async fn publish_now(&self, payload: &[u8]) -> anyhow::Result<()> {
         let mut conn = self.pool.get().await?;
         let _: i64 = tokio::time::timeout(
             self.timeout,
@@ -80,6 +107,17 @@ impl ChatRedis {
         max: u32,
         lapse: Duration,
     ) -> anyhow::Result<bool> {
+        self.guarded(self.open_now(user, connection, max, lapse))
+            .await
+    }
+
+    async fn open_now(
+        &self,
+        user: &str,
+        connection: &str,
+        max: u32,
+        lapse: Duration,
+    ) -> anyhow::Result<bool> {
         let now = unix_millis(Duration::ZERO);
         let mut conn = self.pool.get().await?;
         let opened: i64 = tokio::time::timeout(
@@ -103,6 +141,10 @@ impl ChatRedis {
         connection: &str,
         lapse: Duration,
     ) -> anyhow::Result<()> {
+        self.guarded(self.renew_now(user, connection, lapse)).await
+    }
+
+    async fn renew_now(&self, user: &str, connection: &str, lapse: Duration) -> anyhow::Result<()> {
         let until = unix_millis(lapse);
         let key = self.connections_key(user);
         let mut conn = self.pool.get().await?;
@@ -126,6 +168,10 @@ impl ChatRedis {
     }
 
     pub async fn close_connection(&self, user: &str, connection: &str) -> anyhow::Result<()> {
+        self.guarded(self.close_now(user, connection)).await
+    }
+
+    async fn close_now(&self, user: &str, connection: &str) -> anyhow::Result<()> {
         let mut conn = self.pool.get().await?;
         let _: i64 = tokio::time::timeout(
             self.timeout,

@@ -13,7 +13,10 @@ pub struct TestRedis {
 impl TestRedis {
     /// Starts `redis-server` on a free port, keeping nothing on disk; waits until it answers.
     pub async fn start() -> Self {
-        let port = free_port();
+        Self::start_on(free_port()).await
+    }
+
+    async fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -41,5 +44,11 @@ impl TestRedis {
     /// Kills the server (an outage, as a crash would cause one).
     pub fn stop(&mut self) {
         self.server.take();
+    }
+
+    /// Starts an empty server on the same port again (Redis back after an outage, its data lost).
+    pub async fn restart(&mut self) {
+        self.stop();
+        *self = Self::start_on(self.port).await;
     }
 }

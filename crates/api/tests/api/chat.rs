@@ -459,3 +459,41 @@ async fn history_pages_newest_first_without_skipping_or_repeating_while_messages
         "every message before paging, newest first"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_process_serves_its_own_members_without_redis_and_catches_up_when_it_is_back() {
+    let mut redis = backbeat_testkit::redis::TestRedis::start().await;
+    let app = spawn_app_with(|s| s.redis.url = redis.url().into()).await;
+    let replica = app.replica().await;
+    let (_, alice, _) = app.user("alice").await;
+    let (_, bob, _) = app.user("bob").await;
+    let room = room(&app, &alice, "public").await;
+    let mut on_a = signed_in(&app.address, &alice).await;
+    let mut on_b = signed_in(&replica, &bob).await;
+    on_a.join(&room).await;
+    on_b.join(&room).await;
+    on_a.expect("user_joined").await;
+
+    redis.stop();
+    // Each process goes on for its own connections: the sender gets its message at once.
+    on_a.send(json!({"type": "send_message", "roomId": room, "text": "from A, Redis down", "clientId": "a-down"}))
+        .await;
+    assert_eq!(on_a.expect("message").await["text"], "from A, Redis down");
+    on_b.send(json!({"type": "send_message", "roomId": room, "text": "from B, Redis down", "clientId": "b-down"}))
+        .await;
+    assert_eq!(on_b.expect("message").await["text"], "from B, Redis down");
+
+    redis.restart().await;
+    // Back: each hears what the other wrote meanwhile, once.
+    assert_eq!(on_a.expect("message").await["text"], "from B, Redis down");
+    assert_eq!(on_b.expect("message").await["text"], "from A, Redis down");
+    assert_eq!(on_a.count("message", Duration::from_secs(2)).await, 0);
+    assert_eq!(on_b.count("message", Duration::from_millis(200)).await, 0);
+
+    // And live fan-out works again.
+    on_a.send(
+        json!({"type": "send_message", "roomId": room, "text": "live again", "clientId": "a-up"}),
+    )
+    .await;
+    assert_eq!(on_b.expect("message").await["text"], "live again");
+}
