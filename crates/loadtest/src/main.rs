@@ -10,6 +10,7 @@
 //! `explain` prints the song search's query plan on the seeded database instead.
 
 mod access;
+mod chat;
 mod distribution;
 mod load;
 mod pipeline;
@@ -102,6 +103,15 @@ enum Cmd {
     /// throughput, open-loop latency at 50% and 90% of it, the API's memory, the 250-song search
     /// against a baseline binary, and the export latency (use `--songs 1000000`).
     Reads,
+    /// Chat over WebSocket: clients across two API processes on one Redis; memory per idle
+    /// connection, messages delivered per second and delivery latency at each offered rate.
+    Chat {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Offered rates, messages per second in total.
+        #[arg(long, value_delimiter = ',', default_value = "100,300,1000")]
+        rates: Vec<u64>,
+    },
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -148,6 +158,22 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Reads => {
             let report = reads::run(&settings, &options).await?;
             write_report("reads.md", &report)?;
+        }
+        Cmd::Chat { clients, rates } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            seed::seed(&settings, &reuse).await?;
+            let report = chat::run(&options, clients, &rates).await?;
+            write_report(
+                "chat.md",
+                &format!(
+                    "# backbeat chat benchmark
+
+{report}"
+                ),
+            )?;
         }
         Cmd::Likes => {
             let reuse = Options {

@@ -105,6 +105,8 @@ pub async fn run(
     };
     let id = hub.connection_id();
     let lapse = Duration::from_secs(settings.client_timeout_secs.max(1) * 2);
+    // Counted here in every case (and uncounted at the end): the limit while Redis cannot count.
+    let local = hub.opened_locally(&actor.user_id);
     let admitted = match state
         .chat
         .open_connection(
@@ -115,11 +117,8 @@ pub async fn run(
         )
         .await
     {
-        Ok(admitted) => {
-            admitted && hub.opened_locally(&actor.user_id) <= settings.max_connections_per_user
-        }
-        // Redis cannot count: this process counts its own.
-        Err(_) => hub.opened_locally(&actor.user_id) <= settings.max_connections_per_user,
+        Ok(admitted) => admitted && local <= settings.max_connections_per_user,
+        Err(_) => local <= settings.max_connections_per_user,
     };
     if !admitted {
         hub.closed_locally(&actor.user_id);

@@ -69,6 +69,31 @@ const FEEDS: &[Feed] = &[
         &[
             ("get", "/artists/{id}", "id"),
             ("patch", "/artists/{id}", "id"),
+            ("post", "/artists/{id}/verifications", "id"),
+        ],
+    ),
+    (
+        ("post", "/artists/{id}/verifications", "201"),
+        "/data/verificationId",
+        &[
+            ("get", "/verifications/{id}", "id"),
+            ("post", "/verifications/{id}/check", "id"),
+            ("post", "/admin/verifications/{id}/approve", "id"),
+            ("post", "/admin/verifications/{id}/reject", "id"),
+        ],
+    ),
+    (
+        ("post", "/verifications/{id}/check", "202"),
+        "/data/jobId",
+        JOB,
+    ),
+    (
+        ("post", "/rooms", "201"),
+        "/data/roomId",
+        &[
+            ("get", "/rooms/{id}", "id"),
+            ("post", "/rooms/{id}/members", "id"),
+            ("get", "/rooms/{id}/messages", "id"),
         ],
     ),
     (
