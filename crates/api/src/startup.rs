@@ -40,6 +40,7 @@ impl Application {
         let key_use = tokio::spawn(flush_key_use(state.clone()));
         let stop_fanout = std::sync::Arc::new(tokio::sync::Notify::new());
         let fanout = tokio::spawn(state.chat_hub.clone().run_fanout(stop_fanout.clone()));
+        tokio::spawn(close_chat_on_stop(state.chat_hub.clone()));
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.settings.server.host),
@@ -78,6 +79,20 @@ impl Application {
         self.state.broker.close().await;
         result
     }
+}
+
+/// On SIGTERM or SIGINT (which actix also hears, to stop serving), chat connections close with
+/// 1001 at once rather than when the shutdown timeout cuts them.
+async fn close_chat_on_stop(hub: std::sync::Arc<crate::chat::Hub>) {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    hub.close_all();
 }
 
 fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {

@@ -349,8 +349,12 @@ impl Connection {
         );
         let mut last_heard = Instant::now();
         let kick = self.member.kick.clone();
+        let mut closing = self.hub.closing();
         loop {
             tokio::select! {
+                _ = closing.wait_for(|stopping| *stopping) => {
+                    return Ending { code: CloseCode::Away, reason: "the server is stopping; reconnect".to_owned() };
+                }
                 incoming = stream.recv() => {
                     let message = match incoming {
                         None => return Ending { code: CloseCode::Normal, reason: "closed".to_owned() },

@@ -51,6 +51,9 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// Connections per account in this process: the limit while Redis cannot count them.
     local_connections: Mutex<HashMap<UserId, u32>>,
+    /// Turns true when the process stops: every connection closes with 1001 (going away), so
+    /// clients reconnect to another process at once.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Hub {
@@ -66,11 +69,22 @@ impl Hub {
             unpublished: Mutex::default(),
             next_connection: AtomicU64::new(1),
             local_connections: Mutex::default(),
+            closing: tokio::sync::watch::Sender::new(false),
         })
     }
 
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// Closes every connection of this process (it is stopping).
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Changes to true when the process stops.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     pub fn connection_id(&self) -> ConnectionId {

@@ -497,3 +497,13 @@ async fn each_process_serves_its_own_members_without_redis_and_catches_up_when_i
     .await;
     assert_eq!(on_b.expect("message").await["text"], "live again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_process_closes_its_connections_as_going_away() {
+    let app = spawn_app().await;
+    let (_, token, _) = app.user("alice").await;
+    let mut socket = signed_in(&app.address, &token).await;
+    app.state.chat_hub.close_all();
+    let (code, _) = socket.closed().await;
+    assert_eq!(code, Some(CloseCode::Away));
+}
