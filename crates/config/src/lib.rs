@@ -663,6 +663,19 @@ mod tests {
         assert_eq!(s.log.format, LogFormat::Json);
         assert_eq!(s.auth.scrypt.log_n, 17);
         assert!(s.server.cors_allowed_origins.is_empty());
+        assert!(!s.verification.allow_loopback);
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+            ("APP_AUTH__API_KEY_HASH_KEY", &strong_c),
+            ("PGPASSWORD", "a-real-strong-database-password"),
+            ("APP_VERIFICATION__ALLOW_LOOPBACK", "true"),
+        ])
+        .expect_err("a crawler that reaches this machine")
+        .to_string();
+        assert!(err.contains("verification.allow_loopback"), "{err}");
     }
 
     #[test]
