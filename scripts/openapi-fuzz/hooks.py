@@ -23,6 +23,18 @@ DATE_TIME = re.compile(
 DECIMAL = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,12})?$")
 
 
+def _date_time(value):
+    """A real RFC 3339 date-time: the shape, and values that exist (no minute 99), so that a
+    value made invalid on purpose is left for the server to refuse."""
+    if not DATE_TIME.match(value):
+        return False
+    try:
+        datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def _positive(value):
     return isinstance(value, str) and DECIMAL.match(value) and float(value) > 0
 
@@ -54,7 +66,7 @@ def map_body(ctx, body):
     elif _is(ctx, "POST", "/api-keys"):
         # A key's expiry is in the future (a value that is not a date-time stays as generated).
         expires = body.get("expiresAt")
-        if isinstance(expires, str) and DATE_TIME.match(expires):
+        if isinstance(expires, str) and _date_time(expires):
             later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
             body["expiresAt"] = later.isoformat()
     return body

@@ -78,6 +78,18 @@ string_schema!(
     "https://nadiarose.example"
 );
 
+string_schema!(
+    ProfileUrl,
+    text(
+        8,
+        2000,
+        r"^https?://[!-~]+$",
+        "A page to crawl: `http://` or `https://`, then printable ASCII without spaces, with a host \
+         and without a user name or password.",
+    ),
+    "https://nadiarose.example/about"
+);
+
 /// Ids of things of one kind, each at most once.
 fn references(max: usize) -> ArrayBuilder {
     ArrayBuilder::new()

@@ -19,7 +19,7 @@ use crate::views::community::VerificationCreated;
 pub struct VerificationRequest {
     /// The artist's page elsewhere (website, Bandcamp, SoundCloud, a social profile) where the
     /// code will be placed.
-    #[schema(value_type = crate::schemas::WebUrl, max_length = 2000)]
+    #[schema(value_type = crate::schemas::ProfileUrl)]
     profile_url: String,
 }
 

@@ -30,13 +30,21 @@ pub fn not_found() -> Error {
 /// credentials. Where its host leads is the crawler's to check, at every fetch.
 pub fn profile_url(value: &str) -> Result<String> {
     let invalid = |why: &str| Error::field("profileUrl", why.to_owned());
-    let value = value.trim();
     if value.len() > URL_MAX {
         return Err(invalid("must be at most 2000 characters"));
     }
+    // As the document states it: the scheme in lower case, then printable ASCII, no spaces
+    // (an international name is sent in its `xn--` form).
+    let web = (value.starts_with("http://") || value.starts_with("https://"))
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    if !web {
+        return Err(invalid(
+            "must be an http(s) URL of printable ASCII without spaces",
+        ));
+    }
     let url = url::Url::parse(value).map_err(|_| invalid("must be an absolute http(s) URL"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("must be an absolute http(s) URL"));
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("must name a host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("must not carry a user name or password"));

@@ -365,6 +365,9 @@ async fn three_codes_per_artist_a_day_and_unfound_codes_expire() {
         "ftp://nadia.example/",
         "not a url",
         "https://user:pw@nadia.example/",
+        "HTTPS://nadia.example/",
+        "https://nadiä.example/",
+        "https://nadia.example/a page",
     ] {
         let body = api
             .expect(
