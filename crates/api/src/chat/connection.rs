@@ -343,8 +343,12 @@ impl Connection {
         let limiter = RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst));
         let heartbeat_every = Duration::from_secs(settings.heartbeat_secs.max(1));
         let timeout = Duration::from_secs(settings.client_timeout_secs.max(1));
+        // Each connection's heartbeats start at a random point of the period: connections opened
+        // together (every client reconnecting after a restart) would otherwise all be pinged and
+        // re-checked in the same instant, every period.
+        let jitter = heartbeat_every.mul_f64(rand::random::<f64>());
         let mut heartbeat = tokio::time::interval_at(
-            tokio::time::Instant::now() + heartbeat_every,
+            tokio::time::Instant::now() + heartbeat_every + jitter,
             heartbeat_every,
         );
         let mut last_heard = Instant::now();
