@@ -209,14 +209,6 @@ impl Crawler {
             if let Some(refused) = cause.downcast_ref::<FetchError>() {
                 return refused.clone();
             }
-            // An io::Error's `source` skips the error it wraps: look inside.
-            if let Some(refused) = cause
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<FetchError>())
-            {
-                return refused.clone();
-            }
             source = cause.source();
         }
         let host = url.host_str().unwrap_or_default().to_owned();

@@ -121,7 +121,6 @@ pub async fn run(
         Err(_) => local <= settings.max_connections_per_user,
     };
     if !admitted {
-        hub.closed_locally(&actor.user_id);
         let message = format!(
             "at most {} connections per account",
             settings.max_connections_per_user
@@ -129,11 +128,7 @@ pub async fn run(
         let _ = session
             .text(error_frame(codes::TOO_MANY_CONNECTIONS, &message, None))
             .await;
-        let _ = state
-            .chat
-            .close_connection(actor.user_id.as_str(), &connection_key(&hub, id))
-            .await;
-        close(session, Ending::policy(message)).await;
+        finish(&state, &hub, id, &actor, session, Ending::policy(message)).await;
         return;
     }
     let username = match messages::author_name(&state, &actor.user_id).await {
@@ -574,14 +569,7 @@ impl Connection {
     async fn leave_all(&mut self) {
         let rooms: Vec<RoomId> = self.joined.iter().cloned().collect();
         for room in rooms {
-            self.hub.leave(&room, self.id);
-            self.joined.remove(&room);
-            let frame = ServerFrame::UserLeft {
-                room_id: &room,
-                user_id: &self.actor.user_id,
-                username: &self.username,
-            };
-            self.hub.broadcast(&room, &frame, None).await;
+            self.leave(&room).await;
         }
     }
 }

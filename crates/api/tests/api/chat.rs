@@ -207,6 +207,11 @@ async fn members_on_different_processes_exchange_messages_reactions_deletes_and_
         "FORBIDDEN",
     )
     .await;
+    // A closed connection leaves its rooms: the others hear it, across processes.
+    drop(on_b);
+    let left = on_a.expect("user_left").await;
+    assert_eq!(left["userId"], bob_id.as_str());
+    assert_eq!(left["roomId"], room.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

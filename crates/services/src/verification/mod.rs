@@ -8,8 +8,8 @@ pub mod review;
 
 use std::time::Duration;
 
+use backbeat_db::AsyncPgConnection;
 use backbeat_db::verifications::{self, Verification};
-use backbeat_db::{AsyncPgConnection, DbError};
 use backbeat_domain::Actor;
 use backbeat_domain::ids::{ArtistId, JobId, VerificationId};
 use backbeat_domain::verification::{VerificationStatus, new_code};
@@ -152,8 +152,6 @@ fn not_checkable(current: &Verification, now: DateTime<Utc>) -> String {
 
 /// Codes past their validity become `expired` (the scheduler's task).
 pub async fn expire(conn: &mut AsyncPgConnection) -> Result<String> {
-    let expired = verifications::expire_due(conn, Utc::now())
-        .await
-        .map_err(|e: DbError| Error::from(e))?;
+    let expired = verifications::expire_due(conn, Utc::now()).await?;
     Ok(format!("{expired} verification codes expired"))
 }
