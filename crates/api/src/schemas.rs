@@ -103,6 +103,11 @@ pub fn album_ids() -> impl Into<RefOr<Schema>> {
     references(1000)
 }
 
+/// A video's local tags: none up to 50, each once.
+pub fn tag_ids() -> impl Into<RefOr<Schema>> {
+    references(backbeat_domain::video::TAGS_PER_VIDEO_MAX).min_items(Some(0))
+}
+
 pub fn platform_ids() -> impl Into<RefOr<Schema>> {
     references(100)
 }
@@ -182,6 +187,8 @@ words_of! {
     room_kind: backbeat_domain::chat::RoomKind::ALL,
     /// Where an artist verification stands.
     verification_status: backbeat_domain::verification::VerificationStatus::ALL,
+    /// Whether the public sees a video.
+    visibility: backbeat_domain::video::Visibility::ALL,
 }
 
 /// A release's type; `null` derives it from the tracks.

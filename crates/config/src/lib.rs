@@ -70,6 +70,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub chat: ChatSettings,
     pub verification: VerificationSettings,
+    pub wistia: WistiaSettings,
+    pub videos: VideoSettings,
     pub compat: CompatSettings,
     pub log: LogSettings,
 }
@@ -213,6 +215,8 @@ pub struct SchedulerSettings {
     pub due_distributions_secs: u64,
     /// How often verification codes past their validity become `expired`.
     pub verification_expiry_secs: u64,
+    /// How often the videos are synced from Wistia (idle while no token is configured).
+    pub video_sync_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -366,6 +370,52 @@ pub struct VerificationSettings {
     pub user_agent: String,
     /// Lets the crawler reach loopback addresses: tests' own servers only, never production.
     pub allow_loopback: bool,
+}
+
+/// Wistia, where the platform's videos are hosted: backbeat reads its media list and stats.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WistiaSettings {
+    pub base_url: String,
+    /// The account's API token; none (or empty): video sync is off.
+    pub token: Option<SecretString>,
+    /// The client's own limit, kept under the account's (Wistia allows 600 a minute): requests
+    /// are spaced evenly at this rate, in bursts of at most `burst`.
+    pub requests_per_minute: u32,
+    pub burst: u32,
+    /// Stats requests in flight at once (each media's plays is one request).
+    pub concurrency: usize,
+    pub connect_timeout_ms: u64,
+    /// For each request, from sending it to the last byte of the answer.
+    pub request_timeout_ms: u64,
+    /// Retries of one request after a 429, a 5xx, a timeout or a refused connection.
+    pub max_retries: u32,
+    /// The first retry's back-off, doubled each time; a `Retry-After` answer is waited instead.
+    pub retry_base_ms: u64,
+    /// The longest wait for a retry (a longer `Retry-After` fails the request: the job retries).
+    pub max_retry_wait_ms: u64,
+    /// Medias per page of the list (Wistia's maximum is 100).
+    pub per_page: u32,
+}
+
+/// The local catalog of videos.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VideoSettings {
+    /// Ready videos whose plays a sync refreshes at most (oldest refreshed first): the rest wait
+    /// for the next sync, so one sync stays within the account's rate limit.
+    pub stats_per_sync: u32,
+    /// The public playlist's length (visible videos, newest first).
+    pub playlist_size: u32,
+    /// How long the rendered playlist may stay in Redis (writes invalidate it sooner).
+    pub playlist_ttl_secs: u64,
+}
+
+impl WistiaSettings {
+    /// The token, when sync is configured.
+    pub fn token(&self) -> Option<&SecretString> {
+        self.token
+            .as_ref()
+            .filter(|token| !token.expose_secret().trim().is_empty())
+    }
 }
 
 /// Rate limits per route class, shared by every API process through Redis.
@@ -676,6 +726,27 @@ mod tests {
         .expect_err("a crawler that reaches this machine")
         .to_string();
         assert!(err.contains("verification.allow_loopback"), "{err}");
+
+        let err = load(&[
+            prod,
+            ("ACCESS_TOKEN_KEY", &strong_a),
+            ("REFRESH_TOKEN_KEY", &strong_b),
+            ("APP_AUTH__API_KEY_HASH_KEY", &strong_c),
+            ("PGPASSWORD", "a-real-strong-database-password"),
+            ("APP_WISTIA__BASE_URL", "http://api.wistia.com"),
+        ])
+        .expect_err("the Wistia token sent in plain text")
+        .to_string();
+        assert!(err.contains("wistia.base_url"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_wistia_token_turns_sync_off() {
+        let s = load(&[("APP_WISTIA__TOKEN", "")]).expect("loads");
+        assert!(s.wistia.token().is_none());
+        let s = load(&[("APP_WISTIA__TOKEN", "wistia-secret")]).expect("loads");
+        assert!(s.wistia.token().is_some());
+        assert!(!format!("{s:?}").contains("wistia-secret"));
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub(crate) fn check(settings: &Settings) -> Result<(), ConfigError> {
                 .to_owned(),
         ));
     }
+    if !settings.wistia.base_url.starts_with("https://") {
+        // The token travels in every request's headers.
+        return Err(ConfigError::Invalid(format!(
+            "wistia.base_url must be https:// in production, not {:?}",
+            settings.wistia.base_url
+        )));
+    }
     Ok(())
 }
 

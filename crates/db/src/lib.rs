@@ -34,11 +34,14 @@ pub mod schema;
 pub mod sent_emails;
 pub mod songs;
 pub mod splits;
+pub mod tags;
 pub mod tls;
 pub mod usage_load;
 pub mod usage_reports;
 pub mod users;
 pub mod verifications;
+pub mod video_syncs;
+pub mod videos;
 
 pub use diesel_async::AsyncPgConnection;
 pub use error::DbError;

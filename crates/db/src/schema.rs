@@ -353,6 +353,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     royalty_statements,
     royalty_shares,
     royalty_lines,
+    videos,
+    tags,
+    video_tags,
+    video_sync_passes,
+    video_sync_state,
 );
 
 diesel::table! {
@@ -646,3 +651,77 @@ diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(chat_messages -> rooms (room_id));
 diesel::joinable!(message_reactions -> chat_messages (message_id));
 diesel::joinable!(artist_verifications -> artists (artist_id));
+
+diesel::table! {
+    videos (id) {
+        id -> Text,
+        hashed_id -> Text,
+        name -> Text,
+        description -> Text,
+        duration_seconds -> Nullable<Float8>,
+        status -> Text,
+        archived -> Bool,
+        thumbnail_url -> Nullable<Text>,
+        thumbnail_width -> Nullable<Int4>,
+        thumbnail_height -> Nullable<Int4>,
+        project_name -> Nullable<Text>,
+        project_hashed_id -> Nullable<Text>,
+        wistia_created_at -> Timestamptz,
+        wistia_updated_at -> Timestamptz,
+        plays -> Nullable<Int8>,
+        visitors -> Nullable<Int8>,
+        stats_refreshed_at -> Nullable<Timestamptz>,
+        visibility -> Text,
+        removed_at -> Nullable<Timestamptz>,
+        seen_pass -> Int8,
+        /// Generated: visible, not archived, not removed.
+        shown -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Text,
+        name -> Text,
+        folded -> Text,
+        origin -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    video_tags (video_id, tag_id, source) {
+        video_id -> Text,
+        tag_id -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    video_sync_passes (id) {
+        id -> Int8,
+        job_id -> Nullable<Text>,
+        phase -> Text,
+        next_page -> Int4,
+        listed -> Int4,
+        added -> Int4,
+        changed -> Int4,
+        unchanged -> Int4,
+        stats_refreshed -> Int4,
+        removed -> Int4,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    video_sync_state (singleton) {
+        singleton -> Bool,
+        job_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(video_tags -> videos (video_id));
+diesel::joinable!(video_tags -> tags (tag_id));

@@ -171,6 +171,16 @@ typed_id!(
     VerificationId,
     "verif"
 );
+typed_id!(
+    /// A video of the local catalog, synced from Wistia (`video-...`).
+    VideoId,
+    "video"
+);
+typed_id!(
+    /// A tag put on videos (`tag-...`).
+    TagId,
+    "tag"
+);
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,7 @@ mod text_enum;
 pub mod usage;
 pub mod validation;
 pub mod verification;
+pub mod video;
 
 pub use access::Actor;
 pub use role::Role;

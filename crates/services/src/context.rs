@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_auth::{ApiKeys, Passwords, Tokens};
-use backbeat_cache::{ChatRedis, Gate, LikesCache, Packed, PageCache, RedisPool};
+use backbeat_cache::{ChatRedis, Gate, LikesCache, Packed, PageCache, PlaylistCache, RedisPool};
 use backbeat_config::Settings;
 use backbeat_crawler::{Crawler, Rules};
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
 use backbeat_storage::Storage;
+use backbeat_wistia::Wistia;
 
 use crate::Result;
 use crate::access::Access;
@@ -45,6 +46,32 @@ pub struct Context {
     pub chat: ChatRedis,
     /// Fetches artists' profile pages, never reaching private networks.
     pub crawler: Crawler,
+    /// Wistia, where the videos are; `None` without a token (video sync is off). One per process,
+    /// so every request of the process waits at one limiter.
+    pub wistia: Option<Wistia>,
+    /// The rendered public video playlist.
+    pub video_playlist: PlaylistCache,
+}
+
+fn wistia(settings: &Settings) -> anyhow::Result<Option<Wistia>> {
+    let w = &settings.wistia;
+    let Some(token) = w.token() else {
+        return Ok(None);
+    };
+    Ok(Some(Wistia::new(
+        &w.base_url,
+        token,
+        backbeat_wistia::Rules {
+            requests_per_minute: w.requests_per_minute,
+            burst: w.burst,
+            connect_timeout: Duration::from_millis(w.connect_timeout_ms),
+            request_timeout: Duration::from_millis(w.request_timeout_ms),
+            max_retries: w.max_retries,
+            retry_base: Duration::from_millis(w.retry_base_ms),
+            max_retry_wait: Duration::from_millis(w.max_retry_wait_ms),
+            per_page: w.per_page.clamp(1, 100),
+        },
+    )?))
 }
 
 fn crawler(settings: &Settings) -> anyhow::Result<Crawler> {
@@ -83,6 +110,12 @@ impl Context {
             access: Access::new(Gate::new(redis.clone(), &settings.cache)),
             chat: ChatRedis::new(redis.clone(), &settings.redis, &settings.cache.prefix)?,
             crawler: crawler(&settings)?,
+            wistia: wistia(&settings)?,
+            video_playlist: PlaylistCache::new(
+                redis.clone(),
+                &settings.cache.prefix,
+                settings.videos.playlist_ttl_secs,
+            ),
             storage: backbeat_storage::local(&settings.storage.root),
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,
             passwords: Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes)

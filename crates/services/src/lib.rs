@@ -24,6 +24,14 @@ pub mod royalties;
 pub mod schedules;
 pub mod usage;
 pub mod verification;
+pub mod videos;
 
 pub use context::Context;
 pub use error::{Error, Result};
+
+/// Where a cached read's answer came from (`X-Data-Source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Cache,
+    Database,
+}

@@ -51,7 +51,17 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             every: Duration::from_secs(settings.scheduler.verification_expiry_secs),
             tick: expire_verification_codes,
         },
+        Periodic {
+            name: "sync_videos",
+            every: Duration::from_secs(settings.scheduler.video_sync_secs),
+            tick: sync_videos,
+        },
     ]
+}
+
+/// The video catalog is synced from Wistia by a job (idle without a token).
+fn sync_videos<'a>(ctx: &'a Context, conn: &'a mut AsyncPgConnection) -> TickFuture<'a> {
+    Box::pin(crate::videos::sync::queue_scheduled(ctx, conn))
 }
 
 /// Scheduled distributions whose release time has come get their delivery job.

@@ -14,6 +14,7 @@ pub mod releases;
 pub mod smtp;
 pub mod tls;
 pub mod usage;
+pub mod wistia;
 
 use std::path::{Path, PathBuf};
 

@@ -97,6 +97,15 @@ const FEEDS: &[Feed] = &[
         ],
     ),
     (
+        ("post", "/tags", "201"),
+        "/data/tagId",
+        &[
+            ("patch", "/tags/{id}", "id"),
+            ("delete", "/tags/{id}", "id"),
+        ],
+    ),
+    (("patch", "/videos/sync", "202"), "/data/jobId", JOB),
+    (
         ("post", "/platforms", "201"),
         "/data/platformId",
         &[("patch", "/platforms/{id}", "id")],

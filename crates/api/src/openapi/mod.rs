@@ -23,8 +23,8 @@ use crate::routes::{
     collaborations, distributions, exports, health, job_items, jobs, media, messages,
     payee_advances, platforms, playlist_activities, playlist_songs, playlists, room_members,
     room_messages, rooms, royalty_fx, royalty_runs, royalty_statements, song_analytics, song_audio,
-    song_splits, songs, usage_report_rejections, usage_report_unmatched, usage_reports, users,
-    verifications,
+    song_splits, songs, tags, usage_report_rejections, usage_report_unmatched, usage_reports,
+    users, verifications, video_playlist, video_sync, video_tags, video_visibility, videos,
 };
 
 #[derive(OpenApi)]
@@ -133,6 +133,16 @@ use crate::routes::{
         royalty_statements::list,
         royalty_statements::get,
         royalty_statements::csv,
+        videos::list,
+        videos::get,
+        video_playlist::get,
+        video_sync::start,
+        video_visibility::set,
+        video_tags::set,
+        tags::list,
+        tags::create,
+        tags::rename,
+        tags::delete,
         health::live,
         health::ready,
         health::metrics,
@@ -159,6 +169,12 @@ use crate::routes::{
             managed from a login session only."),
         (name = "administration", description = "Accounts' roles and status, and the audit log (admins, with a \
             login session)."),
+        (name = "videos", description = "The platform's videos hosted on Wistia, kept in a local catalog by a sync \
+            job (on demand with `PATCH /videos/sync`, and on a schedule; one at a time): listed, hidden and tagged \
+            here without calling Wistia. Anyone may read visible videos that are ready to play; admins (with a login \
+            session, or an API key with `videos:write`) see every video and manage visibility and tags. Tags from \
+            Wistia are kept apart from local ones: a sync replaces only Wistia's, `PUT /videos/{id}/tags` only the \
+            local ones."),
         (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks and metrics"),
     )

@@ -50,11 +50,17 @@ pub mod song_analytics;
 pub mod song_audio;
 pub mod song_splits;
 pub mod songs;
+pub mod tags;
 pub mod usage_report_rejections;
 pub mod usage_report_unmatched;
 pub mod usage_reports;
 pub mod users;
 pub mod verifications;
+pub mod video_playlist;
+pub mod video_sync;
+pub mod video_tags;
+pub mod video_visibility;
+pub mod videos;
 
 use actix_web::HttpMessage;
 use actix_web::dev::ServiceRequest;
@@ -168,6 +174,15 @@ route_table! {
     "/rooms/{id}" => { get: rooms::get => Scoped(PlaylistsRead) }
     "/rooms/{id}/members" => { post: room_members::add => Scoped(PlaylistsWrite) }
     "/rooms/{id}/messages" => { get: room_messages::list => Scoped(PlaylistsRead) }
+    // Before `/videos/{id}`, which would take them for ids.
+    "/videos/playlist" => { get: video_playlist::get => Open(CatalogRead) }
+    "/videos/sync" => { patch: video_sync::start => Scoped(VideosWrite) }
+    "/videos" => { get: videos::list => Open(CatalogRead) }
+    "/videos/{id}" => { get: videos::get => Open(CatalogRead) }
+    "/videos/{id}/visibility" => { patch: video_visibility::set => Scoped(VideosWrite) }
+    "/videos/{id}/tags" => { put: video_tags::set => Scoped(VideosWrite) }
+    "/tags" => { get: tags::list => Open(CatalogRead), post: tags::create => Scoped(VideosWrite) }
+    "/tags/{id}" => { patch: tags::rename => Scoped(VideosWrite), delete: tags::delete => Scoped(VideosWrite) }
     "/messages/{id}" => { delete: messages::delete => Scoped(PlaylistsWrite) }
     // The socket authenticates itself (a header, or its first frame) and closes with 1008 when
     // it cannot: browsers cannot send headers with a WebSocket handshake.

@@ -12,3 +12,4 @@ pub mod jobs;
 pub mod operations;
 pub mod playlists;
 pub mod royalties;
+pub mod videos;

@@ -101,6 +101,16 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/rooms/{id}/messages", "get"),
         ("/messages/{id}", "delete"),
         ("/ws/chat", "get"),
+        ("/videos", "get"),
+        ("/videos/{id}", "get"),
+        ("/videos/playlist", "get"),
+        ("/videos/sync", "patch"),
+        ("/videos/{id}/visibility", "patch"),
+        ("/videos/{id}/tags", "put"),
+        ("/tags", "get"),
+        ("/tags", "post"),
+        ("/tags/{id}", "patch"),
+        ("/tags/{id}", "delete"),
     ];
     for (path, method) in expected {
         let operation = &doc["paths"][path][method];

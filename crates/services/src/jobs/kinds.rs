@@ -87,6 +87,8 @@ kinds! {
     VerificationCheck("verification_check") => crate::verification::crawl::CheckProfile,
     /// Email an artist's owner that the artist is verified.
     VerificationApprovedEmail("verification_approved_email") => crate::verification::review::EmailApproval,
+    /// Sync the video catalog from Wistia (one pass, resumed after a failure).
+    VideoSync("video_sync") => crate::videos::sync::SyncVideos,
     /// Delete finished work older than its retention age.
     Retention("retention") => crate::retention::PurgeExpired,
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use backbeat_api::Application;
 use backbeat_config::Settings;
 use backbeat_config::SmtpTls;
+use backbeat_config::secrecy::ExposeSecret;
 use backbeat_testkit::TestDatabase;
 use backbeat_testkit::broker::TestQueues;
 use backbeat_testkit::http::Client;
@@ -146,6 +147,41 @@ impl Stack {
             .env(
                 "APP_VERIFICATION__MAX_REDIRECTS",
                 s.verification.max_redirects.to_string(),
+            )
+            .env("APP_WISTIA__BASE_URL", &s.wistia.base_url)
+            .env(
+                "APP_WISTIA__TOKEN",
+                s.wistia
+                    .token()
+                    .map(|t| t.expose_secret().to_owned())
+                    .unwrap_or_default(),
+            )
+            .env(
+                "APP_WISTIA__REQUESTS_PER_MINUTE",
+                s.wistia.requests_per_minute.to_string(),
+            )
+            .env("APP_WISTIA__BURST", s.wistia.burst.to_string())
+            .env("APP_WISTIA__MAX_RETRIES", s.wistia.max_retries.to_string())
+            .env(
+                "APP_WISTIA__RETRY_BASE_MS",
+                s.wistia.retry_base_ms.to_string(),
+            )
+            .env(
+                "APP_WISTIA__MAX_RETRY_WAIT_MS",
+                s.wistia.max_retry_wait_ms.to_string(),
+            )
+            .env(
+                "APP_WISTIA__REQUEST_TIMEOUT_MS",
+                s.wistia.request_timeout_ms.to_string(),
+            )
+            .env("APP_WISTIA__PER_PAGE", s.wistia.per_page.to_string())
+            .env(
+                "APP_VIDEOS__STATS_PER_SYNC",
+                s.videos.stats_per_sync.to_string(),
+            )
+            .env(
+                "APP_SCHEDULER__VIDEO_SYNC_SECS",
+                s.scheduler.video_sync_secs.to_string(),
             )
             .env("APP_STORAGE__ROOT", &s.storage.root)
             .env(

@@ -10,6 +10,7 @@ mod scheduler;
 mod topology;
 mod usage;
 mod verification;
+mod videos;
 
 use std::time::Duration;
 
