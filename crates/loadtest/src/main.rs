@@ -18,6 +18,7 @@ mod reads;
 mod royalties;
 mod seed;
 mod stack;
+mod videos;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -112,6 +113,15 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "100,300,1000")]
         rates: Vec<u64>,
     },
+    /// Video sync from the local Wistia server under its account limit (time, requests, 429s),
+    /// and `GET /videos/playlist` req/s cached vs uncached.
+    Videos {
+        #[arg(long, default_value_t = 10_000)]
+        medias: u32,
+        /// The server's limit, requests per rolling minute.
+        #[arg(long, default_value_t = 6_000)]
+        limit: usize,
+    },
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -170,6 +180,22 @@ async fn main() -> anyhow::Result<()> {
                 "chat.md",
                 &format!(
                     "# backbeat chat benchmark
+
+{report}"
+                ),
+            )?;
+        }
+        Cmd::Videos { medias, limit } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            seed::seed(&settings, &reuse).await?;
+            let report = videos::run(&settings, &options, medias, limit).await?;
+            write_report(
+                "videos.md",
+                &format!(
+                    "# backbeat video benchmark
 
 {report}"
                 ),

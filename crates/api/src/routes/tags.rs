@@ -21,7 +21,7 @@ pub struct TagRequest {
     #[schema(
         min_length = 1,
         max_length = 50,
-        pattern = r"^\s*[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?\s*$",
+        pattern = r"^\s*[^\x00-\x1f\x7f-\x9f\s]([^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s])?\s*$",
         example = "Live"
     )]
     name: String,

@@ -107,10 +107,10 @@ pub async fn get(ctx: &Context, actor: Option<&Actor>, id: &VideoId) -> Result<T
     if !sees_hidden(actor) && !public(&video) {
         return Err(not_found());
     }
-    Ok(with_tags(&mut conn, vec![video])
+    with_tags(&mut conn, vec![video])
         .await?
         .pop()
-        .ok_or_else(not_found)?)
+        .ok_or_else(not_found)
 }
 
 /// An admin shows or hides a video. An archived or removed video stays hidden: making it visible

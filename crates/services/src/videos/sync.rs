@@ -8,8 +8,8 @@
 //!    last page it finished.
 //! 2. **stats**: plays of ready videos not yet refreshed by this pass, those refreshed longest ago
 //!    first, up to `videos.stats_per_sync`.
-//! 3. **removals**, only once the list was read to its end: a video the pass did not list is
-//!    asked for by its stats. Wistia answers 404 for a media it no longer has: the video becomes a
+//! 3. **removals**, only once the list was read to its end: a video the pass did not list (or
+//!    whose stats answered 404 after it was listed) is asked for by its stats. Wistia answers 404 for a media it no longer has: the video becomes a
 //!    tombstone (hidden, kept). Any other answer means it exists (it moved to an earlier page
 //!    while the list was read, as a removal shifts every later media back by one) and it stays.
 //!
