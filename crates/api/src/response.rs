@@ -51,6 +51,18 @@ pub fn rendered(body: Bytes) -> HttpResponse {
         .body(body)
 }
 
+/// Says where a cached read's answer came from: `X-Data-Source: cache` or `database`.
+pub fn from_source(mut response: HttpResponse, source: backbeat_services::Source) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-data-source"),
+        actix_web::http::header::HeaderValue::from_static(match source {
+            backbeat_services::Source::Cache => "cache",
+            backbeat_services::Source::Database => "database",
+        }),
+    );
+    response
+}
+
 pub fn message(status: StatusCode, message: impl Into<String>) -> HttpResponse {
     HttpResponse::build(status).json(MessageEnvelope {
         status: "success",

@@ -1,10 +1,9 @@
 //! `POST|DELETE|GET /albums/{id}/likes`, the count cached in Redis.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, web};
 use backbeat_domain::ids::AlbumId;
-use backbeat_services::catalog::likes::{self, Source};
+use backbeat_services::catalog::likes;
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
@@ -60,13 +59,8 @@ pub async fn unlike(
 )]
 pub async fn count(state: web::Data<AppState>, id: web::Path<AlbumId>) -> ApiResult<HttpResponse> {
     let (likes, source) = likes::count(&state, &id).await?;
-    let mut response = response::data(StatusCode::OK, LikeCount { likes });
-    response.headers_mut().insert(
-        HeaderName::from_static("x-data-source"),
-        HeaderValue::from_static(match source {
-            Source::Cache => "cache",
-            Source::Database => "database",
-        }),
-    );
-    Ok(response)
+    Ok(response::from_source(
+        response::data(StatusCode::OK, LikeCount { likes }),
+        source,
+    ))
 }

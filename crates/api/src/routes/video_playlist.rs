@@ -1,8 +1,6 @@
 //! `GET /videos/playlist`.
 
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, web};
-use backbeat_services::Source;
 use backbeat_services::videos::playlist;
 
 use crate::error::{ApiResult, ErrorBody};
@@ -26,13 +24,5 @@ pub async fn get(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         Ok(response::data_body(&list)?.to_vec())
     })
     .await?;
-    let mut response = response::rendered(body);
-    response.headers_mut().insert(
-        HeaderName::from_static("x-data-source"),
-        HeaderValue::from_static(match source {
-            Source::Cache => "cache",
-            Source::Database => "database",
-        }),
-    );
-    Ok(response)
+    Ok(response::from_source(response::rendered(body), source))
 }

@@ -8,7 +8,7 @@ use backbeat_domain::ids::AlbumId;
 use crate::catalog::albums::not_found;
 use crate::{Context, Error, Result};
 
-pub use crate::Source;
+use crate::Source;
 
 pub async fn like(ctx: &Context, actor: &Actor, album_id: &AlbumId) -> Result<()> {
     // The foreign key tells an unknown album apart; no lookup first.
