@@ -26,7 +26,7 @@ CREATE TABLE videos (
     removed_at TIMESTAMPTZ,
     -- The last sync pass that listed it: after a complete pass, those below it are checked.
     seen_pass BIGINT NOT NULL,
-    shown BOOLEAN GENERATED ALWAYS AS (
+    shown BOOLEAN NOT NULL GENERATED ALWAYS AS (
         visibility = 'visible' AND NOT archived AND removed_at IS NULL
     ) STORED,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),

@@ -53,6 +53,7 @@ fn diesel_type(udt: &str, nullable: bool) -> String {
         "bool" => "Bool",
         "jsonb" => "Jsonb",
         "numeric" => "Numeric",
+        "float8" => "Float8",
         "date" => "Date",
         "uuid" => "Uuid",
         "_text" => "Array<Text>",
