@@ -37,7 +37,8 @@ pub const TAGS_PER_VIDEO_MAX: usize = 50;
 
 /// A tag's name: trimmed, not blank, at most [`TAG_NAME_MAX`] characters, no control characters.
 pub fn tag_name(field: &str, value: String) -> Result<String, FieldError> {
-    let value = text(field, value.trim().to_owned(), TAG_NAME_MAX)?;
+    // Counted as sent, as the documented `maxLength` is, then trimmed.
+    let value = text(field, value, TAG_NAME_MAX)?.trim().to_owned();
     if value.chars().any(char::is_control) {
         return Err(FieldError::new(
             field,
@@ -69,6 +70,7 @@ mod tests {
         assert!(tag_name("name", "   ".into()).is_err());
         assert!(tag_name("name", "a".repeat(TAG_NAME_MAX + 1)).is_err());
         assert!(tag_name("name", "a".repeat(TAG_NAME_MAX)).is_ok());
+        assert!(tag_name("name", format!(" {}", "a".repeat(TAG_NAME_MAX))).is_err());
         assert!(tag_name("name", "two\nlines".into()).is_err());
     }
 }
