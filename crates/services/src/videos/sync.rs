@@ -261,7 +261,6 @@ impl Run<'_> {
             let checked = self.ask_stats(due).await;
             let mut conn = self.ctx.conn().await?;
             let now = Utc::now();
-            let mut failure = None;
             let written = conn
                 .transaction::<_, backbeat_db::DbError, _>(async |conn| {
                     let mut written = 0;
@@ -282,15 +281,8 @@ impl Run<'_> {
                     Ok(written)
                 })
                 .await?;
-            for (_, answer) in checked {
-                if let Err(error) = answer
-                    && !matches!(error, backbeat_wistia::Error::NotFound)
-                {
-                    failure = Some(error);
-                }
-            }
             refreshed += i64::from(written);
-            if let Some(error) = failure {
+            if let Some(error) = failure(checked) {
                 return Err(Failed::Wistia(error));
             }
             // How many remain is not counted: one more batch is what is known to be left.
@@ -310,7 +302,6 @@ impl Run<'_> {
                 return Ok(());
             }
             let checked = self.ask_stats(unseen).await;
-            let mut failure = None;
             let mut conn = self.ctx.conn().await?;
             let now = Utc::now();
             conn.transaction::<_, backbeat_db::DbError, _>(async |conn| {
@@ -333,14 +324,7 @@ impl Run<'_> {
                 video_syncs::add_removed(conn, pass.id, removed).await
             })
             .await?;
-            for (_, answer) in checked {
-                if let Err(error) = answer
-                    && !matches!(error, backbeat_wistia::Error::NotFound)
-                {
-                    failure = Some(error);
-                }
-            }
-            if let Some(error) = failure {
+            if let Some(error) = failure(checked) {
                 return Err(Failed::Wistia(error));
             }
         }
@@ -361,6 +345,20 @@ impl Run<'_> {
             .collect()
             .await
     }
+}
+
+type Checked = Vec<(
+    VideoId,
+    Result<backbeat_wistia::Stats, backbeat_wistia::Error>,
+)>;
+
+/// What stops a batch once its answers are written: an error other than a 404 (which is an answer:
+/// the media is gone).
+fn failure(checked: Checked) -> Option<backbeat_wistia::Error> {
+    checked
+        .into_iter()
+        .filter_map(|(_, answer)| answer.err())
+        .find(|error| !matches!(error, backbeat_wistia::Error::NotFound))
 }
 
 /// Writes one page: new and changed medias with Wistia's tags; the rest only marked as listed.
