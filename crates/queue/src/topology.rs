@@ -300,10 +300,35 @@ impl Topology {
         routing_key: Option<&str>,
     ) -> Result<(), QueueError> {
         let channel = connection.create_channel().await?;
-        channel
+        let left = channel
             .queue_declare(holding.into(), DURABLE, FieldTable::default())
             .await?;
-        let _ = channel.close(200, "holding".into()).await;
+        if left.message_count() == 0 {
+            // As on nearly every start: nothing left behind. The queue it holds is bound by now,
+            // so the holding queue goes with its binding; when several processes start at once,
+            // RabbitMQ answers delete-ok to the ones that find it gone, so none of them logs the
+            // channel errors a move from a vanished queue would.
+            let deleted = channel
+                .queue_delete(
+                    holding.into(),
+                    QueueDeleteOptions {
+                        if_empty: true,
+                        ..QueueDeleteOptions::default()
+                    },
+                )
+                .await;
+            match deleted {
+                Ok(_) => {
+                    let _ = channel.close(200, "holding".into()).await;
+                    return Ok(());
+                }
+                // A message reached it in between: moved below, like any left behind.
+                Err(error) if refused_as(&error, AMQPSoftError::PRECONDITIONFAILED) => {}
+                Err(error) => return Err(error.into()),
+            }
+        } else {
+            let _ = channel.close(200, "holding".into()).await;
+        }
         self.unbind(connection, holding, routing_key).await?;
         drain_and_delete(connection, holding, queue).await
     }

@@ -200,6 +200,21 @@ impl Stack {
 
     /// A `backbeat-worker` process; its JSON log lines are collected.
     pub fn spawn_worker(&self) -> Worker {
+        let worker = self.start_worker();
+        worker.wait_for_log("consuming jobs", Duration::from_secs(30));
+        worker
+    }
+
+    /// `n` workers started together (their queue declarations race), each then waited for.
+    pub fn spawn_workers(&self, n: usize) -> Vec<Worker> {
+        let workers: Vec<Worker> = (0..n).map(|_| self.start_worker()).collect();
+        for worker in &workers {
+            worker.wait_for_log("consuming jobs", Duration::from_secs(30));
+        }
+        workers
+    }
+
+    fn start_worker(&self) -> Worker {
         let mut child = self
             .worker_command()
             .stderr(Stdio::piped())
@@ -213,9 +228,7 @@ impl Stack {
                 sink.lock().expect("lock").push(line);
             }
         });
-        let worker = Worker { child, lines };
-        worker.wait_for_log("consuming jobs", Duration::from_secs(30));
-        worker
+        Worker { child, lines }
     }
 
     /// Runs `backbeat-worker <args>` to completion (operator commands).

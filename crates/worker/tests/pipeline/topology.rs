@@ -181,3 +181,18 @@ async fn a_classic_work_queue_of_an_earlier_version_becomes_quorum_with_its_mess
     broker.close().await;
     other.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_starting_together_on_new_queues_log_no_errors() {
+    let stack = Stack::new(|_| {}).await;
+    let workers = stack.spawn_workers(3);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for worker in &workers {
+        let errors: Vec<String> = worker
+            .logs()
+            .into_iter()
+            .filter(|l| l.contains("\"level\":\"ERROR\""))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
