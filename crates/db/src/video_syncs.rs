@@ -114,17 +114,6 @@ pub async fn set_phase(
         .await?)
 }
 
-/// The last complete pass, if any.
-pub async fn last_complete(conn: &mut AsyncPgConnection) -> Result<Option<Pass>, DbError> {
-    Ok(passes::table
-        .filter(passes::finished_at.is_not_null())
-        .order(passes::id.desc())
-        .select(Pass::as_select())
-        .first(conn)
-        .await
-        .optional()?)
-}
-
 /// Locks the sync's state until the transaction ends and returns the job in flight: one still
 /// queued, running or waiting for a retry.
 pub async fn lock_in_flight(conn: &mut AsyncPgConnection) -> Result<Option<JobId>, DbError> {

@@ -15,7 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{Value, json};
 
 use crate::seed::Catalog;
-use crate::stack::{Processes, binary, job, login, percentile};
+use crate::stack::{Processes, binary, job, job_id, login, percentile};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchdist";
@@ -98,10 +98,7 @@ async fn bulk(
         .await?
         .json()
         .await?;
-    let id = body["data"]["jobId"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no job: {body}"))?
-        .to_owned();
+    let id = job_id(&body)?;
     loop {
         let job = job(port, token, &id).await?;
         if job["status"] == "succeeded" {

@@ -108,6 +108,14 @@ pub async fn login(port: u16, username: &str) -> anyhow::Result<String> {
         .to_owned())
 }
 
+/// The `data.jobId` of a 202 that started a job.
+pub fn job_id(body: &Value) -> anyhow::Result<String> {
+    body["data"]["jobId"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no job: {body}"))
+}
+
 pub async fn job(port: u16, token: &str, id: &str) -> anyhow::Result<Value> {
     let body: Value = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/jobs/{id}"))

@@ -15,7 +15,7 @@ use backbeat_testkit::wistia::{FakeWistia, Media, TOKEN};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::Value;
 
-use crate::stack::{Processes, binary, login, percentile, wait_job};
+use crate::stack::{Processes, binary, job_id, login, percentile, wait_job};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchvideos";
@@ -86,10 +86,7 @@ pub async fn run(
         .await?
         .json()
         .await?;
-    let job_id = body["data"]["jobId"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no job: {body}"))?
-        .to_owned();
+    let job_id = job_id(&body)?;
     let job = wait_job(options.port, &token, &job_id, Duration::from_secs(1800)).await?;
     let seconds = started.elapsed().as_secs_f64();
     let seen = wistia.seen();

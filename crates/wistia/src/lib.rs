@@ -112,13 +112,6 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// Whether a later attempt may succeed.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Unavailable(_))
-    }
-}
-
 /// What the client did, for a job's result and the benchmark.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {

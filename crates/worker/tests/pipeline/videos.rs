@@ -590,26 +590,18 @@ async fn local_tags_survive_syncs_and_the_cached_playlist_follows_every_change()
         )
         .await;
     assert_eq!(shown["data"]["video"]["visibility"], "visible");
-    let refused = api
-        .expect(
-            StatusCode::FORBIDDEN,
-            Method::PATCH,
-            &path,
-            Some(json!({"visibility": "hidden"})),
-            Some(&reader),
-        )
-        .await;
-    assert_eq!(refused["code"], "INSUFFICIENT_SCOPE");
-    let refused = api
-        .expect(
-            StatusCode::FORBIDDEN,
-            Method::PATCH,
-            &path,
-            Some(json!({"visibility": "hidden"})),
-            Some(&users_key),
-        )
-        .await;
-    assert_eq!(refused["code"], "FORBIDDEN");
+    for (key, code) in [(&reader, "INSUFFICIENT_SCOPE"), (&users_key, "FORBIDDEN")] {
+        let refused = api
+            .expect(
+                StatusCode::FORBIDDEN,
+                Method::PATCH,
+                &path,
+                Some(json!({"visibility": "hidden"})),
+                Some(key),
+            )
+            .await;
+        assert_eq!(refused["code"], code);
+    }
     let listed = playlist("database").await;
     assert!(listed.iter().any(|v| v["id"] == second_id.as_str()));
 
@@ -686,4 +678,23 @@ async fn without_a_token_sync_is_refused_and_the_schedule_stays_idle() {
         .await
         .expect("count");
     assert_eq!(queued, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_wistia_refuses_kills_the_sync_at_once_and_changes_nothing() {
+    let wistia = FakeWistia::start(medias(5)).await;
+    let stack = stack_for(&wistia, |s| {
+        s.wistia.token = Some("revoked-wistia-token".to_owned().into());
+    })
+    .await;
+    let api = stack.api().await;
+    let (_, admin) = api.admin(&mut stack.db.connect().await, "curator").await;
+    let _worker = stack.spawn_worker();
+    let dead = sync(&api, &admin).await;
+    assert_eq!(dead["status"], "dead", "{dead}");
+    assert_eq!(dead["attempts"], 1, "not retried: {dead}");
+    let error = dead["error"].as_str().expect("error");
+    assert!(error.contains("refused the token"), "{error}");
+    assert!(!error.contains("revoked-wistia-token"), "{error}");
+    assert!(all_videos(&api, &admin).await.is_empty());
 }
