@@ -5,7 +5,9 @@ api=$1 worker=$2
 
 "$api" serve &
 api_pid=$!
-"$worker" &
+# In a session of its own, so that its low CPU priority counts against the API's (the worker
+# sets its session's niceness; see jobs.nice). Stopped by this script, not by the terminal.
+setsid "$worker" &
 worker_pid=$!
 
 stop() {

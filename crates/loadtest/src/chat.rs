@@ -181,7 +181,7 @@ pub async fn run(options: &Options, clients: usize, rates: &[u64]) -> anyhow::Re
 }
 
 async fn create_room(port: u16, token: &str, n: usize) -> anyhow::Result<String> {
-    let body: Value = reqwest::Client::new()
+    let body: Value = crate::stack::http()
         .post(format!("http://127.0.0.1:{port}/rooms"))
         .bearer_auth(token)
         .json(&json!({"name": format!("Bench room {n}"), "kind": "public"}))

@@ -15,7 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{Value, json};
 
 use crate::seed::Catalog;
-use crate::stack::{Processes, binary, job, job_id, login, percentile};
+use crate::stack::{Processes, http, job, job_id, login, percentile, process};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchdist";
@@ -23,14 +23,14 @@ const PREFIX: &str = "benchdist";
 /// are latencies, not queueing at saturation.
 const READS_PER_SECOND: f64 = 200.0;
 
-fn command(name: &str, options: &Options, files: &Path, fsync: bool) -> Command {
-    let mut command = Command::new(binary(name));
+fn command(name: &str, options: &Options, files: &Path, round: usize, fsync: bool) -> Command {
+    let mut command = process(name);
     command
         .env("APP_DATABASE__NAME", DATABASE)
         .env("APP_RABBITMQ__PREFIX", PREFIX)
         .env("APP_SERVER__PORT", options.port.to_string())
         .env("APP_STORAGE__ROOT", files.join("storage"))
-        .env("APP_DISTRIBUTION__DELIVERY_ROOT", files.join("deliveries"))
+        .env("APP_DISTRIBUTION__DELIVERY_ROOT", deliveries(files, round))
         .env("APP_DISTRIBUTION__FSYNC", fsync.to_string())
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_LOG__FILTER", "warn")
@@ -47,7 +47,7 @@ async fn album_reads(
     rate: f64,
     stop: Arc<AtomicBool>,
 ) -> Vec<Duration> {
-    let client = reqwest::Client::new();
+    let client = http();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut tasks = Vec::new();
@@ -90,7 +90,7 @@ async fn bulk(
     platforms: &[String],
 ) -> anyhow::Result<(i64, f64, String)> {
     let started = Instant::now();
-    let body: Value = reqwest::Client::new()
+    let body: Value = http()
         .post(format!("http://127.0.0.1:{port}/distributions/bulk"))
         .bearer_auth(token)
         .json(&json!({"albumIds": albums, "platformIds": platforms}))
@@ -117,14 +117,21 @@ async fn bulk(
     }
 }
 
-/// Removes what a previous bulk run delivered, so each run does the full work.
-async fn reset(conn: &mut AsyncPgConnection, files: &Path) -> anyhow::Result<()> {
+/// Each round delivers into a folder of its own, all removed at the end: deleting one round's
+/// 40,000 files just before the next creates as many would make ext4 (without a journal, as on
+/// this machine) scan past every recently deleted inode for each new one, kernel time that
+/// would be measured as the bulk job's.
+fn deliveries(files: &Path, round: usize) -> std::path::PathBuf {
+    files.join(format!("deliveries-{round}"))
+}
+
+/// Removes the distributions a previous bulk run made, so each run does the full work.
+async fn reset(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     conn.batch_execute(&format!(
         "DELETE FROM distributions WHERE album_id LIKE 'album-{PREFIX}%';
          DELETE FROM jobs WHERE kind LIKE 'bulk_distribution%';"
     ))
     .await?;
-    let _ = std::fs::remove_dir_all(files.join("deliveries"));
     Ok(())
 }
 
@@ -184,22 +191,25 @@ pub async fn run(
     // (workers, reads at rest, reads during the bulk job)
     let mut latencies: Vec<(usize, Vec<Duration>, Vec<Duration>)> = Vec::new();
     // One worker, two workers (throughput alone), then each again under a read load.
-    for (workers, reads) in [(1, false), (2, false), (1, true), (2, true)] {
-        reset(&mut conn, files.path()).await?;
+    for (round, (workers, reads)) in [(1, false), (2, false), (1, true), (2, true)]
+        .into_iter()
+        .enumerate()
+    {
+        reset(&mut conn).await?;
         let mut processes = Processes(vec![
-            command("backbeat-api", options, files.path(), fsync)
+            command("backbeat-api", options, files.path(), round, fsync)
                 .arg("serve")
                 .spawn()?,
         ]);
         for _ in 0..workers {
             processes
                 .0
-                .push(command("backbeat-worker", options, files.path(), fsync).spawn()?);
+                .push(command("backbeat-worker", options, files.path(), round, fsync).spawn()?);
         }
         crate::wait_until_ready(options.port).await?;
         let token = login(options.port, "bench1").await?;
         let platform_ids: Vec<String> = {
-            let body: Value = reqwest::Client::new()
+            let body: Value = http()
                 .get(format!("http://127.0.0.1:{}/platforms", options.port))
                 .bearer_auth(&token)
                 .send()
@@ -274,7 +284,7 @@ pub async fn run(
             percentile(during, 0.99) / rest_p99.max(f64::MIN_POSITIVE),
         ));
     }
-    reset(&mut conn, files.path()).await?;
+    reset(&mut conn).await?;
     remove_seed(&mut conn).await?;
     Ok(report)
 }

@@ -330,7 +330,7 @@ fn write_report(name: &str, report: &str) -> anyhow::Result<()> {
 }
 
 pub async fn wait_until_ready(port: u16) -> anyhow::Result<()> {
-    let client = reqwest::Client::new();
+    let client = crate::stack::http();
     for _ in 0..100 {
         if let Ok(response) = client
             .get(format!("http://127.0.0.1:{port}/health/live"))

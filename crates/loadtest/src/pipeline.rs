@@ -16,7 +16,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::seed::{Catalog, PASSWORD};
-use crate::stack::{Processes, binary};
+use crate::stack::{Processes, process};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "bench";
@@ -46,18 +46,18 @@ pub async fn exports(
     let smtp = SmtpServer::start().await;
     // Emails go to a fresh server; jobs are matched to requests by id.
     let mut processes = Processes(Vec::new());
-    let mut api = Command::new(binary("backbeat-api"));
+    let mut api = process("backbeat-api");
     api.arg("serve");
     with_bench_env(&mut api, options, smtp.port);
     processes.0.push(api.spawn()?);
     for _ in 0..workers {
-        let mut worker = Command::new(binary("backbeat-worker"));
+        let mut worker = process("backbeat-worker");
         with_bench_env(&mut worker, options, smtp.port);
         processes.0.push(worker.spawn()?);
     }
     crate::wait_until_ready(options.port).await?;
     let base = format!("http://127.0.0.1:{}", options.port);
-    let client = reqwest::Client::new();
+    let client = crate::stack::http();
     let clients = options.concurrency.min(catalog.users as usize);
     let mut tokens = Vec::new();
     for i in 1..=clients {

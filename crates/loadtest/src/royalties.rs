@@ -21,7 +21,7 @@ use futures_util::SinkExt;
 use serde_json::{Value, json};
 
 use crate::seed::Catalog;
-use crate::stack::{Processes, binary, login, percentile, wait_job};
+use crate::stack::{Processes, login, percentile, process, wait_job};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchroyal";
@@ -33,7 +33,7 @@ const TERRITORIES: [&str; 20] = [
 const LIMIT: Duration = Duration::from_secs(3600);
 
 fn command(name: &str, options: &Options, files: &Path) -> Command {
-    let mut command = Command::new(binary(name));
+    let mut command = process(name);
     command
         .env("APP_DATABASE__NAME", DATABASE)
         .env("APP_RABBITMQ__PREFIX", PREFIX)
@@ -179,7 +179,7 @@ async fn drive(
     seconds: u64,
 ) -> (Vec<Duration>, usize) {
     let stop = Arc::new(AtomicBool::new(false));
-    let client = reqwest::Client::new();
+    let client = crate::stack::http();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, url, token, stop) = (client.clone(), url.clone(), token.clone(), stop.clone());
@@ -272,7 +272,7 @@ pub async fn run(
     processes.0.push(worker);
     crate::wait_until_ready(options.port).await?;
     let token = login(options.port, "bench1").await?;
-    let http = reqwest::Client::new();
+    let http = crate::stack::http();
     let base = format!("http://127.0.0.1:{}", options.port);
     let platforms: Value = http
         .get(format!("{base}/platforms"))

@@ -2,17 +2,38 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::seed::PASSWORD;
 
+/// The benchmarks' one HTTP client. Building a client loads the platform's root certificates,
+/// milliseconds of CPU: a helper building one per call (a job polled every 50 ms) competed with
+/// the processes under measurement for the same two cores.
+pub fn http() -> reqwest::Client {
+    static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);
+    CLIENT.clone()
+}
+
 /// A release binary of this workspace (`./dev bench` builds them).
 pub fn binary(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/release")
         .join(name)
+}
+
+/// A release binary as a command. A worker starts in a session of its own, as `./dev run` and
+/// service managers start it, so that its niceness counts against the API's (`jobs.nice`).
+pub fn process(name: &str) -> Command {
+    if name == "backbeat-worker" {
+        let mut command = Command::new("setsid");
+        command.arg(binary(name));
+        command
+    } else {
+        Command::new(binary(name))
+    }
 }
 
 /// Turns every rate limit off: throughput benchmarks drive one caller from one address far
@@ -95,7 +116,7 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// An access token for a seeded user (`bench1`...).
 pub async fn login(port: u16, username: &str) -> anyhow::Result<String> {
-    let body: Value = reqwest::Client::new()
+    let body: Value = http()
         .post(format!("http://127.0.0.1:{port}/authentications"))
         .json(&json!({"username": username, "password": PASSWORD}))
         .send()
@@ -117,7 +138,7 @@ pub fn job_id(body: &Value) -> anyhow::Result<String> {
 }
 
 pub async fn job(port: u16, token: &str, id: &str) -> anyhow::Result<Value> {
-    let body: Value = reqwest::Client::new()
+    let body: Value = http()
         .get(format!("http://127.0.0.1:{port}/jobs/{id}"))
         .bearer_auth(token)
         .send()

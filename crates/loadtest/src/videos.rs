@@ -15,13 +15,13 @@ use backbeat_testkit::wistia::{FakeWistia, Media, TOKEN};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::Value;
 
-use crate::stack::{Processes, binary, job_id, login, percentile, wait_job};
+use crate::stack::{Processes, job_id, login, percentile, process, wait_job};
 use crate::{DATABASE, Options};
 
 const PREFIX: &str = "benchvideos";
 
 fn command(name: &str, options: &Options, wistia: &FakeWistia, client_limit: u32) -> Command {
-    let mut command = Command::new(binary(name));
+    let mut command = process(name);
     command
         .env("APP_DATABASE__NAME", DATABASE)
         .env("APP_RABBITMQ__PREFIX", PREFIX)
@@ -79,7 +79,7 @@ pub async fn run(
     let token = login(options.port, "bench1").await?;
 
     let started = Instant::now();
-    let body: Value = reqwest::Client::new()
+    let body: Value = crate::stack::http()
         .patch(format!("http://127.0.0.1:{}/videos/sync", options.port))
         .bearer_auth(&token)
         .send()

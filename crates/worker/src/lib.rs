@@ -105,6 +105,37 @@ pub fn lower_priority(nice: i32) {
         Ok(()) => tracing::info!(nice, "worker CPU priority lowered"),
         Err(error) => tracing::warn!(%error, nice, "cannot lower the worker's CPU priority"),
     }
+    lower_session_priority(nice);
+}
+
+/// Under the kernel's autogroup scheduling (on by default in many distributions), a niceness
+/// ranks a thread only among the processes of its own session; against the API, Redis and
+/// PostgreSQL, each started in a session of its own, a session competes as one. A worker that
+/// leads its session (started by a service manager, in a container, or with `setsid`, as
+/// `./dev run` does) gives the session its niceness too. One that shares its parent's session
+/// leaves the session alone: that would slow its parent and siblings down with it.
+fn lower_session_priority(nice: i32) {
+    const AUTOGROUP: &str = "/proc/self/autogroup";
+    if !std::path::Path::new(AUTOGROUP).exists() {
+        return;
+    }
+    let leader = rustix::process::getsid(None).is_ok_and(|sid| sid == rustix::process::getpid());
+    if !leader {
+        tracing::info!(
+            "the worker shares its parent's session, so its niceness counts only within it; \
+             start it with `setsid` (or as a service) for it to yield to the API"
+        );
+        return;
+    }
+    match std::fs::write(AUTOGROUP, nice.to_string()) {
+        Ok(()) => tracing::info!(
+            nice,
+            "the worker's session (autogroup) CPU priority lowered"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, nice, "cannot lower the worker's session CPU priority")
+        }
+    }
 }
 
 /// Retries a connection check with capped exponential back-off, logging each failure.

@@ -104,6 +104,7 @@ impl Stack {
             .env("APP_SMTP__TIMEOUT_SECS", s.smtp.timeout_secs.to_string())
             .env("APP_JOBS__MAX_ATTEMPTS", s.jobs.max_attempts.to_string())
             .env("APP_JOBS__RETRY_BASE_MS", s.jobs.retry_base_ms.to_string())
+            .env("APP_JOBS__NICE", s.jobs.nice.to_string())
             .env(
                 "APP_JOBS__RELAY_INTERVAL_MS",
                 s.jobs.relay_interval_ms.to_string(),
@@ -214,9 +215,27 @@ impl Stack {
         workers
     }
 
+    /// A worker leading a session of its own (started through `setsid`, as `./dev run` does).
+    pub fn spawn_worker_in_own_session(&self) -> Worker {
+        let command = self.worker_command();
+        let mut setsid = Command::new("setsid");
+        setsid.arg(command.get_program());
+        for (key, value) in command.get_envs() {
+            if let Some(value) = value {
+                setsid.env(key, value);
+            }
+        }
+        let worker = Self::start(setsid);
+        worker.wait_for_log("consuming jobs", Duration::from_secs(30));
+        worker
+    }
+
     fn start_worker(&self) -> Worker {
-        let mut child = self
-            .worker_command()
+        Self::start(self.worker_command())
+    }
+
+    fn start(mut command: Command) -> Worker {
+        let mut child = command
             .stderr(Stdio::piped())
             .spawn()
             .expect("start worker");

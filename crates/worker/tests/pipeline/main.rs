@@ -5,6 +5,7 @@ mod bulk;
 mod distribution;
 mod endpoint;
 mod helpers;
+mod priority;
 mod royalties;
 mod scheduler;
 mod topology;
