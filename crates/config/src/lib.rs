@@ -265,6 +265,9 @@ pub struct DistributionSettings {
     /// Releases per bulk chunk (a chunk is one job; chunks run in parallel on every worker).
     pub bulk_chunk_releases: usize,
     pub bulk_max_releases: usize,
+    /// Pairs a worker delivers per second at most in bulk jobs (0: as fast as it can), so that a
+    /// bulk job on a machine shared with the API leaves it room to answer.
+    pub bulk_pairs_per_second: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use backbeat_storage::{Storage, StorageError};
 use rand::RngExt;
@@ -27,6 +28,9 @@ pub struct DropFolder {
     storage: Arc<dyn Storage>,
     /// Flush files and folders to disk before announcing the package (rename).
     fsync: bool,
+    /// The least time between two packages of a batch written: spreads a bulk job's file system
+    /// work (kernel time, which requests cannot preempt on many kernels) instead of bursts.
+    spacing: Option<Duration>,
 }
 
 /// A package ready for the blocking write: its name, its files, its manifest.
@@ -55,7 +59,14 @@ impl DropFolder {
             folder: folder.into(),
             storage,
             fsync,
+            spacing: None,
         }
+    }
+
+    /// Writes a batch's packages at most one per `spacing`.
+    pub fn spaced(mut self, spacing: Duration) -> Self {
+        self.spacing = Some(spacing);
+        self
     }
 
     /// Creates the partial package with every file that can be written here; returns its path,
@@ -145,9 +156,11 @@ impl DropFolder {
         folder: &Path,
         batch: Vec<Staged>,
         fsync: bool,
+        spacing: Option<Duration>,
     ) -> Vec<Result<Outcome, DeliveryError>> {
         let mut outcomes: Vec<Result<Outcome, DeliveryError>> = Vec::with_capacity(batch.len());
         let mut staged: Vec<(usize, String, PathBuf)> = Vec::new();
+        let started = Instant::now();
         for (
             index,
             Staged {
@@ -157,6 +170,12 @@ impl DropFolder {
             },
         ) in batch.into_iter().enumerate()
         {
+            if let Some(spacing) = spacing {
+                let due = spacing * u32::try_from(index).unwrap_or(u32::MAX);
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
             match Self::begin(folder, &name, &files, &manifest, false) {
                 Ok(Some(partial)) => {
                     staged.push((index, name, partial));
@@ -270,8 +289,15 @@ impl Delivery for DropFolder {
                 manifest: package.manifest(),
             })
             .collect();
-        let (folder, fsync, count) = (self.folder.clone(), self.fsync, packages.len());
-        match tokio::task::spawn_blocking(move || Self::write_batch(&folder, batch, fsync)).await {
+        let (folder, fsync, spacing, count) = (
+            self.folder.clone(),
+            self.fsync,
+            self.spacing,
+            packages.len(),
+        );
+        match tokio::task::spawn_blocking(move || Self::write_batch(&folder, batch, fsync, spacing))
+            .await
+        {
             Ok(outcomes) => outcomes,
             Err(error) => (0..count)
                 .map(|_| Err(DeliveryError::Io(std::io::Error::other(error.to_string()))))

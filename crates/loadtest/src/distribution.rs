@@ -23,7 +23,14 @@ const PREFIX: &str = "benchdist";
 /// are latencies, not queueing at saturation.
 const READS_PER_SECOND: f64 = 200.0;
 
-fn command(name: &str, options: &Options, files: &Path, round: usize, fsync: bool) -> Command {
+fn command(
+    name: &str,
+    options: &Options,
+    files: &Path,
+    round: usize,
+    fsync: bool,
+    pace: u32,
+) -> Command {
     let mut command = process(name);
     command
         .env("APP_DATABASE__NAME", DATABASE)
@@ -32,6 +39,7 @@ fn command(name: &str, options: &Options, files: &Path, round: usize, fsync: boo
         .env("APP_STORAGE__ROOT", files.join("storage"))
         .env("APP_DISTRIBUTION__DELIVERY_ROOT", deliveries(files, round))
         .env("APP_DISTRIBUTION__FSYNC", fsync.to_string())
+        .env("APP_DISTRIBUTION__BULK_PAIRS_PER_SECOND", pace.to_string())
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_LOG__FILTER", "warn")
         .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
@@ -125,6 +133,13 @@ fn deliveries(files: &Path, round: usize) -> std::path::PathBuf {
     files.join(format!("deliveries-{round}"))
 }
 
+fn pacing(pairs_per_second: u32) -> String {
+    match pairs_per_second {
+        0 => "as fast as it can".to_owned(),
+        rate => format!("{rate} pairs/s"),
+    }
+}
+
 /// Removes the distributions a previous bulk run made, so each run does the full work.
 async fn reset(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     conn.batch_execute(&format!(
@@ -143,6 +158,7 @@ pub async fn run(
     platforms: usize,
     fsync: bool,
 ) -> anyhow::Result<String> {
+    let configured = settings.distribution.bulk_pairs_per_second;
     let files = tempfile::tempdir()?;
     let url = settings
         .database
@@ -180,31 +196,38 @@ pub async fn run(
         "## Bulk distribution: {releases} releases x {platforms} platforms\n\n\
          - release build; one track per release (1 s WAV, 3000x3000 JPEG artwork); every pair builds its ERN 4.3 \
          message and writes its package (XML, audio, artwork, manifest) to the platform's drop folder, \
-         atomically{}\n\n| workers | pairs delivered | seconds | pairs/s |\n|---|---|---|---|\n",
+         atomically{}\n\
+         - each worker paced at `distribution.bulk_pairs_per_second` ({}), or as fast as it can\n\n\
+         | workers | pacing per worker | pairs delivered | seconds | pairs/s |\n|---|---|---|---|---|\n",
         if fsync {
             ", flushed to disk (fsync) before it appears"
         } else {
             " (fsync off)"
-        }
+        },
+        pacing(configured),
     );
-    let mut rates = Vec::new();
+    // (pacing, pairs/s) of each throughput round
+    let mut rates: Vec<(u32, f64)> = Vec::new();
     // (workers, reads at rest, reads during the bulk job)
     let mut latencies: Vec<(usize, Vec<Duration>, Vec<Duration>)> = Vec::new();
-    // One worker, two workers (throughput alone), then each again under a read load.
-    for (round, (workers, reads)) in [(1, false), (2, false), (1, true), (2, true)]
-        .into_iter()
-        .enumerate()
-    {
+    // One worker, two workers, as fast as they can, then at the configured pace; then each
+    // again under a read load, at the configured pace (what a deployment runs).
+    let mut rounds = vec![(1, false, 0), (2, false, 0)];
+    if configured > 0 {
+        rounds.extend([(1, false, configured), (2, false, configured)]);
+    }
+    rounds.extend([(1, true, configured), (2, true, configured)]);
+    for (round, (workers, reads, pace)) in rounds.into_iter().enumerate() {
         reset(&mut conn).await?;
         let mut processes = Processes(vec![
-            command("backbeat-api", options, files.path(), round, fsync)
+            command("backbeat-api", options, files.path(), round, fsync, pace)
                 .arg("serve")
                 .spawn()?,
         ]);
         for _ in 0..workers {
-            processes
-                .0
-                .push(command("backbeat-worker", options, files.path(), round, fsync).spawn()?);
+            processes.0.push(
+                command("backbeat-worker", options, files.path(), round, fsync, pace).spawn()?,
+            );
         }
         crate::wait_until_ready(options.port).await?;
         let token = login(options.port, "bench1").await?;
@@ -232,10 +255,11 @@ pub async fn run(
             let (delivered, seconds, _) =
                 bulk(options.port, &token, &albums, &platform_ids).await?;
             report.push_str(&format!(
-                "| {workers} | {delivered} | {seconds:.1} | **{:.0}** |\n",
+                "| {workers} | {} | {delivered} | {seconds:.1} | **{:.0}** |\n",
+                pacing(pace),
                 delivered as f64 / seconds
             ));
-            rates.push(delivered as f64 / seconds);
+            rates.push((pace, delivered as f64 / seconds));
             continue;
         }
         let stop = Arc::new(AtomicBool::new(false));
@@ -258,18 +282,28 @@ pub async fn run(
         let during = reads.await?;
         let (delivered, seconds, _) = result?;
         report.push_str(&format!(
-            "| {workers}, under the read load below | {delivered} | {seconds:.1} | {:.0} |\n",
+            "| {workers}, under the read load below | {} | {delivered} | {seconds:.1} | {:.0} |\n",
+            pacing(pace),
             delivered as f64 / seconds
         ));
         latencies.push((workers, at_rest, during));
     }
+    report.push('\n');
+    for pair in rates.chunks(2) {
+        if let [(pace, one), (_, two)] = pair {
+            report.push_str(&format!(
+                "two workers / one worker, {}: **{:.2}x**\n",
+                pacing(*pace),
+                two / one.max(f64::MIN_POSITIVE)
+            ));
+        }
+    }
     report.push_str(&format!(
-        "\ntwo workers / one worker: **{:.2}x**\n\n\
-         ## `GET /albums/{{id}}` at rest and while the bulk job runs (same run)\n\n\
+        "\n## `GET /albums/{{id}}` at rest and while the bulk job runs (same run)\n\n\
          - open loop: {READS_PER_SECOND} requests/s, each timed from when it was due (queueing included); \
-         at rest just before each bulk job, on the same processes\n\n\
+         at rest just before each bulk job, on the same processes; workers paced at {}\n\n\
          | workers | when | requests | p50 ms | p99 ms | p99 during / at rest |\n|---|---|---|---|---|---|\n",
-        rates[1] / rates[0].max(f64::MIN_POSITIVE),
+        pacing(configured),
     ));
     for (workers, at_rest, during) in &latencies {
         let rest_p99 = percentile(at_rest, 0.99);

@@ -14,7 +14,7 @@
 //! folder recognises; sub-jobs and the email carry fixed ids and keys.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backbeat_db::distributions::{self, Change, NewDistribution};
 use backbeat_db::job_items::{self, Finished, Item, NewItem};
@@ -349,6 +349,7 @@ impl Job for BulkChunk {
     const CONCURRENCY: Option<u16> = Some(1);
 
     async fn run(self, ctx: &Context, job: &JobRun) -> Result<Value, JobError> {
+        let started = Instant::now();
         let bulk = &self.bulk_job_id;
         let mut conn = ctx.conn().await?;
         let items = job_items::pending(&mut conn, bulk, self.chunk).await?;
@@ -523,7 +524,11 @@ impl Job for BulkChunk {
         }
         let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
             futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
-                let folder = drop_folder(ctx, &platforms[&platform]);
+                let folder = match ctx.settings.distribution.bulk_pairs_per_second {
+                    0 => drop_folder(ctx, &platforms[&platform]),
+                    rate => drop_folder(ctx, &platforms[&platform])
+                        .spaced(Duration::from_secs_f64(1.0 / f64::from(rate))),
+                };
                 async move {
                     let (pairs, packages): (Vec<Pair>, Vec<Package>) = batch.into_iter().unzip();
                     let outcomes = folder.deliver_many(&packages).await;
@@ -537,8 +542,25 @@ impl Job for BulkChunk {
             .buffer_unordered(PLATFORMS_IN_FLIGHT)
             .collect()
             .await;
+        let written = delivered.iter().map(Vec::len).sum();
         results.extend(delivered.into_iter().flatten());
-        record(ctx, bulk, job, results).await
+        let recorded = record(ctx, bulk, job, results).await;
+        pace(ctx, written, started).await;
+        recorded
+    }
+}
+
+/// Holds the worker's chunk slot until `pairs` at `distribution.bulk_pairs_per_second` would
+/// have taken (the packages were also written that far apart): the outcomes are already
+/// committed, so a worker killed meanwhile loses nothing.
+async fn pace(ctx: &Context, pairs: usize, started: Instant) {
+    let rate = ctx.settings.distribution.bulk_pairs_per_second;
+    if rate == 0 || pairs == 0 {
+        return;
+    }
+    let due = Duration::from_secs_f64(pairs as f64 / f64::from(rate));
+    if let Some(rest) = due.checked_sub(started.elapsed()) {
+        tokio::time::sleep(rest).await;
     }
 }
 

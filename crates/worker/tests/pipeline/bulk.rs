@@ -220,3 +220,66 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     assert_eq!(outcomes.get("failed").copied(), Some(failed as usize));
     assert_eq!(rows[0][3], *platforms[0].0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paced_worker_delivers_no_faster_than_its_pace() {
+    const PACE: u32 = 4;
+    let stack = Stack::new(|s| {
+        s.distribution.fsync = false;
+        s.distribution.bulk_chunk_releases = 2;
+        s.distribution.bulk_pairs_per_second = PACE;
+    })
+    .await;
+    let api = stack.api().await;
+    let client = &api.0;
+    let (owner, token) = client.user("label", None).await;
+    let albums = backbeat_testkit::releases::seed(
+        &mut stack.db.connect().await,
+        std::path::Path::new(&stack.settings.storage.root),
+        &owner,
+        "paced",
+        6,
+        0,
+        10_000,
+    )
+    .await;
+    let platform_ids: Vec<String> = client
+        .platforms(&token)
+        .await
+        .into_iter()
+        .take(2)
+        .map(|(_, id)| id)
+        .collect();
+    let _worker = stack.spawn_worker();
+    let body = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            "/distributions/bulk",
+            Some(json!({"albumIds": albums, "platformIds": platform_ids})),
+            Some(&token),
+        )
+        .await;
+    let job = body["data"]["jobId"].as_str().expect("jobId");
+    let finished = client.wait_job(&token, job, Duration::from_secs(120)).await;
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["result"]["delivered"], 12, "{finished}");
+    // Three chunks of four pairs: each held its worker for four pairs' time at least (the last
+    // one may still be holding it after the outcomes, and so the job, are done).
+    for chunk in 0..3 {
+        let done = client
+            .wait_job(&token, &format!("{job}.{chunk}"), Duration::from_secs(30))
+            .await;
+        assert_eq!(done["result"]["delivered"], 4, "{done}");
+        let at = |field: &str| {
+            chrono::DateTime::parse_from_rfc3339(done[field].as_str().expect(field)).expect(field)
+        };
+        let took = (at("finishedAt") - at("startedAt"))
+            .to_std()
+            .expect("duration");
+        assert!(
+            took >= Duration::from_secs_f64(4.0 / f64::from(PACE)),
+            "4 pairs at {PACE}/s took {took:?}"
+        );
+    }
+}

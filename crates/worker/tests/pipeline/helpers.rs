@@ -52,6 +52,8 @@ impl Stack {
         settings.jobs.max_attempts = 3;
         settings.jobs.retry_base_ms = 200;
         settings.jobs.relay_interval_ms = 200;
+        // Bulk jobs as fast as the workers go: the pace is measured by `./dev bench distribution`.
+        settings.distribution.bulk_pairs_per_second = 0;
         settings.log.filter = "warn".to_owned();
         // Redis keys of this test's own, for the API and the workers alike.
         settings.cache.prefix = format!("test:{}:", db.name);
@@ -105,6 +107,10 @@ impl Stack {
             .env("APP_JOBS__MAX_ATTEMPTS", s.jobs.max_attempts.to_string())
             .env("APP_JOBS__RETRY_BASE_MS", s.jobs.retry_base_ms.to_string())
             .env("APP_JOBS__NICE", s.jobs.nice.to_string())
+            .env(
+                "APP_DISTRIBUTION__BULK_PAIRS_PER_SECOND",
+                s.distribution.bulk_pairs_per_second.to_string(),
+            )
             .env(
                 "APP_JOBS__RELAY_INTERVAL_MS",
                 s.jobs.relay_interval_ms.to_string(),
