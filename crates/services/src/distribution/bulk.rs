@@ -524,10 +524,10 @@ impl Job for BulkChunk {
         }
         let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
             futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
-                let folder = match ctx.settings.distribution.bulk_pairs_per_second {
-                    0 => drop_folder(ctx, &platforms[&platform]),
-                    rate => drop_folder(ctx, &platforms[&platform])
-                        .spaced(Duration::from_secs_f64(1.0 / f64::from(rate))),
+                let folder = drop_folder(ctx, &platforms[&platform]);
+                let folder = match pair_time(ctx) {
+                    Some(spacing) => folder.spaced(spacing),
+                    None => folder,
                 };
                 async move {
                     let (pairs, packages): (Vec<Pair>, Vec<Package>) = batch.into_iter().unzip();
@@ -554,13 +554,20 @@ impl Job for BulkChunk {
 /// have taken (the packages were also written that far apart): the outcomes are already
 /// committed, so a worker killed meanwhile loses nothing.
 async fn pace(ctx: &Context, pairs: usize, started: Instant) {
-    let rate = ctx.settings.distribution.bulk_pairs_per_second;
-    if rate == 0 || pairs == 0 {
+    let Some(pair_time) = pair_time(ctx) else {
         return;
-    }
-    let due = Duration::from_secs_f64(pairs as f64 / f64::from(rate));
+    };
+    let due = pair_time * u32::try_from(pairs).unwrap_or(u32::MAX);
     if let Some(rest) = due.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
+    }
+}
+
+/// One pair's time at `distribution.bulk_pairs_per_second` (`None`: as fast as it can).
+fn pair_time(ctx: &Context) -> Option<Duration> {
+    match ctx.settings.distribution.bulk_pairs_per_second {
+        0 => None,
+        rate => Some(Duration::from_secs_f64(1.0 / f64::from(rate))),
     }
 }
 

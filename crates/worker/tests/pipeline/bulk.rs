@@ -16,6 +16,24 @@ const RELEASES: usize = 1000;
 const NOT_READY: usize = 10;
 const PLATFORMS: usize = 8;
 
+/// `POST /distributions/bulk`: the job's id.
+async fn start_bulk(
+    client: &backbeat_testkit::http::Client,
+    token: &str,
+    body: serde_json::Value,
+) -> String {
+    let body = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            "/distributions/bulk",
+            Some(body),
+            Some(token),
+        )
+        .await;
+    body["data"]["jobId"].as_str().expect("jobId").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     let stack = Stack::new(|s| {
@@ -45,16 +63,12 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     let platform_ids: Vec<&str> = platforms.iter().map(|(_, id)| id.as_str()).collect();
 
     let mut first = stack.spawn_worker();
-    let body = client
-        .expect(
-            StatusCode::ACCEPTED,
-            Method::POST,
-            "/distributions/bulk",
-            Some(json!({"albumIds": albums, "platformIds": platform_ids})),
-            Some(&token),
-        )
-        .await;
-    let job = body["data"]["jobId"].as_str().expect("jobId").to_owned();
+    let job = start_bulk(
+        client,
+        &token,
+        json!({"albumIds": albums, "platformIds": platform_ids}),
+    )
+    .await;
 
     // Killed without warning once about a quarter is done.
     let total = (RELEASES * PLATFORMS) as i64;
@@ -251,17 +265,15 @@ async fn a_paced_worker_delivers_no_faster_than_its_pace() {
         .map(|(_, id)| id)
         .collect();
     let _worker = stack.spawn_worker();
-    let body = client
-        .expect(
-            StatusCode::ACCEPTED,
-            Method::POST,
-            "/distributions/bulk",
-            Some(json!({"albumIds": albums, "platformIds": platform_ids})),
-            Some(&token),
-        )
+    let job = start_bulk(
+        client,
+        &token,
+        json!({"albumIds": albums, "platformIds": platform_ids}),
+    )
+    .await;
+    let finished = client
+        .wait_job(&token, &job, Duration::from_secs(120))
         .await;
-    let job = body["data"]["jobId"].as_str().expect("jobId");
-    let finished = client.wait_job(&token, job, Duration::from_secs(120)).await;
     assert_eq!(finished["status"], "succeeded", "{finished}");
     assert_eq!(finished["result"]["delivered"], 12, "{finished}");
     // Three chunks of four pairs: each held its worker for four pairs' time at least (the last
