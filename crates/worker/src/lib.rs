@@ -119,7 +119,7 @@ fn lower_session_priority(nice: i32) {
     if !std::path::Path::new(AUTOGROUP).exists() {
         return;
     }
-    let leader = rustix::process::getsid(None).is_ok_and(|sid| sid == rustix::process::getpid());
+    let leader = session_id().is_some_and(|sid| sid == std::process::id());
     if !leader {
         tracing::info!(
             "the worker shares its parent's session, so its niceness counts only within it; \
@@ -136,6 +136,19 @@ fn lower_session_priority(nice: i32) {
             tracing::warn!(%error, nice, "cannot lower the worker's session CPU priority")
         }
     }
+}
+
+/// The calling process's session id, read from `/proc/self/stat` rather than `getsid(2)`:
+/// a process started directly by the kernel (an init, some CI runners) is in session 0, which
+/// `rustix::process::getsid` cannot represent and panics on.
+fn session_id() -> Option<u32> {
+    session_in_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// `pid (comm) state ppid pgrp session ...`; comm may hold spaces and parentheses.
+fn session_in_stat(stat: &str) -> Option<u32> {
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Retries a connection check with capped exponential back-off, logging each failure.
@@ -155,5 +168,27 @@ where
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_in_stat;
+
+    #[test]
+    fn the_session_is_read_past_a_command_name_holding_spaces_and_parentheses() {
+        let stat = "4262 (a (b) c) S 4261 4262 4263 34816 4262 4194560 0";
+        assert_eq!(session_in_stat(stat), Some(4263));
+    }
+
+    #[test]
+    fn session_zero_is_a_session_like_any_other() {
+        let stat = "1 (init) S 0 0 0 0 -1 4194560 0";
+        assert_eq!(session_in_stat(stat), Some(0));
+    }
+
+    #[test]
+    fn this_process_has_a_session() {
+        assert!(super::session_id().is_some());
     }
 }
