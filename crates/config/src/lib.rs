@@ -268,6 +268,8 @@ pub struct DistributionSettings {
     /// Pairs a worker delivers per second at most in bulk jobs (0: as fast as it can), so that a
     /// bulk job on a machine shared with the API leaves it room to answer.
     pub bulk_pairs_per_second: u32,
+    /// backbeat's private key (OpenSSH format) for SFTP delivery; empty: none.
+    pub sftp_key_path: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

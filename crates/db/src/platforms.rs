@@ -23,6 +23,12 @@ pub struct Platform {
     pub delivery_folder: Option<String>,
     /// The distributor's fee on this platform in basis points; `None`: the configured default.
     pub fee_bps: Option<i32>,
+    /// The SFTP server, when `delivery_method` is `sftp` (all four set then).
+    pub sftp_host: Option<String>,
+    pub sftp_port: Option<i32>,
+    pub sftp_username: Option<String>,
+    /// `SHA256:...`, the fingerprint of the host key the server must show.
+    pub sftp_host_key: Option<String>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -34,6 +40,10 @@ pub struct PlatformPatch {
     pub delivery_method: Option<String>,
     pub delivery_folder: Option<Option<String>>,
     pub fee_bps: Option<Option<i32>>,
+    pub sftp_host: Option<String>,
+    pub sftp_port: Option<i32>,
+    pub sftp_username: Option<String>,
+    pub sftp_host_key: Option<String>,
 }
 
 impl PlatformPatch {
@@ -44,6 +54,10 @@ impl PlatformPatch {
             && self.delivery_method.is_none()
             && self.delivery_folder.is_none()
             && self.fee_bps.is_none()
+            && self.sftp_host.is_none()
+            && self.sftp_port.is_none()
+            && self.sftp_username.is_none()
+            && self.sftp_host_key.is_none()
     }
 }
 

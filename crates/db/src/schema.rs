@@ -254,6 +254,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         fee_bps -> Nullable<Int4>,
+        sftp_host -> Nullable<Text>,
+        sftp_port -> Nullable<Int4>,
+        sftp_username -> Nullable<Text>,
+        sftp_host_key -> Nullable<Text>,
     }
 }
 

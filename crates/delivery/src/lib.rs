@@ -1,13 +1,15 @@
 //! Getting a release package to a platform. A [`Package`] is a named set of files (the DDEX
 //! message, audio, artwork) plus a checksum manifest; a [`Delivery`] puts it where the platform
-//! picks it up. The drop folder ([`DropFolder`]) is the method implemented today; SFTP, S3 and
-//! HTTPS implement the same trait later.
+//! picks it up: a drop folder ([`DropFolder`]) or the platform's SFTP server ([`Sftp`]). S3 and
+//! HTTPS would implement the same trait.
 
 mod folder;
 mod package;
+mod sftp;
 
 pub use folder::DropFolder;
 pub use package::{Content, Package, PackageFile};
+pub use sftp::{Sftp, SftpTarget};
 
 use backbeat_storage::StorageError;
 
@@ -27,11 +29,18 @@ pub enum DeliveryError {
     Io(#[from] std::io::Error),
     #[error("cannot read a stored file: {0}")]
     Storage(StorageError),
+    /// The platform's server is not the one pinned, or it refused backbeat's key, or no key is
+    /// configured: retrying cannot help until an admin changes something.
+    #[error("{0}")]
+    Rejected(String),
 }
 
 impl DeliveryError {
     pub fn is_permanent(&self) -> bool {
-        matches!(self, DeliveryError::MissingFile(_))
+        matches!(
+            self,
+            DeliveryError::MissingFile(_) | DeliveryError::Rejected(_)
+        )
     }
 }
 

@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod http;
 pub mod redis;
 pub mod releases;
+pub mod sftp;
 pub mod smtp;
 pub mod tls;
 pub mod usage;

@@ -33,9 +33,37 @@ pub struct PlatformRequest {
     /// The DDEX party id the platform assigned (`PADPIDA...`).
     #[schema(pattern = "^PADPIDA[A-Za-z0-9]{1,33}$", example = "PADPIDA2011072101T")]
     party_id: String,
-    /// The drop folder under the delivery root; its code when absent.
+    /// `folder` (the default): packages are written to the platform's drop folder. `sftp`: they
+    /// are uploaded to its SFTP server, which needs `sftpHost`, `sftpUsername` and `sftpHostKey`.
+    #[schema(pattern = "^(folder|sftp)$", nullable = false, example = "sftp")]
+    delivery_method: Option<String>,
+    /// Folder method: the drop folder under the delivery root, its code when absent. SFTP: a
+    /// folder under the login directory, the login directory itself when absent.
     #[schema(pattern = "^[a-z0-9_-]{1,60}$", nullable = false)]
     delivery_folder: Option<String>,
+    #[schema(
+        pattern = "^[A-Za-z0-9.-]{1,253}$",
+        nullable = false,
+        example = "sftp.example.com"
+    )]
+    sftp_host: Option<String>,
+    /// 22 when absent.
+    #[schema(minimum = 1, maximum = 65535, nullable = false, example = 22)]
+    sftp_port: Option<i32>,
+    #[schema(
+        pattern = "^[A-Za-z0-9._-]{1,64}$",
+        nullable = false,
+        example = "backbeat"
+    )]
+    sftp_username: Option<String>,
+    /// The SHA-256 fingerprint of the server's host key, as `ssh-keygen -l` prints it: a server
+    /// showing any other key is refused.
+    #[schema(
+        pattern = "^SHA256:[A-Za-z0-9+/]{43}$",
+        nullable = false,
+        example = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+    )]
+    sftp_host_key: Option<String>,
 }
 
 /// The body of `PATCH /platforms/{id}`: every field optional.
@@ -55,9 +83,20 @@ pub struct PlatformChanges {
     /// An inactive platform takes no new distributions.
     #[schema(nullable = false)]
     active: Option<bool>,
-    /// `null`: the platform's code.
+    /// `sftp` needs the platform's SFTP server described (here or before).
+    #[schema(pattern = "^(folder|sftp)$", nullable = false)]
+    delivery_method: Option<String>,
+    /// `null`: the platform's code (folder method), the login directory (SFTP).
     #[schema(pattern = "^[a-z0-9_-]{1,60}$")]
     delivery_folder: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9.-]{1,253}$", nullable = false)]
+    sftp_host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535, nullable = false)]
+    sftp_port: Option<i32>,
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$", nullable = false)]
+    sftp_username: Option<String>,
+    #[schema(pattern = "^SHA256:[A-Za-z0-9+/]{43}$", nullable = false)]
+    sftp_host_key: Option<String>,
     /// The distributor's fee on this platform's revenue in basis points; `null`: the configured
     /// default (`royalties.default_fee_bps`, 1500). Applies to periods run from then on.
     #[schema(minimum = 0, maximum = 10000, example = 1200)]
@@ -114,6 +153,64 @@ fn folder(value: String) -> Result<String, FieldError> {
     })
 }
 
+fn delivery_method(value: String) -> Result<String, FieldError> {
+    matches!(value.as_str(), "folder" | "sftp")
+        .then_some(value)
+        .ok_or_else(|| FieldError::new("deliveryMethod", "must be `folder` or `sftp`"))
+}
+
+/// A host name or an IPv4 address.
+fn sftp_host(value: String) -> Result<String, FieldError> {
+    let valid = (1..=253).contains(&value.len())
+        && !value.starts_with(['.', '-'])
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    valid.then_some(value).ok_or_else(|| {
+        FieldError::new(
+            "sftpHost",
+            "must be a host name or IPv4 address (letters, digits, `.` and `-`)",
+        )
+    })
+}
+
+fn sftp_port(value: i64) -> Result<i32, FieldError> {
+    i32::try_from(value)
+        .ok()
+        .filter(|port| (1..=65_535).contains(port))
+        .ok_or_else(|| FieldError::new("sftpPort", "must be a port from 1 to 65535"))
+}
+
+fn sftp_username(value: String) -> Result<String, FieldError> {
+    let valid = (1..=64).contains(&value.len())
+        && !value.starts_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    valid.then_some(value).ok_or_else(|| {
+        FieldError::new(
+            "sftpUsername",
+            "must be 1-64 letters, digits, `.`, `_` or `-`",
+        )
+    })
+}
+
+/// `SHA256:` and 43 characters of unpadded base64, as `ssh-keygen -l` prints a fingerprint.
+fn sftp_host_key(value: String) -> Result<String, FieldError> {
+    let valid = value.strip_prefix("SHA256:").is_some_and(|digest| {
+        digest.len() == 43
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    });
+    valid.then_some(value).ok_or_else(|| {
+        FieldError::new(
+            "sftpHostKey",
+            "must be the host key's SHA-256 fingerprint as `ssh-keygen -l` prints it (SHA256:...)",
+        )
+    })
+}
+
 #[utoipa::path(
     get, path = "/platforms", tag = "distribution",
     responses(
@@ -135,8 +232,8 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<Http
     post, path = "/platforms", tag = "distribution",
     request_body = PlatformRequest,
     responses(
-        (status = 201, description = "Platform added, active, delivering to its drop folder", body = DataEnvelope<PlatformCreated>),
-        (status = 400, description = "Invalid body, or the code is taken", body = ErrorBody),
+        (status = 201, description = "Platform added, active, delivering to its drop folder or SFTP server", body = DataEnvelope<PlatformCreated>),
+        (status = 400, description = "Invalid body, the code is taken, or SFTP delivery without its server", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
     )
@@ -150,9 +247,24 @@ pub async fn create(
     let code = f.string("code").and_then(|v| f.check(code(v)));
     let name = f.string("name").and_then(|v| f.check(text("name", v, 100)));
     let party = f.string("partyId").and_then(|v| f.check(party_id(v)));
+    let delivery_method = f
+        .optional_string("deliveryMethod")
+        .and_then(|v| f.check(delivery_method(v)));
     let delivery_folder = f
         .optional_string("deliveryFolder")
         .and_then(|v| f.check(folder(v)));
+    let host = f
+        .optional_string("sftpHost")
+        .and_then(|v| f.check(sftp_host(v)));
+    let port = f
+        .optional_integer("sftpPort")
+        .and_then(|v| f.check(sftp_port(v)));
+    let username = f
+        .optional_string("sftpUsername")
+        .and_then(|v| f.check(sftp_username(v)));
+    let host_key = f
+        .optional_string("sftpHostKey")
+        .and_then(|v| f.check(sftp_host_key(v)));
     let (code, name, party_id, delivery_folder) =
         f.finish((code, name, party, Some(delivery_folder)))?;
     let platform = platforms::create(
@@ -162,7 +274,12 @@ pub async fn create(
             code,
             name,
             party_id,
+            delivery_method: delivery_method.unwrap_or_else(|| "folder".to_owned()),
             delivery_folder,
+            sftp_host: host,
+            sftp_port: port,
+            sftp_username: username,
+            sftp_host_key: host_key,
         },
     )
     .await?;
@@ -201,8 +318,23 @@ pub async fn update(
         .present_string("partyId")
         .and_then(|v| f.check(party_id(v)));
     let active = f.present_bool("active");
+    let delivery_method = f
+        .present_string("deliveryMethod")
+        .and_then(|v| f.check(delivery_method(v)));
     let raw = f.patch_string("deliveryFolder");
     let delivery_folder = f.parse_patch(raw, folder);
+    let host = f
+        .present_string("sftpHost")
+        .and_then(|v| f.check(sftp_host(v)));
+    let port = f
+        .present_integer("sftpPort")
+        .and_then(|v| f.check(sftp_port(v)));
+    let username = f
+        .present_string("sftpUsername")
+        .and_then(|v| f.check(sftp_username(v)));
+    let host_key = f
+        .present_string("sftpHostKey")
+        .and_then(|v| f.check(sftp_host_key(v)));
     let raw = f.patch_integer("feeBps");
     let fee_bps = f.parse_patch(raw, fee_bps);
     f.done()?;
@@ -214,9 +346,13 @@ pub async fn update(
             name,
             party_id: party,
             active,
-            delivery_method: None,
+            delivery_method,
             delivery_folder,
             fee_bps,
+            sftp_host: host,
+            sftp_port: port,
+            sftp_username: username,
+            sftp_host_key: host_key,
         },
     )
     .await?;

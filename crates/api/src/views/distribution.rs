@@ -57,9 +57,27 @@ pub struct ArtistList {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
-    /// `folder` (the platform's drop folder).
+    /// `folder` (the platform's drop folder) or `sftp` (its SFTP server).
     #[schema(example = "folder")]
     pub method: String,
+    /// As set: `null` is the platform's code (folder) or the login directory (SFTP).
+    pub folder: Option<String>,
+    /// The SFTP server, once described (kept when the method goes back to `folder`).
+    pub sftp: Option<SftpView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SftpView {
+    #[schema(example = "sftp.example.com")]
+    pub host: String,
+    #[schema(example = 22)]
+    pub port: i32,
+    #[schema(example = "backbeat")]
+    pub username: String,
+    /// The fingerprint the server's host key must have.
+    #[schema(example = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s")]
+    pub host_key: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,6 +107,16 @@ impl From<Platform> for PlatformView {
             party_id: p.party_id,
             delivery: DeliveryView {
                 method: p.delivery_method,
+                folder: p.delivery_folder,
+                sftp: match (p.sftp_host, p.sftp_port, p.sftp_username, p.sftp_host_key) {
+                    (Some(host), Some(port), Some(username), Some(host_key)) => Some(SftpView {
+                        host,
+                        port,
+                        username,
+                        host_key,
+                    }),
+                    _ => None,
+                },
             },
             fee_bps: p.fee_bps,
         }

@@ -2,7 +2,7 @@
 //! worker: see the worker's pipeline tests).
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -37,7 +37,10 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
             "active", "code", "delivery", "feeBps", "id", "name", "partyId"
         ]
     );
-    assert_eq!(platforms[0]["delivery"], json!({"method": "folder"}));
+    assert_eq!(
+        platforms[0]["delivery"],
+        json!({"method": "folder", "folder": null, "sftp": null})
+    );
     let (status, _, _) = client.call(Method::GET, "/platforms", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -114,6 +117,138 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+const HOST_KEY: &str = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+
+#[tokio::test]
+async fn an_sftp_platform_needs_its_whole_server_described() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let admin = app.admin("boss").await;
+    let base = json!({"code": "sftp_dsp", "name": "SFTP DSP", "partyId": "PADPIDA2008090401N"});
+    let with = |extra: Value| {
+        let mut body = base.clone();
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        body
+    };
+    // Every missing part is named at once.
+    let body = expect_field_error(
+        app.post_as(
+            "/platforms",
+            with(json!({"deliveryMethod": "sftp", "sftpHost": "sftp.example.com"})),
+            Some(&admin),
+        )
+        .await,
+        "sftpUsername",
+    )
+    .await;
+    let fields: Vec<&str> = body["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["sftpUsername", "sftpHostKey"]);
+    for (extra, field) in [
+        (json!({"deliveryMethod": "ftp"}), "deliveryMethod"),
+        (json!({"sftpHost": "-oProxyCommand=x"}), "sftpHost"),
+        (json!({"sftpHost": "a b"}), "sftpHost"),
+        (json!({"sftpPort": 0}), "sftpPort"),
+        (json!({"sftpPort": 65536}), "sftpPort"),
+        (json!({"sftpUsername": "a;b"}), "sftpUsername"),
+        (json!({"sftpHostKey": "MD5:aa:bb"}), "sftpHostKey"),
+        (json!({"sftpHostKey": "SHA256:short"}), "sftpHostKey"),
+    ] {
+        expect_field_error(
+            app.post_as("/platforms", with(extra), Some(&admin)).await,
+            field,
+        )
+        .await;
+    }
+
+    let created = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/platforms",
+            Some(with(json!({
+                "deliveryMethod": "sftp",
+                "deliveryFolder": "incoming",
+                "sftpHost": "sftp.example.com",
+                "sftpUsername": "backbeat",
+                "sftpHostKey": HOST_KEY,
+            }))),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["platform"]["delivery"],
+        json!({
+            "method": "sftp",
+            "folder": "incoming",
+            "sftp": {"host": "sftp.example.com", "port": 22, "username": "backbeat", "hostKey": HOST_KEY},
+        })
+    );
+    let id = created["data"]["platformId"].as_str().expect("id");
+    // Back to its folder: the server stays described, for switching back.
+    let changed = client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/platforms/{id}"),
+            Some(json!({"deliveryMethod": "folder", "deliveryFolder": null, "sftpPort": 2222})),
+            Some(&admin),
+        )
+        .await;
+    let delivery = &changed["data"]["platform"]["delivery"];
+    assert_eq!(delivery["method"], "folder");
+    assert!(delivery["folder"].is_null());
+    assert_eq!(delivery["sftp"]["port"], 2222);
+
+    // A folder platform switched to SFTP without its server is refused and left as it was.
+    let napster = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/platforms",
+            Some(json!({"code": "napster", "name": "Napster", "partyId": "PADPIDA2008090401N"})),
+            Some(&admin),
+        )
+        .await;
+    let napster = napster["data"]["platformId"].as_str().expect("id");
+    expect_field_error(
+        app.patch_as(
+            &format!("/platforms/{napster}"),
+            json!({"deliveryMethod": "sftp", "sftpHost": "10.0.0.1"}),
+            Some(&admin),
+        )
+        .await,
+        "sftpUsername",
+    )
+    .await;
+    let platforms = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/platforms",
+            None,
+            Some(&admin),
+        )
+        .await;
+    let napster = platforms["data"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .find(|p| p["id"] == napster)
+        .expect("napster")
+        .clone();
+    assert_eq!(
+        napster["delivery"],
+        json!({"method": "folder", "folder": null, "sftp": null})
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use backbeat_db::distributions::{self, Change, NewDistribution};
 use backbeat_db::job_items::{self, Finished, Item, NewItem};
 use backbeat_db::platforms::{self, Platform};
 use backbeat_db::{albums, jobs as job_rows, users};
-use backbeat_delivery::{Delivery, DeliveryError, Outcome, Package};
+use backbeat_delivery::{DeliveryError, Outcome, Package};
 use backbeat_domain::Actor;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::{AlbumId, DistributionId, JobId, PlatformId};
@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::distribution::delivery::{Failure, package};
-use crate::distribution::release::{self, Snapshot, drop_folder};
+use crate::distribution::release::{self, Snapshot};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
 use crate::mail::send_once;
 use crate::{Context, Error, Result};
@@ -524,14 +524,10 @@ impl Job for BulkChunk {
         }
         let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
             futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
-                let folder = drop_folder(ctx, &platforms[&platform]);
-                let folder = match pair_time(ctx) {
-                    Some(spacing) => folder.spaced(spacing),
-                    None => folder,
-                };
+                let delivery = release::delivery(ctx, &platforms[&platform], pair_time(ctx));
                 async move {
                     let (pairs, packages): (Vec<Pair>, Vec<Package>) = batch.into_iter().unzip();
-                    let outcomes = folder.deliver_many(&packages).await;
+                    let outcomes = delivery.deliver_many(&packages).await;
                     pairs
                         .into_iter()
                         .zip(outcomes)

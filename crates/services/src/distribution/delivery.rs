@@ -5,7 +5,7 @@
 
 use backbeat_db::distributions::{self, Change, Distribution};
 use backbeat_db::platforms::{self, Platform};
-use backbeat_delivery::{Delivery, DeliveryError, Outcome, Package};
+use backbeat_delivery::{DeliveryError, Outcome, Package};
 use backbeat_domain::ddex::ReleaseMessage;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::DistributionId;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Context;
-use crate::distribution::release::{self, Snapshot, drop_folder};
+use crate::distribution::release::{self, Snapshot};
 use crate::jobs::{Job, JobError, JobRun};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub async fn deliver(
     takedown: Option<DateTime<Utc>>,
 ) -> Result<Outcome, Failure> {
     let package = package(ctx, distribution, snapshot, platform, takedown)?;
-    drop_folder(ctx, platform)
+    release::delivery(ctx, platform, None)
         .deliver(&package)
         .await
         .map_err(Failure::Delivery)

@@ -1,8 +1,8 @@
 //! Streaming platforms: anyone signed in lists them; admins add and change them.
 
 use backbeat_db::platforms::{self, CODE_TAKEN, Platform, PlatformPatch};
-use backbeat_domain::Actor;
 use backbeat_domain::ids::PlatformId;
+use backbeat_domain::{Actor, FieldError};
 
 use diesel_async::AsyncConnection;
 
@@ -21,7 +21,35 @@ pub struct NewPlatform {
     pub code: String,
     pub name: String,
     pub party_id: String,
+    /// `folder` or `sftp`.
+    pub delivery_method: String,
     pub delivery_folder: Option<String>,
+    pub sftp_host: Option<String>,
+    /// 22 when absent.
+    pub sftp_port: Option<i32>,
+    pub sftp_username: Option<String>,
+    pub sftp_host_key: Option<String>,
+}
+
+/// SFTP delivery needs the whole server description; the fields at fault are named.
+fn check_delivery(platform: &Platform) -> Result<()> {
+    if platform.delivery_method != "sftp" {
+        return Ok(());
+    }
+    let missing: Vec<FieldError> = [
+        ("sftpHost", platform.sftp_host.is_none()),
+        ("sftpUsername", platform.sftp_username.is_none()),
+        ("sftpHostKey", platform.sftp_host_key.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, missing)| *missing)
+    .map(|(field, _)| FieldError::new(field, "is required for SFTP delivery"))
+    .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(missing))
+    }
 }
 
 pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<Platform> {
@@ -32,10 +60,17 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         name: input.name,
         party_id: input.party_id,
         active: true,
-        delivery_method: "folder".to_owned(),
+        delivery_method: input.delivery_method,
         delivery_folder: input.delivery_folder,
         fee_bps: None,
+        sftp_port: input
+            .sftp_port
+            .or((input.sftp_host.is_some()).then_some(22)),
+        sftp_host: input.sftp_host,
+        sftp_username: input.sftp_username,
+        sftp_host_key: input.sftp_host_key,
     };
+    check_delivery(&platform)?;
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         match platforms::insert(conn, &platform).await {
@@ -73,6 +108,27 @@ pub async fn update(
         let before = platforms::find(conn, id)
             .await?
             .ok_or_else(|| Error::not_found("platform"))?;
+        let mut patch = patch;
+        if patch.sftp_host.is_some() && patch.sftp_port.is_none() && before.sftp_port.is_none() {
+            patch.sftp_port = Some(22);
+        }
+        // Checked on the platform as it would be (the database refuses it too, less clearly).
+        check_delivery(&Platform {
+            delivery_method: patch
+                .delivery_method
+                .clone()
+                .unwrap_or_else(|| before.delivery_method.clone()),
+            sftp_host: patch.sftp_host.clone().or_else(|| before.sftp_host.clone()),
+            sftp_username: patch
+                .sftp_username
+                .clone()
+                .or_else(|| before.sftp_username.clone()),
+            sftp_host_key: patch
+                .sftp_host_key
+                .clone()
+                .or_else(|| before.sftp_host_key.clone()),
+            ..before.clone()
+        })?;
         platforms::update(conn, id, &patch).await?;
         let after = platforms::find(conn, id)
             .await?

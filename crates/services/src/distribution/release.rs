@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use backbeat_db::AsyncPgConnection;
 use backbeat_db::platforms::Platform;
 use backbeat_db::releases::{self, ReleaseRow, TrackRow};
-use backbeat_delivery::{DropFolder, Package};
+use backbeat_delivery::{Delivery, DropFolder, Package, Sftp, SftpTarget};
 use backbeat_domain::codes::{Isrc, Upc};
 use backbeat_domain::ddex::{self, Party, ReleaseMessage};
 use backbeat_domain::ids::AlbumId;
@@ -230,15 +231,40 @@ pub fn recipient(platform: &Platform) -> Party {
     }
 }
 
-/// Where packages for the platform go.
-pub fn drop_folder(ctx: &Context, platform: &Platform) -> DropFolder {
+/// How packages reach the platform: its SFTP server, or its drop folder under the delivery root.
+/// `spacing` spreads a batch's writes to a local folder (see [`DropFolder::spaced`]).
+pub fn delivery(
+    ctx: &Context,
+    platform: &Platform,
+    spacing: Option<Duration>,
+) -> Box<dyn Delivery> {
+    let settings = &ctx.settings.distribution;
+    if platform.delivery_method == "sftp" {
+        let target = SftpTarget {
+            host: platform.sftp_host.clone().unwrap_or_default(),
+            port: platform
+                .sftp_port
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(22),
+            username: platform.sftp_username.clone().unwrap_or_default(),
+            folder: platform.delivery_folder.clone(),
+            host_key: platform.sftp_host_key.clone().unwrap_or_default(),
+        };
+        let key =
+            (!settings.sftp_key_path.is_empty()).then(|| PathBuf::from(&settings.sftp_key_path));
+        return Box::new(Sftp::new(target, key, ctx.storage.clone(), settings.fsync));
+    }
     let folder = platform
         .delivery_folder
         .as_deref()
         .unwrap_or(&platform.code);
-    DropFolder::new(
-        PathBuf::from(&ctx.settings.distribution.delivery_root).join(folder),
+    let folder = DropFolder::new(
+        PathBuf::from(&settings.delivery_root).join(folder),
         ctx.storage.clone(),
-        ctx.settings.distribution.fsync,
-    )
+        settings.fsync,
+    );
+    Box::new(match spacing {
+        Some(spacing) => folder.spaced(spacing),
+        None => folder,
+    })
 }

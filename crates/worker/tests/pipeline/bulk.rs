@@ -17,7 +17,7 @@ const NOT_READY: usize = 10;
 const PLATFORMS: usize = 8;
 
 /// `POST /distributions/bulk`: the job's id.
-async fn start_bulk(
+pub(crate) async fn start_bulk(
     client: &backbeat_testkit::http::Client,
     token: &str,
     body: serde_json::Value,

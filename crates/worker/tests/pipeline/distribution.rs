@@ -13,10 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 
-const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
 
 /// Polls the release's distributions until `done` says they are where the test wants them.
-async fn wait_distributions(
+pub(crate) async fn wait_distributions(
     client: &Client,
     token: &str,
     album: &str,
@@ -48,7 +48,7 @@ async fn wait_distributions(
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -56,7 +56,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Every file of a package, by relative path.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
@@ -78,7 +78,12 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Checks a package: its files, its manifest, its message; returns the message.
-fn check_package(dir: &Path, release: &Release, party_id: &str, message_id: &str) -> Vec<u8> {
+pub(crate) fn check_package(
+    dir: &Path,
+    release: &Release,
+    party_id: &str,
+    message_id: &str,
+) -> Vec<u8> {
     let files = files(dir);
     let xml_name = format!("{}.xml", release.upc);
     let expected: Vec<String> = vec![

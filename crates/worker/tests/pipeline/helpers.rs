@@ -197,6 +197,10 @@ impl Stack {
             )
             .env("APP_DISTRIBUTION__FSYNC", s.distribution.fsync.to_string())
             .env(
+                "APP_DISTRIBUTION__SFTP_KEY_PATH",
+                &s.distribution.sftp_key_path,
+            )
+            .env(
                 "APP_DISTRIBUTION__BULK_CHUNK_RELEASES",
                 s.distribution.bulk_chunk_releases.to_string(),
             )

@@ -8,6 +8,7 @@ mod helpers;
 mod priority;
 mod royalties;
 mod scheduler;
+mod sftp;
 mod topology;
 mod usage;
 mod verification;

@@ -1,0 +1,357 @@
+//! SFTP delivery, the way most streaming platforms take packages: backbeat logs in to the
+//! platform's server with its own key, and the server proves itself with the host key pinned on
+//! the platform (its SHA-256 fingerprint, as `ssh-keygen -l` prints it), never trusted on first
+//! sight. As in a drop folder, a package is uploaded under `.partial/` and renamed into place, so
+//! the platform sees all of it or nothing, and a package already there is not uploaded again.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backbeat_storage::{Storage, StorageError};
+use rand::RngExt;
+use russh::client::{self, AuthResult, Handle};
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh_sftp::client::SftpSession;
+use tokio::io::AsyncWriteExt;
+
+use crate::package::MANIFEST;
+use crate::{Content, Delivery, DeliveryError, Outcome, Package};
+
+/// Connecting, logging in and every request after that each get this long.
+const TIMEOUT: Duration = Duration::from_secs(30);
+const PARTIAL: &str = ".partial";
+
+/// Where a platform's SFTP server is and how it is recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SftpTarget {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    /// A folder under the login directory; `None`: the login directory itself.
+    pub folder: Option<String>,
+    /// `SHA256:` and the unpadded base64 of the host key's digest.
+    pub host_key: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sftp {
+    target: SftpTarget,
+    /// backbeat's private key (OpenSSH format); `None`: none is configured.
+    key_path: Option<PathBuf>,
+    storage: Arc<dyn Storage>,
+    /// Ask the server to flush each file (`fsync@openssh.com`) before the package is renamed.
+    fsync: bool,
+}
+
+impl Sftp {
+    pub fn new(
+        target: SftpTarget,
+        key_path: Option<PathBuf>,
+        storage: Arc<dyn Storage>,
+        fsync: bool,
+    ) -> Self {
+        Self {
+            target,
+            key_path,
+            storage,
+            fsync,
+        }
+    }
+
+    fn key(&self) -> Result<Arc<PrivateKey>, DeliveryError> {
+        let Some(path) = &self.key_path else {
+            return Err(DeliveryError::Rejected(
+                "no SFTP key is configured (distribution.sftp_key_path)".to_owned(),
+            ));
+        };
+        russh::keys::load_secret_key(path, None)
+            .map(Arc::new)
+            .map_err(|e| {
+                DeliveryError::Rejected(format!("cannot read the SFTP key {}: {e}", path.display()))
+            })
+    }
+
+    /// Logs in and opens the SFTP subsystem.
+    async fn open(&self) -> Result<Connection, DeliveryError> {
+        let key = self.key()?;
+        let target = &self.target;
+        let seen = Arc::new(Mutex::new(None));
+        let pinned = PinnedHost {
+            fingerprint: target.host_key.clone(),
+            seen: seen.clone(),
+        };
+        let config = Arc::new(client::Config {
+            inactivity_timeout: Some(TIMEOUT),
+            ..Default::default()
+        });
+        let address = (target.host.as_str(), target.port);
+        let connected = tokio::time::timeout(TIMEOUT, client::connect(config, address, pinned))
+            .await
+            .map_err(|_| io(format!("no answer from {}:{}", target.host, target.port)))?;
+        let mut session = match connected {
+            Ok(session) => session,
+            Err(russh::Error::UnknownKey) => {
+                let seen = seen.lock().ok().and_then(|s| s.clone());
+                return Err(DeliveryError::Rejected(format!(
+                    "the server {}:{} showed host key {} instead of the pinned {}",
+                    target.host,
+                    target.port,
+                    seen.as_deref().unwrap_or("(a certificate)"),
+                    target.host_key
+                )));
+            }
+            Err(error) => {
+                return Err(io(format!(
+                    "cannot connect to {}:{}: {error}",
+                    target.host, target.port
+                )));
+            }
+        };
+        let hash = session
+            .best_supported_rsa_hash()
+            .await
+            .map_err(|e| io(format!("cannot log in: {e}")))?
+            .flatten();
+        let auth = session
+            .authenticate_publickey(&target.username, PrivateKeyWithHashAlg::new(key, hash))
+            .await
+            .map_err(|e| io(format!("cannot log in: {e}")))?;
+        if !matches!(auth, AuthResult::Success) {
+            return Err(DeliveryError::Rejected(format!(
+                "the server {}:{} refused backbeat's key for {}",
+                target.host, target.port, target.username
+            )));
+        }
+        let channel = session
+            .channel_open_session()
+            .await
+            .map_err(|e| io(format!("cannot open a channel: {e}")))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| io(format!("cannot start SFTP: {e}")))?;
+        let sftp = SftpSession::new(channel.into_stream())
+            .await
+            .map_err(sftp_error)?;
+        sftp.set_timeout(TIMEOUT.as_secs());
+        Ok(Connection {
+            session,
+            sftp,
+            folder: target.folder.clone().unwrap_or_else(|| ".".to_owned()),
+        })
+    }
+
+    async fn upload(
+        &self,
+        connection: &Connection,
+        package: &Package,
+    ) -> Result<Outcome, DeliveryError> {
+        let sftp = &connection.sftp;
+        let folder = &connection.folder;
+        let target = format!("{folder}/{}", package.name);
+        if sftp.try_exists(&target).await.map_err(sftp_error)? {
+            return Ok(Outcome::AlreadyDelivered);
+        }
+        let partials = format!("{folder}/{PARTIAL}");
+        ensure_dir(sftp, folder).await?;
+        ensure_dir(sftp, &partials).await?;
+        // Leftovers of an attempt that died mid-upload; the folder only holds packages in flight.
+        let prefix = format!("{}.", package.name);
+        for entry in sftp.read_dir(&partials).await.map_err(sftp_error)? {
+            if entry.file_name().starts_with(&prefix) {
+                remove_tree(sftp, &format!("{partials}/{}", entry.file_name())).await?;
+            }
+        }
+        let suffix: u64 = rand::rng().random();
+        let partial = format!("{partials}/{}.{suffix:016x}", package.name);
+        sftp.create_dir(&partial).await.map_err(sftp_error)?;
+        let written = self.fill(sftp, &partial, package).await;
+        if let Err(error) = written {
+            let _ = remove_tree(sftp, &partial).await;
+            return Err(error);
+        }
+        if let Err(error) = sftp.rename(&partial, &target).await {
+            let _ = remove_tree(sftp, &partial).await;
+            if sftp.try_exists(&target).await.unwrap_or(false) {
+                return Ok(Outcome::AlreadyDelivered);
+            }
+            return Err(sftp_error(error));
+        }
+        tracing::debug!(package = %package.name, host = %self.target.host, "package uploaded");
+        Ok(Outcome::Delivered)
+    }
+
+    async fn fill(
+        &self,
+        sftp: &SftpSession,
+        partial: &str,
+        package: &Package,
+    ) -> Result<(), DeliveryError> {
+        let mut dirs: Vec<String> = Vec::new();
+        for file in &package.files {
+            let segments: Vec<&str> = file.path.split('/').collect();
+            for depth in 1..segments.len() {
+                let parent = segments[..depth].join("/");
+                if !dirs.contains(&parent) {
+                    sftp.create_dir(format!("{partial}/{parent}"))
+                        .await
+                        .map_err(sftp_error)?;
+                    dirs.push(parent);
+                }
+            }
+            let path = format!("{partial}/{}", file.path);
+            match &file.content {
+                Content::Bytes(bytes) => self.write(sftp, &path, bytes).await?,
+                Content::Stored(key) => {
+                    let bytes = self.storage.get(key).await.map_err(|e| match e {
+                        StorageError::NotFound => DeliveryError::MissingFile(key.clone()),
+                        other => DeliveryError::Storage(other),
+                    })?;
+                    self.write(sftp, &path, &bytes).await?
+                }
+            }
+        }
+        self.write(sftp, &format!("{partial}/{MANIFEST}"), &package.manifest())
+            .await
+    }
+
+    async fn write(
+        &self,
+        sftp: &SftpSession,
+        path: &str,
+        bytes: &[u8],
+    ) -> Result<(), DeliveryError> {
+        let mut file = sftp.create(path).await.map_err(sftp_error)?;
+        file.write_all(bytes)
+            .await
+            .map_err(|e| io(format!("cannot upload {path}: {e}")))?;
+        if self.fsync {
+            file.sync_all().await.map_err(sftp_error)?;
+        }
+        file.shutdown()
+            .await
+            .map_err(|e| io(format!("cannot close {path}: {e}")))
+    }
+}
+
+/// A logged-in SFTP session; one serves every package of a batch.
+struct Connection {
+    session: Handle<PinnedHost>,
+    sftp: SftpSession,
+    folder: String,
+}
+
+impl Connection {
+    async fn close(self) {
+        let _ = self.sftp.close().await;
+        let _ = self
+            .session
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}
+
+struct PinnedHost {
+    fingerprint: String,
+    /// The key the server showed, for the error when it is not the pinned one.
+    seen: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for PinnedHost {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_public_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let PublicKeyOrCertificate::PublicKey { key, .. } = server_public_key else {
+            return Ok(false);
+        };
+        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        let pinned = fingerprint == self.fingerprint;
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(fingerprint);
+        }
+        Ok(pinned)
+    }
+}
+
+async fn ensure_dir(sftp: &SftpSession, path: &str) -> Result<(), DeliveryError> {
+    if sftp.try_exists(path).await.map_err(sftp_error)? {
+        return Ok(());
+    }
+    match sftp.create_dir(path).await {
+        Ok(()) => Ok(()),
+        // Another worker made it a moment before.
+        Err(_) if sftp.try_exists(path).await.unwrap_or(false) => Ok(()),
+        Err(error) => Err(sftp_error(error)),
+    }
+}
+
+/// Removes a folder and everything in it.
+async fn remove_tree(sftp: &SftpSession, path: &str) -> Result<(), DeliveryError> {
+    let mut folders = vec![path.to_owned()];
+    let mut visited = Vec::new();
+    while let Some(folder) = folders.pop() {
+        for entry in sftp.read_dir(&folder).await.map_err(sftp_error)? {
+            let child = format!("{folder}/{}", entry.file_name());
+            if entry.file_type().is_dir() {
+                folders.push(child);
+            } else {
+                sftp.remove_file(&child).await.map_err(sftp_error)?;
+            }
+        }
+        visited.push(folder);
+    }
+    // Deepest first.
+    for folder in visited.iter().rev() {
+        sftp.remove_dir(folder).await.map_err(sftp_error)?;
+    }
+    Ok(())
+}
+
+fn io(message: String) -> DeliveryError {
+    DeliveryError::Io(std::io::Error::other(message))
+}
+
+fn sftp_error(error: russh_sftp::client::error::Error) -> DeliveryError {
+    io(format!("SFTP: {error}"))
+}
+
+#[async_trait::async_trait]
+impl Delivery for Sftp {
+    async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError> {
+        let connection = self.open().await?;
+        let outcome = self.upload(&connection, package).await;
+        connection.close().await;
+        outcome
+    }
+
+    /// One login serves the whole batch.
+    async fn deliver_many(&self, packages: &[Package]) -> Vec<Result<Outcome, DeliveryError>> {
+        let connection = match self.open().await {
+            Ok(connection) => connection,
+            Err(error) => {
+                let message = error.to_string();
+                let permanent = error.is_permanent();
+                return packages
+                    .iter()
+                    .map(|_| {
+                        Err(if permanent {
+                            DeliveryError::Rejected(message.clone())
+                        } else {
+                            io(message.clone())
+                        })
+                    })
+                    .collect();
+            }
+        };
+        let mut outcomes = Vec::with_capacity(packages.len());
+        for package in packages {
+            outcomes.push(self.upload(&connection, package).await);
+        }
+        connection.close().await;
+        outcomes
+    }
+}

@@ -1,0 +1,256 @@
+//! Releases uploaded by real worker processes to a platform's SFTP server (a real OpenSSH sshd):
+//! the package arrives whole, once, its message valid; a server showing another host key gets
+//! nothing until an admin pins the right one.
+
+use backbeat_testkit::ddex::{assert_valid, texts};
+use backbeat_testkit::http::Client;
+use backbeat_testkit::sftp::SftpServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::bulk::start_bulk;
+use crate::distribution::{WAIT, check_package};
+use crate::helpers::*;
+
+/// Adds a platform delivering to `server`'s `incoming` folder, pinned to `host_key`.
+async fn sftp_platform(client: &Client, admin: &str, server: &SftpServer, host_key: &str) -> Value {
+    client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/platforms",
+            Some(json!({
+                "code": "sftp_dsp",
+                "name": "SFTP DSP",
+                "partyId": "PADPIDA2008090401N",
+                "deliveryMethod": "sftp",
+                "deliveryFolder": "incoming",
+                "sftpHost": "127.0.0.1",
+                "sftpPort": server.port,
+                "sftpUsername": server.username,
+                "sftpHostKey": host_key,
+            })),
+            Some(admin),
+        )
+        .await["data"]
+        .clone()
+}
+
+async fn distribute(client: &Client, token: &str, album: &str, platform: &str) -> (String, Value) {
+    let started = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &format!("/albums/{album}/distributions"),
+            Some(json!({"platformIds": [platform]})),
+            Some(token),
+        )
+        .await;
+    let started = &started["data"]["distributions"][0];
+    let job = client
+        .wait_job(token, started["jobId"].as_str().expect("job"), WAIT)
+        .await;
+    (started["id"].as_str().expect("id").to_owned(), job)
+}
+
+/// The entries of a folder on the server, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
+    let server = SftpServer::start();
+    let key = server.client_key.display().to_string();
+    let stack = Stack::new(|s| s.distribution.sftp_key_path = key).await;
+    let api = stack.api().await;
+    let _worker = stack.spawn_worker();
+    let client = &api.0;
+    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
+    let platform = sftp_platform(client, &admin, &server, &server.host_key).await;
+    let platform_id = platform["platformId"].as_str().expect("id");
+    let party = platform["platform"]["partyId"].as_str().expect("party");
+    let (_, token) = client.user("label", None).await;
+    let release = client.ready_release(&token, 1, 2).await;
+    let incoming = server.home().join("incoming");
+    let partials = incoming.join(".partial");
+    let (distribution, job) = distribute(client, &token, &release.album_id, platform_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["alreadyDelivered"], false);
+    let package = format!("{}_{distribution}.1", release.upc);
+    assert_eq!(entries(&incoming), [".partial".to_owned(), package.clone()]);
+    assert!(entries(&partials).is_empty(), "{:?}", entries(&partials));
+    let delivery = check_package(
+        &incoming.join(&package),
+        &release,
+        party,
+        &format!("{distribution}.1"),
+    );
+    assert!(texts(&delivery, "EndDateTime").is_empty());
+
+    // Taken down: the message ending the deals is uploaded beside it. A takedown upload that a
+    // killed worker left half-done is cleared first.
+    let takedown = format!("{}_{distribution}.2", release.upc);
+    let leftover = partials.join(format!("{takedown}.0000000000000001"));
+    std::fs::create_dir_all(leftover.join("resources")).expect("leftover");
+    std::fs::write(leftover.join("resources/half.wav"), b"RIFF").expect("leftover file");
+    let (status, body, _) = client
+        .call(
+            Method::DELETE,
+            &format!("/distributions/{distribution}"),
+            None,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let job = client
+        .wait_job(&token, body["data"]["jobId"].as_str().expect("job"), WAIT)
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert!(entries(&partials).is_empty(), "{:?}", entries(&partials));
+    assert_eq!(
+        entries(&incoming),
+        [".partial".to_owned(), package.clone(), takedown.clone()]
+    );
+    let takedown = check_package(
+        &incoming.join(&takedown),
+        &release,
+        party,
+        &format!("{distribution}.2"),
+    );
+    assert_eq!(texts(&takedown, "EndDateTime").len(), 2, "every deal ends");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_pinned() {
+    let server = SftpServer::start();
+    let key = server.client_key.display().to_string();
+    let stack = Stack::new(|s| s.distribution.sftp_key_path = key).await;
+    let api = stack.api().await;
+    let _worker = stack.spawn_worker();
+    let client = &api.0;
+    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
+    let pinned = server.another_host_key();
+    let platform = sftp_platform(client, &admin, &server, &pinned).await;
+    let platform_id = platform["platformId"].as_str().expect("id");
+    let (_, token) = client.user("label", None).await;
+    let release = client.ready_release(&token, 2, 1).await;
+
+    let (distribution, job) = distribute(client, &token, &release.album_id, platform_id).await;
+    // Refused at once: retrying cannot help until an admin changes the platform.
+    assert_eq!(job["status"], "dead", "{job}");
+    assert_eq!(job["attempts"], 1, "{job}");
+    let failed = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/distributions/{distribution}"),
+            None,
+            Some(&token),
+        )
+        .await;
+    let failed = &failed["data"]["distribution"];
+    assert_eq!(failed["status"], "failed");
+    let error = failed["error"].as_str().expect("error");
+    assert!(
+        error.contains(&server.host_key) && error.contains(&pinned),
+        "{error}"
+    );
+    assert!(entries(&server.home()).is_empty(), "nothing was uploaded");
+
+    // The admin pins the server's real key; the retry delivers.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/platforms/{platform_id}"),
+            Some(json!({"sftpHostKey": server.host_key})),
+            Some(&admin),
+        )
+        .await;
+    let retried = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &format!("/distributions/{distribution}/retry"),
+            None,
+            Some(&token),
+        )
+        .await;
+    let job = client
+        .wait_job(
+            &token,
+            retried["data"]["jobId"].as_str().expect("job"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(
+        entries(&server.home().join("incoming")),
+        [
+            ".partial".to_owned(),
+            format!("{}_{distribution}.1", release.upc)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_job_uploads_every_release_to_the_sftp_server() {
+    let server = SftpServer::start();
+    let key = server.client_key.display().to_string();
+    let stack = Stack::new(|s| {
+        s.distribution.sftp_key_path = key;
+        s.distribution.bulk_chunk_releases = 3;
+    })
+    .await;
+    let api = stack.api().await;
+    let client = &api.0;
+    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
+    let platform = sftp_platform(client, &admin, &server, &server.host_key).await;
+    let sftp_id = platform["platformId"].as_str().expect("id");
+    let (owner, token) = client.user("label", None).await;
+    let albums = backbeat_testkit::releases::seed(
+        &mut stack.db.connect().await,
+        std::path::Path::new(&stack.settings.storage.root),
+        &owner,
+        "sftp",
+        7,
+        0,
+        20_000,
+    )
+    .await;
+    let spotify = client.platform(&token, "spotify").await;
+    let _worker = stack.spawn_worker();
+    let job = start_bulk(
+        client,
+        &token,
+        json!({"albumIds": albums, "platformIds": [sftp_id, spotify]}),
+    )
+    .await;
+    let finished = client.wait_job(&token, &job, WAIT).await;
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["result"]["delivered"], 14, "{finished}");
+    let incoming = server.home().join("incoming");
+    let packages: Vec<String> = entries(&incoming)
+        .into_iter()
+        .filter(|name| name != ".partial")
+        .collect();
+    assert_eq!(packages.len(), 7, "{packages:?}");
+    assert_eq!(stack.packages("spotify").len(), 7);
+    assert!(entries(&incoming.join(".partial")).is_empty());
+    for package in &packages {
+        let xml = std::fs::read_dir(incoming.join(package))
+            .expect("package")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.extension().is_some_and(|x| x == "xml"))
+            .expect("a message");
+        assert_valid(&std::fs::read(xml).expect("xml"));
+    }
+}
