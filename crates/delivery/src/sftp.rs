@@ -203,17 +203,39 @@ impl Sftp {
             let path = format!("{partial}/{}", file.path);
             match &file.content {
                 Content::Bytes(bytes) => self.write(sftp, &path, bytes).await?,
-                Content::Stored(key) => {
-                    let bytes = self.storage.get(key).await.map_err(|e| match e {
-                        StorageError::NotFound => DeliveryError::MissingFile(key.clone()),
-                        other => DeliveryError::Storage(other),
-                    })?;
-                    self.write(sftp, &path, &bytes).await?
-                }
+                Content::Stored(key) => self.upload_stored(sftp, &path, key).await?,
             }
         }
         self.write(sftp, &format!("{partial}/{MANIFEST}"), &package.manifest())
             .await
+    }
+
+    /// A stored file on this machine is streamed (masters run to hundreds of megabytes); one in a
+    /// remote store is read whole first.
+    async fn upload_stored(
+        &self,
+        sftp: &SftpSession,
+        path: &str,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        let missing = || DeliveryError::MissingFile(key.to_owned());
+        if let Some(local) = self.storage.local_path(key) {
+            let mut source = match tokio::fs::File::open(&local).await {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+                Err(e) => return Err(e.into()),
+            };
+            let mut file = sftp.create(path).await.map_err(sftp_error)?;
+            tokio::io::copy(&mut source, &mut file)
+                .await
+                .map_err(|e| io(format!("cannot upload {path}: {e}")))?;
+            return self.close(file, path).await;
+        }
+        let bytes = self.storage.get(key).await.map_err(|e| match e {
+            StorageError::NotFound => missing(),
+            other => DeliveryError::Storage(other),
+        })?;
+        self.write(sftp, path, &bytes).await
     }
 
     async fn write(
@@ -226,6 +248,15 @@ impl Sftp {
         file.write_all(bytes)
             .await
             .map_err(|e| io(format!("cannot upload {path}: {e}")))?;
+        self.close(file, path).await
+    }
+
+    /// Flushes the file on the server when asked to, and closes it.
+    async fn close(
+        &self,
+        mut file: russh_sftp::client::fs::File,
+        path: &str,
+    ) -> Result<(), DeliveryError> {
         if self.fsync {
             file.sync_all().await.map_err(sftp_error)?;
         }
