@@ -2,6 +2,7 @@
 //! the package arrives whole, once, its message valid; a server showing another host key gets
 //! nothing until an admin pins the right one.
 
+use backbeat_config::Settings;
 use backbeat_testkit::ddex::{assert_valid, texts};
 use backbeat_testkit::http::Client;
 use backbeat_testkit::sftp::SftpServer;
@@ -65,16 +66,52 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
+/// An SFTP server, a stack whose workers hold the key it accepts, and an admin's platform
+/// delivering to it, pinned to the server's host key or to another one.
+struct Setup {
+    server: SftpServer,
+    stack: Stack,
+    api: Api,
+    admin: String,
+    platform: Value,
+}
+
+async fn setup(pin_another_key: bool, configure: impl FnOnce(&mut Settings)) -> Setup {
     let server = SftpServer::start();
     let key = server.client_key.display().to_string();
-    let stack = Stack::new(|s| s.distribution.sftp_key_path = key).await;
+    let stack = Stack::new(|s| {
+        s.distribution.sftp_key_path = key;
+        configure(s);
+    })
+    .await;
     let api = stack.api().await;
+    let (_, admin) = api.admin(&mut stack.db.connect().await, "boss").await;
+    let pinned = if pin_another_key {
+        server.another_host_key()
+    } else {
+        server.host_key.clone()
+    };
+    let platform = sftp_platform(&api, &admin, &server, &pinned).await;
+    Setup {
+        server,
+        stack,
+        api,
+        admin,
+        platform,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
+    let Setup {
+        server,
+        stack,
+        api,
+        platform,
+        ..
+    } = setup(false, |_| {}).await;
     let _worker = stack.spawn_worker();
     let client = &api.0;
-    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
-    let platform = sftp_platform(client, &admin, &server, &server.host_key).await;
     let platform_id = platform["platformId"].as_str().expect("id");
     let party = platform["platform"]["partyId"].as_str().expect("party");
     let (_, token) = client.user("label", None).await;
@@ -130,15 +167,19 @@ async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_pinned() {
-    let server = SftpServer::start();
-    let key = server.client_key.display().to_string();
-    let stack = Stack::new(|s| s.distribution.sftp_key_path = key).await;
-    let api = stack.api().await;
+    let Setup {
+        server,
+        stack,
+        api,
+        admin,
+        platform,
+    } = setup(true, |_| {}).await;
     let _worker = stack.spawn_worker();
     let client = &api.0;
-    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
-    let pinned = server.another_host_key();
-    let platform = sftp_platform(client, &admin, &server, &pinned).await;
+    let pinned = platform["platform"]["delivery"]["sftp"]["hostKey"]
+        .as_str()
+        .expect("pinned")
+        .to_owned();
     let platform_id = platform["platformId"].as_str().expect("id");
     let (_, token) = client.user("label", None).await;
     let release = client.ready_release(&token, 2, 1).await;
@@ -203,17 +244,14 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bulk_job_uploads_every_release_to_the_sftp_server() {
-    let server = SftpServer::start();
-    let key = server.client_key.display().to_string();
-    let stack = Stack::new(|s| {
-        s.distribution.sftp_key_path = key;
-        s.distribution.bulk_chunk_releases = 3;
-    })
-    .await;
-    let api = stack.api().await;
+    let Setup {
+        server,
+        stack,
+        api,
+        platform,
+        ..
+    } = setup(false, |s| s.distribution.bulk_chunk_releases = 3).await;
     let client = &api.0;
-    let (_, admin) = client.admin(&mut stack.db.connect().await, "boss").await;
-    let platform = sftp_platform(client, &admin, &server, &server.host_key).await;
     let sftp_id = platform["platformId"].as_str().expect("id");
     let (owner, token) = client.user("label", None).await;
     let albums = backbeat_testkit::releases::seed(
