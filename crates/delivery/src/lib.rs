@@ -9,7 +9,7 @@ mod sftp;
 
 pub use folder::DropFolder;
 pub use package::{Content, Package, PackageFile};
-pub use sftp::{Sftp, SftpTarget};
+pub use sftp::{Sftp, SftpTarget, load_key as load_sftp_key};
 
 use backbeat_storage::StorageError;
 

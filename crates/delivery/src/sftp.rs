@@ -4,7 +4,7 @@
 //! sight. As in a drop folder, a package is uploaded under `.partial/` and renamed into place, so
 //! the platform sees all of it or nothing, and a package already there is not uploaded again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -264,6 +264,16 @@ impl Sftp {
             .await
             .map_err(|e| io(format!("cannot close {path}: {e}")))
     }
+}
+
+/// backbeat's SFTP key, read as a login would read it: an unreadable or encrypted key is refused
+/// with the reason (the worker checks it when it starts).
+pub fn load_key(path: &Path) -> Result<Arc<PrivateKey>, DeliveryError> {
+    russh::keys::load_secret_key(path, None)
+        .map(Arc::new)
+        .map_err(|e| {
+            DeliveryError::Rejected(format!("cannot read the SFTP key {}: {e}", path.display()))
+        })
 }
 
 /// A logged-in SFTP session; one serves every package of a batch.

@@ -21,6 +21,8 @@ use crate::consumer::{Consumer, Stopped};
 /// Connects (retrying while PostgreSQL or RabbitMQ is down), reports ready, and consumes until
 /// SIGINT/SIGTERM, then drains in-flight jobs.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    backbeat_services::distribution::release::check_sftp_key(&settings)
+        .map_err(anyhow::Error::msg)?;
     let shutdown = shutdown::signal();
     tokio::pin!(shutdown);
     let ctx = Arc::new(Context::build(settings, "backbeat-worker").await?);

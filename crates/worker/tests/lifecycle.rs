@@ -68,3 +68,26 @@ async fn worker_becomes_ready_and_stops_on_sigterm() {
 async fn worker_becomes_ready_and_stops_on_sigint() {
     start_and_stop("-INT").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_with_an_unusable_sftp_key_refuses_to_start_and_says_why() {
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_a_key = dir.path().join("sftp_key");
+    std::fs::write(&not_a_key, "not a key\n").expect("write");
+    for path in [not_a_key, dir.path().join("missing")] {
+        let output = Command::new(env!("CARGO_BIN_EXE_backbeat-worker"))
+            .env("APP_DATABASE__NAME", &db.name)
+            .env("APP_DISTRIBUTION__SFTP_KEY_PATH", &path)
+            .env("APP_LOG__FORMAT", "json")
+            .output()
+            .expect("run worker");
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("distribution.sftp_key_path")
+                && stderr.contains(&path.display().to_string()),
+            "{stderr}"
+        );
+    }
+}

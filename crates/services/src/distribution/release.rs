@@ -231,6 +231,18 @@ pub fn recipient(platform: &Platform) -> Party {
     }
 }
 
+/// Refuses a configured SFTP key that cannot be used, so that a worker says so when it starts
+/// rather than at its first SFTP delivery.
+pub fn check_sftp_key(settings: &backbeat_config::Settings) -> std::result::Result<(), String> {
+    let path = &settings.distribution.sftp_key_path;
+    if path.is_empty() {
+        return Ok(());
+    }
+    backbeat_delivery::load_sftp_key(std::path::Path::new(path))
+        .map(|_| ())
+        .map_err(|e| format!("distribution.sftp_key_path: {e}"))
+}
+
 /// How packages reach the platform: its SFTP server, or its drop folder under the delivery root.
 /// `spacing` spreads a batch's writes to a local folder (see [`DropFolder::spaced`]).
 pub fn delivery(
