@@ -214,16 +214,20 @@ fn sftp_host_key(value: String) -> Result<String, FieldError> {
 #[utoipa::path(
     get, path = "/platforms", tag = "distribution",
     responses(
-        (status = 200, description = "Every platform, by name", body = DataEnvelope<PlatformList>),
+        (status = 200, description = "Every platform, by name; admins also see each one's delivery settings", body = DataEnvelope<PlatformList>),
         (status = 401, description = "No access token", body = ErrorBody),
     )
 )]
-pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let found = platforms::list(&state).await?;
+    let settings = platforms::sees_delivery_settings(&caller);
     Ok(response::data(
         StatusCode::OK,
         PlatformList {
-            platforms: found.into_iter().map(PlatformView::from).collect(),
+            platforms: found
+                .into_iter()
+                .map(|p| PlatformView::new(p, settings))
+                .collect(),
         },
     ))
 }
@@ -287,7 +291,7 @@ pub async fn create(
         StatusCode::CREATED,
         PlatformCreated {
             platform_id: platform.id.to_string(),
-            platform: platform.into(),
+            platform: PlatformView::new(platform, true),
         },
     ))
 }
@@ -359,7 +363,7 @@ pub async fn update(
     Ok(response::data(
         StatusCode::OK,
         PlatformData {
-            platform: platform.into(),
+            platform: PlatformView::new(platform, true),
         },
     ))
 }

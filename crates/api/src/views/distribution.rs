@@ -60,6 +60,13 @@ pub struct DeliveryView {
     /// `folder` (the platform's drop folder) or `sftp` (its SFTP server).
     #[schema(example = "folder")]
     pub method: String,
+    /// Admins only: where exactly packages go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<DeliverySettingsView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliverySettingsView {
     /// As set: `null` is the platform's code (folder) or the login directory (SFTP).
     pub folder: Option<String>,
     /// The SFTP server, once described (kept when the method goes back to `folder`).
@@ -97,8 +104,21 @@ pub struct PlatformView {
     pub fee_bps: Option<i32>,
 }
 
-impl From<Platform> for PlatformView {
-    fn from(p: Platform) -> Self {
+impl PlatformView {
+    /// `settings`: whether the caller sees where its packages go (admins do).
+    pub fn new(p: Platform, settings: bool) -> Self {
+        let settings = settings.then(|| DeliverySettingsView {
+            folder: p.delivery_folder,
+            sftp: match (p.sftp_host, p.sftp_port, p.sftp_username, p.sftp_host_key) {
+                (Some(host), Some(port), Some(username), Some(host_key)) => Some(SftpView {
+                    host,
+                    port,
+                    username,
+                    host_key,
+                }),
+                _ => None,
+            },
+        });
         Self {
             id: p.id.into_inner(),
             code: p.code,
@@ -107,16 +127,7 @@ impl From<Platform> for PlatformView {
             party_id: p.party_id,
             delivery: DeliveryView {
                 method: p.delivery_method,
-                folder: p.delivery_folder,
-                sftp: match (p.sftp_host, p.sftp_port, p.sftp_username, p.sftp_host_key) {
-                    (Some(host), Some(port), Some(username), Some(host_key)) => Some(SftpView {
-                        host,
-                        port,
-                        username,
-                        host_key,
-                    }),
-                    _ => None,
-                },
+                settings,
             },
             fee_bps: p.fee_bps,
         }

@@ -37,10 +37,7 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
             "active", "code", "delivery", "feeBps", "id", "name", "partyId"
         ]
     );
-    assert_eq!(
-        platforms[0]["delivery"],
-        json!({"method": "folder", "folder": null, "sftp": null})
-    );
+    assert_eq!(platforms[0]["delivery"], json!({"method": "folder"}));
     let (status, _, _) = client.call(Method::GET, "/platforms", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -188,10 +185,25 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         created["data"]["platform"]["delivery"],
         json!({
             "method": "sftp",
-            "folder": "incoming",
-            "sftp": {"host": "sftp.example.com", "port": 22, "username": "backbeat", "hostKey": HOST_KEY},
+            "settings": {
+                "folder": "incoming",
+                "sftp": {"host": "sftp.example.com", "port": 22, "username": "backbeat", "hostKey": HOST_KEY},
+            },
         })
     );
+    // Anyone may list the platforms; only admins see where their packages go.
+    let (_, user) = client.user("label", None).await;
+    let listed = client
+        .expect(StatusCode::OK, Method::GET, "/platforms", None, Some(&user))
+        .await;
+    let listed = listed["data"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .find(|p| p["code"] == "sftp_dsp")
+        .expect("listed")
+        .clone();
+    assert_eq!(listed["delivery"], json!({"method": "sftp"}));
     let id = created["data"]["platformId"].as_str().expect("id");
     // Back to its folder: the server stays described, for switching back.
     let changed = client
@@ -205,8 +217,8 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         .await;
     let delivery = &changed["data"]["platform"]["delivery"];
     assert_eq!(delivery["method"], "folder");
-    assert!(delivery["folder"].is_null());
-    assert_eq!(delivery["sftp"]["port"], 2222);
+    assert!(delivery["settings"]["folder"].is_null());
+    assert_eq!(delivery["settings"]["sftp"]["port"], 2222);
 
     // A folder platform switched to SFTP without its server is refused and left as it was.
     let napster = client
@@ -247,7 +259,7 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         .clone();
     assert_eq!(
         napster["delivery"],
-        json!({"method": "folder", "folder": null, "sftp": null})
+        json!({"method": "folder", "settings": {"folder": null, "sftp": null}})
     );
 }
 

@@ -13,6 +13,11 @@ fn admins_only(actor: &Actor) -> Result<()> {
     crate::admin::require_session(actor, "manage platforms")
 }
 
+/// Where a platform's packages go (its SFTP server, account and folder) is for admins' eyes.
+pub fn sees_delivery_settings(actor: &Actor) -> bool {
+    admins_only(actor).is_ok()
+}
+
 pub async fn list(ctx: &Context) -> Result<Vec<Platform>> {
     Ok(platforms::all(&mut *ctx.conn().await?).await?)
 }

@@ -176,7 +176,7 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
     } = setup(true, |_| {}).await;
     let _worker = stack.spawn_worker();
     let client = &api.0;
-    let pinned = platform["platform"]["delivery"]["sftp"]["hostKey"]
+    let pinned = platform["platform"]["delivery"]["settings"]["sftp"]["hostKey"]
         .as_str()
         .expect("pinned")
         .to_owned();
