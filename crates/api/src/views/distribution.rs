@@ -107,7 +107,7 @@ pub struct PlatformView {
 impl PlatformView {
     /// `settings`: whether the caller sees where its packages go (admins do).
     pub fn new(p: Platform, settings: bool) -> Self {
-        let settings = settings.then(|| DeliverySettingsView {
+        let settings = settings.then_some(DeliverySettingsView {
             folder: p.delivery_folder,
             sftp: match (p.sftp_host, p.sftp_port, p.sftp_username, p.sftp_host_key) {
                 (Some(host), Some(port), Some(username), Some(host_key)) => Some(SftpView {
