@@ -318,16 +318,29 @@ impl client::Handler for PinnedHost {
     }
 }
 
+/// Makes `path` and any missing folder above it.
 async fn ensure_dir(sftp: &SftpSession, path: &str) -> Result<(), DeliveryError> {
     if sftp.try_exists(path).await.map_err(sftp_error)? {
         return Ok(());
     }
-    match sftp.create_dir(path).await {
-        Ok(()) => Ok(()),
-        // Another worker made it a moment before.
-        Err(_) if sftp.try_exists(path).await.unwrap_or(false) => Ok(()),
-        Err(error) => Err(sftp_error(error)),
+    let mut made = String::new();
+    for name in path.split('/') {
+        made = if made.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{made}/{name}")
+        };
+        if sftp.try_exists(&made).await.map_err(sftp_error)? {
+            continue;
+        }
+        match sftp.create_dir(&made).await {
+            Ok(()) => {}
+            // Another worker made it a moment before.
+            Err(_) if sftp.try_exists(&made).await.unwrap_or(false) => {}
+            Err(error) => return Err(sftp_error(error)),
+        }
     }
+    Ok(())
 }
 
 /// Removes a folder and everything in it.

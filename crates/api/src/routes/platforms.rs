@@ -39,7 +39,12 @@ pub struct PlatformRequest {
     delivery_method: Option<String>,
     /// Folder method: the drop folder under the delivery root, its code when absent. SFTP: a
     /// folder under the login directory, the login directory itself when absent.
-    #[schema(pattern = "^[a-z0-9_-]{1,60}$", nullable = false)]
+    #[schema(
+        pattern = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$",
+        max_length = 200,
+        nullable = false,
+        example = "incoming/ddex"
+    )]
     delivery_folder: Option<String>,
     #[schema(
         pattern = "^[A-Za-z0-9.-]{1,253}$",
@@ -87,7 +92,7 @@ pub struct PlatformChanges {
     #[schema(pattern = "^(folder|sftp)$", nullable = false)]
     delivery_method: Option<String>,
     /// `null`: the platform's code (folder method), the login directory (SFTP).
-    #[schema(pattern = "^[a-z0-9_-]{1,60}$")]
+    #[schema(pattern = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", max_length = 200)]
     delivery_folder: Option<String>,
     #[schema(pattern = "^[A-Za-z0-9.-]{1,253}$", nullable = false)]
     sftp_host: Option<String>,
@@ -138,17 +143,20 @@ fn party_id(value: String) -> Result<String, FieldError> {
     })
 }
 
-/// A folder name under the delivery root, never a path out of it.
+/// A relative path under the delivery root (or the SFTP login directory), never a way out of it:
+/// `/`-separated names of letters, digits, `_` and `-` (so no `..`, no hidden folders).
 fn folder(value: String) -> Result<String, FieldError> {
-    let valid = (1..=60).contains(&value.len())
-        && !value.starts_with('.')
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let valid = (1..=200).contains(&value.len())
+        && value.split('/').all(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
     valid.then_some(value).ok_or_else(|| {
         FieldError::new(
             "deliveryFolder",
-            "must be 1-60 lower-case letters, digits, `_` or `-`",
+            "must be a relative path of up to 200 characters: names of letters, digits, `_` or `-` separated by `/`",
         )
     })
 }

@@ -158,6 +158,16 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         (json!({"sftpUsername": "a;b"}), "sftpUsername"),
         (json!({"sftpHostKey": "MD5:aa:bb"}), "sftpHostKey"),
         (json!({"sftpHostKey": "SHA256:short"}), "sftpHostKey"),
+        (json!({"deliveryFolder": "/incoming"}), "deliveryFolder"),
+        (
+            json!({"deliveryFolder": "incoming/../.."}),
+            "deliveryFolder",
+        ),
+        (
+            json!({"deliveryFolder": "incoming//ddex"}),
+            "deliveryFolder",
+        ),
+        (json!({"deliveryFolder": ".hidden"}), "deliveryFolder"),
     ] {
         expect_field_error(
             app.post_as("/platforms", with(extra), Some(&admin)).await,

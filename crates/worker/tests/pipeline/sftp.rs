@@ -13,7 +13,10 @@ use crate::bulk::start_bulk;
 use crate::distribution::{WAIT, check_package};
 use crate::helpers::*;
 
-/// Adds a platform delivering to `server`'s `incoming` folder, pinned to `host_key`.
+/// Where the platform asks for its packages, under the login directory; made on first delivery.
+const FOLDER: &str = "ddex/Incoming";
+
+/// Adds a platform delivering to `server`'s `FOLDER`, pinned to `host_key`.
 async fn sftp_platform(client: &Client, admin: &str, server: &SftpServer, host_key: &str) -> Value {
     client
         .expect(
@@ -25,7 +28,7 @@ async fn sftp_platform(client: &Client, admin: &str, server: &SftpServer, host_k
                 "name": "SFTP DSP",
                 "partyId": "PADPIDA2008090401N",
                 "deliveryMethod": "sftp",
-                "deliveryFolder": "incoming",
+                "deliveryFolder": FOLDER,
                 "sftpHost": "127.0.0.1",
                 "sftpPort": server.port,
                 "sftpUsername": server.username,
@@ -116,7 +119,7 @@ async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
     let party = platform["platform"]["partyId"].as_str().expect("party");
     let (_, token) = client.user("label", None).await;
     let release = client.ready_release(&token, 1, 2).await;
-    let incoming = server.home().join("incoming");
+    let incoming = server.home().join(FOLDER);
     let partials = incoming.join(".partial");
     let (distribution, job) = distribute(client, &token, &release.album_id, platform_id).await;
     assert_eq!(job["status"], "succeeded", "{job}");
@@ -234,7 +237,7 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
         .await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
-        entries(&server.home().join("incoming")),
+        entries(&server.home().join(FOLDER)),
         [
             ".partial".to_owned(),
             format!("{}_{distribution}.1", release.upc)
@@ -275,7 +278,7 @@ async fn a_bulk_job_uploads_every_release_to_the_sftp_server() {
     let finished = client.wait_job(&token, &job, WAIT).await;
     assert_eq!(finished["status"], "succeeded", "{finished}");
     assert_eq!(finished["result"]["delivered"], 14, "{finished}");
-    let incoming = server.home().join("incoming");
+    let incoming = server.home().join(FOLDER);
     let packages: Vec<String> = entries(&incoming)
         .into_iter()
         .filter(|name| name != ".partial")
