@@ -47,7 +47,7 @@ pub struct PlatformRequest {
     )]
     delivery_folder: Option<String>,
     #[schema(
-        pattern = "^[A-Za-z0-9.-]{1,253}$",
+        pattern = "^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$",
         nullable = false,
         example = "sftp.example.com"
     )]
@@ -56,7 +56,7 @@ pub struct PlatformRequest {
     #[schema(minimum = 1, maximum = 65535, nullable = false, example = 22)]
     sftp_port: Option<i32>,
     #[schema(
-        pattern = "^[A-Za-z0-9._-]{1,64}$",
+        pattern = "^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$",
         nullable = false,
         example = "backbeat"
     )]
@@ -94,11 +94,11 @@ pub struct PlatformChanges {
     /// `null`: the platform's code (folder method), the login directory (SFTP).
     #[schema(pattern = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", max_length = 200)]
     delivery_folder: Option<String>,
-    #[schema(pattern = "^[A-Za-z0-9.-]{1,253}$", nullable = false)]
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$", nullable = false)]
     sftp_host: Option<String>,
     #[schema(minimum = 1, maximum = 65535, nullable = false)]
     sftp_port: Option<i32>,
-    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$", nullable = false)]
+    #[schema(pattern = "^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$", nullable = false)]
     sftp_username: Option<String>,
     #[schema(pattern = "^SHA256:[A-Za-z0-9+/]{43}$", nullable = false)]
     sftp_host_key: Option<String>,
