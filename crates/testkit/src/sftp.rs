@@ -27,9 +27,11 @@ fn run(command: &mut Command) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
-fn keygen(path: &Path) {
+/// `kind`: `ed25519`, or `rsa` (3072 bits), which many platforms' servers still use alone and
+/// ask their distributors' keys to be.
+fn keygen(path: &Path, kind: &str) {
     run(Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "backbeat-test", "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-C", "backbeat-test", "-f"])
         .arg(path));
 }
 
@@ -53,12 +55,18 @@ fn sshd() -> PathBuf {
 }
 
 impl SftpServer {
+    /// With Ed25519 keys on both sides.
     pub fn start() -> Self {
+        Self::with_keys("ed25519")
+    }
+
+    /// With `kind` keys (`ed25519` or `rsa`) on both sides: the server has that host key only.
+    pub fn with_keys(kind: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let host_key = dir.path().join("host_key");
         let client_key = dir.path().join("client_key");
-        keygen(&host_key);
-        keygen(&client_key);
+        keygen(&host_key, kind);
+        keygen(&client_key, kind);
         std::fs::copy(
             client_key.with_extension("pub"),
             dir.path().join("authorized_keys"),
@@ -130,7 +138,7 @@ impl SftpServer {
     pub fn another_host_key(&self) -> String {
         let other = self.dir.path().join("other_key");
         if !other.exists() {
-            keygen(&other);
+            keygen(&other, "ed25519");
         }
         fingerprint(&other.with_extension("pub"))
     }
