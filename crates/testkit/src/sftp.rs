@@ -27,8 +27,8 @@ fn run(command: &mut Command) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
-/// `kind`: `ed25519`, or `rsa` (3072 bits), which many platforms' servers still use alone and
-/// ask their distributors' keys to be.
+/// `kind`: `ed25519`, `ecdsa` (P-256), or `rsa` (3072 bits), which many platforms' servers still
+/// use alone and ask their distributors' keys to be.
 fn keygen(path: &Path, kind: &str) {
     run(Command::new("ssh-keygen")
         .args(["-q", "-t", kind, "-N", "", "-C", "backbeat-test", "-f"])
@@ -60,7 +60,7 @@ impl SftpServer {
         Self::with_keys("ed25519")
     }
 
-    /// With `kind` keys (`ed25519` or `rsa`) on both sides: the server has that host key only.
+    /// With `kind` keys (`ed25519`, `ecdsa` or `rsa`) on both sides: the server has that host key only.
     pub fn with_keys(kind: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let host_key = dir.path().join("host_key");

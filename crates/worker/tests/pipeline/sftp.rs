@@ -171,6 +171,7 @@ async fn a_release_is_uploaded_whole_and_once_and_taken_down_over_sftp() {
     assert_eq!(texts(&takedown, "EndDateTime").len(), 2, "every deal ends");
 }
 
+/// With ECDSA keys on both sides.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_pinned() {
     let Setup {
@@ -179,7 +180,7 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
         api,
         admin,
         platform,
-    } = setup(SftpServer::start(), true, |_| {}).await;
+    } = setup(SftpServer::with_keys("ecdsa"), true, |_| {}).await;
     let _worker = stack.spawn_worker();
     let client = &api.0;
     let pinned = platform["platform"]["delivery"]["settings"]["sftp"]["hostKey"]
