@@ -9,7 +9,7 @@ mod sftp;
 
 pub use folder::DropFolder;
 pub use package::{Content, Package, PackageFile};
-pub use sftp::{Sftp, SftpTarget, load_key as load_sftp_key};
+pub use sftp::{Sftp, SftpTarget, public_key as sftp_public_key};
 
 use backbeat_storage::StorageError;
 

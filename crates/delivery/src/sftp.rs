@@ -276,6 +276,17 @@ pub fn load_key(path: &Path) -> Result<Arc<PrivateKey>, DeliveryError> {
         })
 }
 
+/// The public half of backbeat's SFTP key as platforms take it (an `authorized_keys` line), and
+/// its fingerprint as `ssh-keygen -l` prints it.
+pub fn public_key(path: &Path) -> Result<(String, String), DeliveryError> {
+    let key = load_key(path)?;
+    let public = key.public_key();
+    let line = public
+        .to_openssh()
+        .map_err(|e| DeliveryError::Rejected(format!("cannot write the public key: {e}")))?;
+    Ok((line, public.fingerprint(HashAlg::Sha256).to_string()))
+}
+
 /// A logged-in SFTP session; one serves every package of a batch.
 struct Connection {
     session: Handle<PinnedHost>,

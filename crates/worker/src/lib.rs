@@ -21,8 +21,12 @@ use crate::consumer::{Consumer, Stopped};
 /// Connects (retrying while PostgreSQL or RabbitMQ is down), reports ready, and consumes until
 /// SIGINT/SIGTERM, then drains in-flight jobs.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    backbeat_services::distribution::release::check_sftp_key(&settings)
-        .map_err(anyhow::Error::msg)?;
+    if let Some((_, fingerprint)) =
+        backbeat_services::distribution::release::sftp_public_key(&settings)
+            .map_err(anyhow::Error::msg)?
+    {
+        tracing::info!(%fingerprint, "SFTP deliveries log in with this key");
+    }
     let shutdown = shutdown::signal();
     tokio::pin!(shutdown);
     let ctx = Arc::new(Context::build(settings, "backbeat-worker").await?);

@@ -20,6 +20,9 @@ enum Command {
         #[arg(long)]
         ready: bool,
     },
+    /// Print the public half of backbeat's SFTP key (`distribution.sftp_key_path`), to give to
+    /// each platform that takes deliveries over SFTP, and its fingerprint.
+    SftpKey,
     /// Inspect and replay dead jobs.
     Dead {
         #[command(subcommand)]
@@ -80,6 +83,7 @@ fn main() -> std::process::ExitCode {
                 },
             ),
             Command::Dead { command } => dead(settings, command).await,
+            Command::SftpKey => sftp_key(&settings),
         }
     });
     match result {
@@ -90,6 +94,20 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn sftp_key(settings: &backbeat_config::Settings) -> anyhow::Result<()> {
+    let key = backbeat_services::distribution::release::sftp_public_key(settings)
+        .map_err(anyhow::Error::msg)?;
+    let (line, fingerprint) = key.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no SFTP key is configured (distribution.sftp_key_path); make one with \
+             ssh-keygen -t ed25519 -N '' -f var/sftp_key"
+        )
+    })?;
+    println!("{line}");
+    eprintln!("fingerprint: {fingerprint}");
+    Ok(())
 }
 
 async fn dead(settings: backbeat_config::Settings, command: DeadCommand) -> anyhow::Result<()> {

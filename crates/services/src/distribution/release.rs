@@ -231,15 +231,18 @@ pub fn recipient(platform: &Platform) -> Party {
     }
 }
 
-/// Refuses a configured SFTP key that cannot be used, so that a worker says so when it starts
-/// rather than at its first SFTP delivery.
-pub fn check_sftp_key(settings: &backbeat_config::Settings) -> std::result::Result<(), String> {
+/// The configured SFTP key's public half (an `authorized_keys` line) and fingerprint; `None` when
+/// none is configured. An error names the setting and why the key cannot be used, so that a
+/// worker says so when it starts rather than at its first SFTP delivery.
+pub fn sftp_public_key(
+    settings: &backbeat_config::Settings,
+) -> std::result::Result<Option<(String, String)>, String> {
     let path = &settings.distribution.sftp_key_path;
     if path.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    backbeat_delivery::load_sftp_key(std::path::Path::new(path))
-        .map(|_| ())
+    backbeat_delivery::sftp_public_key(std::path::Path::new(path))
+        .map(Some)
         .map_err(|e| format!("distribution.sftp_key_path: {e}"))
 }
 

@@ -304,3 +304,27 @@ async fn a_bulk_job_uploads_every_release_to_an_rsa_only_sftp_server() {
         assert_valid(&std::fs::read(xml).expect("xml"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_prints_the_public_key_to_give_each_platform() {
+    let server = SftpServer::start();
+    let key = server.client_key.display().to_string();
+    let stack = Stack::new(|s| s.distribution.sftp_key_path = key).await;
+    let output = stack.worker_cli(&["sftp-key"]);
+    let printed = String::from_utf8(output.stdout).expect("utf-8");
+    let public = server.client_key.with_extension("pub");
+    let written = std::fs::read_to_string(&public).expect("public key");
+    // The key type and the key itself, as ssh-keygen wrote them (the comment is ssh-keygen's).
+    let key_of = |line: &str| {
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(key_of(&printed), key_of(&written));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains(&backbeat_testkit::sftp::fingerprint(&public)),
+        "{stderr}"
+    );
+}
