@@ -65,11 +65,7 @@ impl Sftp {
                 "no SFTP key is configured (distribution.sftp_key_path)".to_owned(),
             ));
         };
-        russh::keys::load_secret_key(path, None)
-            .map(Arc::new)
-            .map_err(|e| {
-                DeliveryError::Rejected(format!("cannot read the SFTP key {}: {e}", path.display()))
-            })
+        load_key(path)
     }
 
     /// Logs in and opens the SFTP subsystem.
@@ -268,7 +264,7 @@ impl Sftp {
 
 /// backbeat's SFTP key, read as a login would read it: an unreadable or encrypted key is refused
 /// with the reason (the worker checks it when it starts).
-pub fn load_key(path: &Path) -> Result<Arc<PrivateKey>, DeliveryError> {
+fn load_key(path: &Path) -> Result<Arc<PrivateKey>, DeliveryError> {
     russh::keys::load_secret_key(path, None)
         .map(Arc::new)
         .map_err(|e| {
