@@ -272,6 +272,13 @@ pub struct DistributionSettings {
     pub sftp_key_path: String,
 }
 
+impl DistributionSettings {
+    /// `sftp_key_path`, when one is configured.
+    pub fn sftp_key(&self) -> Option<&std::path::Path> {
+        (!self.sftp_key_path.is_empty()).then(|| std::path::Path::new(&self.sftp_key_path))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RoyaltySettings {
     /// ISO 4217 code of the currency statements are in.

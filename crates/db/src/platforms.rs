@@ -23,9 +23,9 @@ pub struct Platform {
     pub delivery_folder: Option<String>,
     /// The distributor's fee on this platform in basis points; `None`: the configured default.
     pub fee_bps: Option<i32>,
-    /// The SFTP server, when `delivery_method` is `sftp` (all four set then).
+    /// The SFTP server, when `delivery_method` is `sftp` (all three set then).
     pub sftp_host: Option<String>,
-    pub sftp_port: Option<i32>,
+    pub sftp_port: i32,
     pub sftp_username: Option<String>,
     /// `SHA256:...`, the fingerprint of the host key the server must show.
     pub sftp_host_key: Option<String>,

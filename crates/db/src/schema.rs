@@ -255,7 +255,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         fee_bps -> Nullable<Int4>,
         sftp_host -> Nullable<Text>,
-        sftp_port -> Nullable<Int4>,
+        sftp_port -> Int4,
         sftp_username -> Nullable<Text>,
         sftp_host_key -> Nullable<Text>,
     }

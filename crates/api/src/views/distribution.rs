@@ -109,10 +109,10 @@ impl PlatformView {
     pub fn new(p: Platform, settings: bool) -> Self {
         let settings = settings.then_some(DeliverySettingsView {
             folder: p.delivery_folder,
-            sftp: match (p.sftp_host, p.sftp_port, p.sftp_username, p.sftp_host_key) {
-                (Some(host), Some(port), Some(username), Some(host_key)) => Some(SftpView {
+            sftp: match (p.sftp_host, p.sftp_username, p.sftp_host_key) {
+                (Some(host), Some(username), Some(host_key)) => Some(SftpView {
                     host,
-                    port,
+                    port: p.sftp_port,
                     username,
                     host_key,
                 }),

@@ -68,9 +68,7 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         delivery_method: input.delivery_method,
         delivery_folder: input.delivery_folder,
         fee_bps: None,
-        sftp_port: input
-            .sftp_port
-            .or((input.sftp_host.is_some()).then_some(22)),
+        sftp_port: input.sftp_port.unwrap_or(22),
         sftp_host: input.sftp_host,
         sftp_username: input.sftp_username,
         sftp_host_key: input.sftp_host_key,
@@ -113,10 +111,6 @@ pub async fn update(
         let before = platforms::find(conn, id)
             .await?
             .ok_or_else(|| Error::not_found("platform"))?;
-        let mut patch = patch;
-        if patch.sftp_host.is_some() && patch.sftp_port.is_none() && before.sftp_port.is_none() {
-            patch.sftp_port = Some(22);
-        }
         // Checked on the platform as it would be (the database refuses it too, less clearly).
         check_delivery(&Platform {
             delivery_method: patch

@@ -237,11 +237,10 @@ pub fn recipient(platform: &Platform) -> Party {
 pub fn sftp_public_key(
     settings: &backbeat_config::Settings,
 ) -> std::result::Result<Option<(String, String)>, String> {
-    let path = &settings.distribution.sftp_key_path;
-    if path.is_empty() {
+    let Some(path) = settings.distribution.sftp_key() else {
         return Ok(None);
-    }
-    backbeat_delivery::sftp_public_key(std::path::Path::new(path))
+    };
+    backbeat_delivery::sftp_public_key(path)
         .map(Some)
         .map_err(|e| format!("distribution.sftp_key_path: {e}"))
 }
@@ -257,16 +256,12 @@ pub fn delivery(
     if platform.delivery_method == "sftp" {
         let target = SftpTarget {
             host: platform.sftp_host.clone().unwrap_or_default(),
-            port: platform
-                .sftp_port
-                .and_then(|p| u16::try_from(p).ok())
-                .unwrap_or(22),
+            port: u16::try_from(platform.sftp_port).unwrap_or(22),
             username: platform.sftp_username.clone().unwrap_or_default(),
             folder: platform.delivery_folder.clone(),
             host_key: platform.sftp_host_key.clone().unwrap_or_default(),
         };
-        let key =
-            (!settings.sftp_key_path.is_empty()).then(|| PathBuf::from(&settings.sftp_key_path));
+        let key = settings.sftp_key().map(PathBuf::from);
         return Box::new(Sftp::new(target, key, ctx.storage.clone(), settings.fsync));
     }
     let folder = platform

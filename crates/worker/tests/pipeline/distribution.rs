@@ -48,6 +48,20 @@ pub(crate) async fn wait_distributions(
     }
 }
 
+/// `GET /distributions/{id}`: the distribution, with its status, error and history.
+pub(crate) async fn fetch_distribution(client: &Client, token: &str, id: &str) -> Value {
+    client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/distributions/{id}"),
+            None,
+            Some(token),
+        )
+        .await["data"]["distribution"]
+        .clone()
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -265,16 +279,8 @@ async fn a_release_goes_from_creation_to_four_platforms_and_is_taken_down_from_o
         client.wait_job(&token, &job, WAIT).await["status"],
         "succeeded"
     );
-    let spotify_now = client
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            &format!("/distributions/{spotify_id}"),
-            None,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(spotify_now["data"]["distribution"]["status"], "taken_down");
+    let spotify_now = fetch_distribution(client, &token, &spotify_id).await;
+    assert_eq!(spotify_now["status"], "taken_down");
 
     // Exactly the expected packages, each whole, its message valid and right.
     let mut expected_folders = 0;
@@ -383,16 +389,7 @@ async fn a_delivery_that_keeps_failing_is_failed_and_can_be_retried() {
         .await;
     assert_eq!(job["status"], "dead", "{job}");
     assert_eq!(job["attempts"], stack.settings.jobs.max_attempts);
-    let failed = client
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            &format!("/distributions/{distribution}"),
-            None,
-            Some(&token),
-        )
-        .await;
-    let failed = &failed["data"]["distribution"];
+    let failed = &fetch_distribution(client, &token, &distribution).await;
     assert_eq!(failed["status"], "failed");
     assert!(
         failed["error"]

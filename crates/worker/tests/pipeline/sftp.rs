@@ -10,30 +10,41 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::bulk::start_bulk;
-use crate::distribution::{WAIT, check_package};
+use crate::distribution::{WAIT, check_package, fetch_distribution};
 use crate::helpers::*;
 
 /// Where the platform asks for its packages, under the login directory; made on first delivery.
 const FOLDER: &str = "ddex/Incoming";
 
-/// Adds a platform delivering to `server`'s `FOLDER`, pinned to `host_key`.
-async fn sftp_platform(client: &Client, admin: &str, server: &SftpServer, host_key: &str) -> Value {
+/// Adds a platform delivering to `server`'s `FOLDER`, pinned to `host_key`; `changes` replace
+/// fields of that body.
+async fn sftp_platform(
+    client: &Client,
+    admin: &str,
+    server: &SftpServer,
+    host_key: &str,
+    changes: Value,
+) -> Value {
+    let mut body = json!({
+        "code": "sftp_dsp",
+        "name": "SFTP DSP",
+        "partyId": "PADPIDA2008090401N",
+        "deliveryMethod": "sftp",
+        "deliveryFolder": FOLDER,
+        "sftpHost": "127.0.0.1",
+        "sftpPort": server.port,
+        "sftpUsername": server.username,
+        "sftpHostKey": host_key,
+    });
+    for (field, value) in changes.as_object().expect("an object") {
+        body[field] = value.clone();
+    }
     client
         .expect(
             StatusCode::CREATED,
             Method::POST,
             "/platforms",
-            Some(json!({
-                "code": "sftp_dsp",
-                "name": "SFTP DSP",
-                "partyId": "PADPIDA2008090401N",
-                "deliveryMethod": "sftp",
-                "deliveryFolder": FOLDER,
-                "sftpHost": "127.0.0.1",
-                "sftpPort": server.port,
-                "sftpUsername": server.username,
-                "sftpHostKey": host_key,
-            })),
+            Some(body),
             Some(admin),
         )
         .await["data"]
@@ -97,7 +108,7 @@ async fn setup(
     } else {
         server.host_key.clone()
     };
-    let platform = sftp_platform(&api, &admin, &server, &pinned).await;
+    let platform = sftp_platform(&api, &admin, &server, &pinned, json!({})).await;
     Setup {
         server,
         stack,
@@ -195,16 +206,7 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
     // Refused at once: retrying cannot help until an admin changes the platform.
     assert_eq!(job["status"], "dead", "{job}");
     assert_eq!(job["attempts"], 1, "{job}");
-    let failed = client
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            &format!("/distributions/{distribution}"),
-            None,
-            Some(&token),
-        )
-        .await;
-    let failed = &failed["data"]["distribution"];
+    let failed = &fetch_distribution(client, &token, &distribution).await;
     assert_eq!(failed["status"], "failed");
     let error = failed["error"].as_str().expect("error");
     assert!(
@@ -327,4 +329,60 @@ async fn the_worker_prints_the_public_key_to_give_each_platform() {
         stderr.contains(&backbeat_testkit::sftp::fingerprint(&public)),
         "{stderr}"
     );
+}
+
+/// A server that does not answer is retried, then the delivery fails saying so; a server that
+/// refuses backbeat's key fails it at once (retrying cannot help until an admin acts).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_is_retried_and_a_refused_key_fails_at_once() {
+    let Setup {
+        server,
+        stack,
+        api,
+        admin,
+        ..
+    } = setup(SftpServer::start(), false, |_| {}).await;
+    let _worker = stack.spawn_worker();
+    let client = &api.0;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let down = sftp_platform(
+        client,
+        &admin,
+        &server,
+        &server.host_key,
+        json!({"code": "down_dsp", "sftpPort": closed}),
+    )
+    .await;
+    let refusing = sftp_platform(
+        client,
+        &admin,
+        &server,
+        &server.host_key,
+        json!({"code": "refusing_dsp", "sftpUsername": "nobody"}),
+    )
+    .await;
+    let (_, token) = client.user("label", None).await;
+    let release = client.ready_release(&token, 3, 1).await;
+
+    for (platform, attempts, why) in [
+        (
+            &down,
+            stack.settings.jobs.max_attempts,
+            format!("cannot connect to 127.0.0.1:{closed}"),
+        ),
+        (&refusing, 1, "refused backbeat's key for nobody".to_owned()),
+    ] {
+        let platform_id = platform["platformId"].as_str().expect("id");
+        let (distribution, job) = distribute(client, &token, &release.album_id, platform_id).await;
+        assert_eq!(job["status"], "dead", "{job}");
+        assert_eq!(job["attempts"], attempts, "{job}");
+        let failed = fetch_distribution(client, &token, &distribution).await;
+        assert_eq!(failed["status"], "failed");
+        let error = failed["error"].as_str().expect("error");
+        assert!(error.contains(&why), "{error}");
+    }
+    assert!(entries(&server.home()).is_empty(), "nothing was uploaded");
 }
