@@ -31,6 +31,9 @@ pub struct DropFolder {
     /// The least time between two packages of a batch written: spreads a bulk job's file system
     /// work (kernel time, which requests cannot preempt on many kernels) instead of bursts.
     spacing: Option<Duration>,
+    /// A lock file shared by the workers on this machine, so that they write a batch's packages
+    /// one at a time: the kernel work then holds at most one core, leaving the other to requests.
+    turns: Option<PathBuf>,
 }
 
 /// A package ready for the blocking write: its name, its files, its manifest.
@@ -49,6 +52,44 @@ enum Source {
     Remote(String),
 }
 
+/// The lock file behind [`DropFolder::taking_turns`]. Taking turns only spreads load: a lock that
+/// cannot be had is logged and the packages are written without it.
+struct Turns(std::fs::File);
+
+/// A turn, given back when dropped.
+struct Turn<'a>(&'a std::fs::File);
+
+impl Turns {
+    fn open(path: &Path) -> Option<Self> {
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            Ok(file) => Some(Self(file)),
+            Err(error) => {
+                tracing::warn!(lock = %path.display(), %error, "writing packages without taking turns");
+                None
+            }
+        }
+    }
+
+    fn take(&self) -> Option<Turn<'_>> {
+        use rustix::fs::{FlockOperation, flock};
+        flock(&self.0, FlockOperation::LockExclusive).ok()?;
+        Some(Turn(&self.0))
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let _ = rustix::fs::flock(self.0, rustix::fs::FlockOperation::Unlock);
+    }
+}
+
 fn sync(path: &Path) -> std::io::Result<()> {
     std::fs::File::open(path)?.sync_all()
 }
@@ -60,12 +101,20 @@ impl DropFolder {
             storage,
             fsync,
             spacing: None,
+            turns: None,
         }
     }
 
     /// Writes a batch's packages at most one per `spacing`.
     pub fn spaced(mut self, spacing: Duration) -> Self {
         self.spacing = Some(spacing);
+        self
+    }
+
+    /// Writes a batch's packages, and flushes them, only while holding `lock` (an `flock`), which
+    /// other workers' drop folders on this machine share.
+    pub fn taking_turns(mut self, lock: impl Into<PathBuf>) -> Self {
+        self.turns = Some(lock.into());
         self
     }
 
@@ -157,7 +206,9 @@ impl DropFolder {
         batch: Vec<Staged>,
         fsync: bool,
         spacing: Option<Duration>,
+        turns: Option<&Path>,
     ) -> Vec<Result<Outcome, DeliveryError>> {
+        let turns = turns.and_then(Turns::open);
         let mut outcomes: Vec<Result<Outcome, DeliveryError>> = Vec::with_capacity(batch.len());
         let mut staged: Vec<(usize, String, PathBuf)> = Vec::new();
         let started = Instant::now();
@@ -176,6 +227,7 @@ impl DropFolder {
                     std::thread::sleep(wait);
                 }
             }
+            let _turn = turns.as_ref().map(Turns::take);
             match Self::begin(folder, &name, &files, &manifest, false) {
                 Ok(Some(partial)) => {
                     staged.push((index, name, partial));
@@ -190,6 +242,7 @@ impl DropFolder {
         }
         let flush = |what: &str| -> Result<(), DeliveryError> {
             if fsync {
+                let _turn = turns.as_ref().map(Turns::take);
                 let root = std::fs::File::open(folder)?;
                 rustix::fs::syncfs(&root).map_err(|e| {
                     DeliveryError::Io(std::io::Error::other(format!("cannot flush {what}: {e}")))
@@ -289,14 +342,17 @@ impl Delivery for DropFolder {
                 manifest: package.manifest(),
             })
             .collect();
-        let (folder, fsync, spacing, count) = (
+        let (folder, fsync, spacing, turns, count) = (
             self.folder.clone(),
             self.fsync,
             self.spacing,
+            self.turns.clone(),
             packages.len(),
         );
-        match tokio::task::spawn_blocking(move || Self::write_batch(&folder, batch, fsync, spacing))
-            .await
+        match tokio::task::spawn_blocking(move || {
+            Self::write_batch(&folder, batch, fsync, spacing, turns.as_deref())
+        })
+        .await
         {
             Ok(outcomes) => outcomes,
             Err(error) => (0..count)
@@ -412,6 +468,33 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[tokio::test]
+    async fn a_batch_waits_for_its_turn_while_another_worker_writes() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let storage = backbeat_storage::local(root.path().join("storage"));
+        let lock = root.path().join(".write.lock");
+        let drop = DropFolder::new(root.path().join("deezer"), storage, true).taking_turns(&lock);
+        let package = Package::new("p1").with_bytes("m.xml", b"<xml/>".to_vec());
+        // Another worker's turn: a lock on its own open file, as another process holds it.
+        let other = Turns::open(&lock).expect("lock file");
+        let turn = other.take().expect("turn");
+        let writing = tokio::spawn(async move { drop.deliver_many(&[package]).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!writing.is_finished(), "wrote during another worker's turn");
+        // Not even begun: writing the package is the kernel work that takes turns.
+        assert!(!root.path().join("deezer").exists());
+        std::mem::drop(turn);
+        let outcomes = tokio::time::timeout(Duration::from_secs(10), writing)
+            .await
+            .expect("its turn came")
+            .expect("task");
+        assert!(
+            matches!(outcomes[..], [Ok(Outcome::Delivered)]),
+            "{outcomes:?}"
+        );
+        assert!(root.path().join("deezer/p1/m.xml").exists());
     }
 
     #[tokio::test]

@@ -245,6 +245,9 @@ pub fn sftp_public_key(
         .map_err(|e| format!("distribution.sftp_key_path: {e}"))
 }
 
+/// The lock file, in the delivery root, that paced workers take turns with.
+const TURNS: &str = ".write.lock";
+
 /// How packages reach the platform: its SFTP server, or its drop folder under the delivery root.
 /// `spacing` spreads a batch's writes to a local folder (see [`DropFolder::spaced`]).
 pub fn delivery(
@@ -273,8 +276,12 @@ pub fn delivery(
         ctx.storage.clone(),
         settings.fsync,
     );
+    // Paced workers share the machine with the API: they also take turns at the file system.
+    // Unpaced ones (machines of their own) need not, even on a delivery root they share.
     Box::new(match spacing {
-        Some(spacing) => folder.spaced(spacing),
+        Some(spacing) => folder
+            .spaced(spacing)
+            .taking_turns(PathBuf::from(&settings.delivery_root).join(TURNS)),
         None => folder,
     })
 }

@@ -294,4 +294,8 @@ async fn a_paced_worker_delivers_no_faster_than_its_pace() {
             "4 pairs at {PACE}/s took {took:?}"
         );
     }
+    // Paced, it took turns at the file system with any other worker on this machine.
+    let turns =
+        std::path::Path::new(&stack.settings.distribution.delivery_root).join(".write.lock");
+    assert!(turns.is_file(), "no {}", turns.display());
 }
