@@ -498,6 +498,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_lock_that_cannot_be_opened_does_not_stop_delivery() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let storage = backbeat_storage::local(root.path().join("storage"));
+        // A folder where the lock file should be: it cannot be opened for writing.
+        let lock = root.path().join(".write.lock");
+        std::fs::create_dir(&lock).expect("in the way");
+        let drop = DropFolder::new(root.path().join("deezer"), storage, true).taking_turns(&lock);
+        let package = Package::new("p1").with_bytes("m.xml", b"<xml/>".to_vec());
+        let outcomes = drop.deliver_many(&[package]).await;
+        assert!(
+            matches!(outcomes[..], [Ok(Outcome::Delivered)]),
+            "{outcomes:?}"
+        );
+        assert!(root.path().join("deezer/p1/m.xml").exists());
+    }
+
+    #[tokio::test]
     async fn many_packages_share_their_flushes_and_keep_their_own_outcomes() {
         let root = tempfile::tempdir().expect("tempdir");
         let storage = backbeat_storage::local(root.path().join("storage"));

@@ -271,17 +271,12 @@ pub fn delivery(
         .delivery_folder
         .as_deref()
         .unwrap_or(&platform.code);
-    let folder = DropFolder::new(
-        PathBuf::from(&settings.delivery_root).join(folder),
-        ctx.storage.clone(),
-        settings.fsync,
-    );
+    let root = PathBuf::from(&settings.delivery_root);
+    let folder = DropFolder::new(root.join(folder), ctx.storage.clone(), settings.fsync);
     // Paced workers share the machine with the API: they also take turns at the file system.
     // Unpaced ones (machines of their own) need not, even on a delivery root they share.
     Box::new(match spacing {
-        Some(spacing) => folder
-            .spaced(spacing)
-            .taking_turns(PathBuf::from(&settings.delivery_root).join(TURNS)),
+        Some(spacing) => folder.spaced(spacing).taking_turns(root.join(TURNS)),
         None => folder,
     })
 }

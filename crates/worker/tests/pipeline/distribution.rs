@@ -62,6 +62,23 @@ pub(crate) async fn fetch_distribution(client: &Client, token: &str, id: &str) -
         .clone()
 }
 
+/// `POST /distributions/{id}/retry`, then waits for the delivery job: the answer and the job.
+pub(crate) async fn retry_distribution(client: &Client, token: &str, id: &str) -> (Value, Value) {
+    let retried = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &format!("/distributions/{id}/retry"),
+            None,
+            Some(token),
+        )
+        .await;
+    let job = client
+        .wait_job(token, retried["data"]["jobId"].as_str().expect("job"), WAIT)
+        .await;
+    (retried, job)
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -408,24 +425,9 @@ async fn a_delivery_that_keeps_failing_is_failed_and_can_be_retried() {
     assert!(history.iter().filter(|s| **s == "delivering").count() >= 1);
 
     std::fs::remove_file(&blocker).expect("clear the way");
-    let retried = client
-        .expect(
-            StatusCode::ACCEPTED,
-            Method::POST,
-            &format!("/distributions/{distribution}/retry"),
-            None,
-            Some(&token),
-        )
-        .await;
+    let (retried, job) = retry_distribution(client, &token, &distribution).await;
     assert_eq!(retried["data"]["distribution"]["status"], "queued");
     assert!(retried["data"]["distribution"]["error"].is_null());
-    let job = client
-        .wait_job(
-            &token,
-            retried["data"]["jobId"].as_str().expect("job"),
-            WAIT,
-        )
-        .await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
         stack.packages("deezer"),

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::bulk::start_bulk;
-use crate::distribution::{WAIT, check_package, fetch_distribution};
+use crate::distribution::{WAIT, check_package, fetch_distribution, retry_distribution};
 use crate::helpers::*;
 
 /// Where the platform asks for its packages, under the login directory; made on first delivery.
@@ -225,22 +225,7 @@ async fn a_server_showing_another_host_key_gets_nothing_until_the_right_one_is_p
             Some(&admin),
         )
         .await;
-    let retried = client
-        .expect(
-            StatusCode::ACCEPTED,
-            Method::POST,
-            &format!("/distributions/{distribution}/retry"),
-            None,
-            Some(&token),
-        )
-        .await;
-    let job = client
-        .wait_job(
-            &token,
-            retried["data"]["jobId"].as_str().expect("job"),
-            WAIT,
-        )
-        .await;
+    let (_, job) = retry_distribution(client, &token, &distribution).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
         entries(&server.home().join(FOLDER)),
