@@ -89,18 +89,45 @@ pub async fn guard(
         Ok(pass) => pass,
         Err((error, limit)) => {
             let mut response = req.error_response(error);
-            if let Some(limit) = limit {
-                write_headers(response.headers_mut(), &limit);
-            }
+            describe_policy(&mut response, limit);
             return Ok(response);
         }
     };
     req.extensions_mut().insert(Admitted(admitted));
     let mut response = next.call(req).await?;
-    if let Some(limit) = limit {
-        write_headers(response.headers_mut(), &limit);
-    }
+    describe_policy(&mut response, limit);
     Ok(response)
+}
+
+/// A policy a handler counted the request against itself (the login's per-username limit),
+/// left on its response for the guard.
+#[derive(Debug, Clone, Copy)]
+struct Counted(LimitOutcome);
+
+/// Leaves `policy` on `response` for the route's guard, which describes the tighter of it and
+/// the route's own in the `RateLimit-*` headers.
+pub fn counted(response: &mut actix_web::HttpResponse, policy: Option<LimitOutcome>) {
+    if let Some(policy) = policy {
+        let mut extensions = response.extensions_mut();
+        let tighter = match extensions.get::<Counted>() {
+            Some(Counted(earlier)) => earlier.tighter(policy),
+            None => policy,
+        };
+        extensions.insert(Counted(tighter));
+    }
+}
+
+/// Writes the `RateLimit-*` headers of the policy closest to exhaustion among the route's
+/// (`limit`) and any the handler counted.
+fn describe_policy(response: &mut ServiceResponse<BoxBody>, limit: Option<LimitOutcome>) {
+    let handler = response.response().extensions().get::<Counted>().copied();
+    let policy = match (limit, handler) {
+        (Some(route), Some(Counted(handler))) => Some(route.tighter(handler)),
+        (route, handler) => route.or(handler.map(|Counted(h)| h)),
+    };
+    if let Some(policy) = policy {
+        write_headers(response.headers_mut(), &policy);
+    }
 }
 
 type Refusal = (ApiError, Option<LimitOutcome>);

@@ -135,6 +135,9 @@ pub enum ApiError {
     InsufficientScope(backbeat_domain::access::Scope),
     #[error("too many requests; retry later")]
     RateLimited(std::time::Duration),
+    /// Over a rate-limit policy: its state goes into the `RateLimit-*` headers.
+    #[error("too many requests; retry later")]
+    Throttled(backbeat_cache::access::LimitOutcome),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -173,7 +176,7 @@ impl ApiError {
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::InsufficientScope(_) => ErrorCode::InsufficientScope,
-            ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::RateLimited(_) | ApiError::Throttled(_) => ErrorCode::RateLimited,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
@@ -194,7 +197,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -250,11 +253,16 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = body.into_response(status);
-        if let ApiError::RateLimited(wait) = self {
-            let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        match self {
+            ApiError::RateLimited(wait) => {
+                let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            // The route's guard writes the headers of the policy that refused.
+            ApiError::Throttled(policy) => crate::access::counted(&mut response, Some(*policy)),
+            _ => {}
         }
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -274,6 +282,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::InvalidCredentials => ApiError::InvalidCredentials,
             ServiceError::InvalidCredential(message) => ApiError::InvalidToken(message),
             ServiceError::RateLimited(wait) => ApiError::RateLimited(wait),
+            ServiceError::Throttled(policy) => ApiError::Throttled(policy),
             ServiceError::Forbidden(message) => ApiError::Forbidden(message),
             ServiceError::NotFound(message) => ApiError::NotFound(message),
             ServiceError::Conflict(message) => ApiError::Conflict(message),

@@ -90,6 +90,24 @@ pub struct LimitOutcome {
     pub retry_after: Duration,
 }
 
+impl LimitOutcome {
+    /// Of two policies a request was counted against (the route's and the handler's own), the
+    /// one a client should heed: the one that refused it (the longer wait, if both did), else
+    /// the one with fewer requests left (the later reset on a tie).
+    pub fn tighter(self, other: Self) -> Self {
+        let other_wins = match (self.allowed, other.allowed) {
+            (false, true) => false,
+            (true, false) => true,
+            (false, false) => other.retry_after > self.retry_after,
+            (true, true) => {
+                other.remaining < self.remaining
+                    || (other.remaining == self.remaining && other.reset > self.reset)
+            }
+        };
+        if other_wins { other } else { self }
+    }
+}
+
 /// The account as the mirror knows it: present only once an admin changed its role or status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MirroredAccount {
@@ -362,5 +380,34 @@ impl Gate {
         }
         cmd.query_async::<()>(&mut conn).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LimitOutcome;
+    use std::time::Duration;
+
+    fn outcome(allowed: bool, limit: u32, remaining: u32, retry_secs: u64) -> LimitOutcome {
+        LimitOutcome {
+            allowed,
+            limit,
+            remaining,
+            reset: Duration::from_secs(60),
+            retry_after: Duration::from_secs(retry_secs),
+        }
+    }
+
+    #[test]
+    fn the_refusing_policy_wins_then_the_one_with_fewer_requests_left() {
+        let address = outcome(true, 20, 9, 0);
+        let username = outcome(false, 10, 0, 12);
+        assert_eq!(address.tighter(username), username);
+        assert_eq!(username.tighter(address), username);
+        let nearly = outcome(true, 10, 1, 0);
+        assert_eq!(address.tighter(nearly), nearly);
+        assert_eq!(nearly.tighter(address), nearly);
+        let longer = outcome(false, 20, 0, 30);
+        assert_eq!(username.tighter(longer), longer);
     }
 }

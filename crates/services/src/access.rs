@@ -198,7 +198,7 @@ pub async fn admit(
         .map(|k| &k.id);
     let verdict = ctx.access.gate.check(user, key, limits).await;
     if let Some(limit) = verdict.limit.filter(|l| !l.allowed) {
-        return (Err(Error::RateLimited(limit.retry_after)), Some(limit));
+        return (Err(Error::Throttled(limit)), Some(limit));
     }
     let Some(identity) = identity else {
         return (Ok(None), verdict.limit);

@@ -21,9 +21,12 @@ pub enum Error {
     /// A token or API key that is malformed, expired, revoked, or whose account is suspended.
     #[error("{0}")]
     InvalidCredential(&'static str),
-    /// Over a rate limit; may be retried after the duration.
+    /// Over a cap (a count, not a rate); may be retried after the duration.
     #[error("too many requests")]
     RateLimited(std::time::Duration),
+    /// Over a rate-limit policy, with the policy's state for the `RateLimit-*` headers.
+    #[error("too many requests")]
+    Throttled(backbeat_cache::access::LimitOutcome),
     #[error("{0}")]
     Forbidden(String),
     /// Unknown, or not visible to the caller.

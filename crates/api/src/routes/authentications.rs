@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use backbeat_services::accounts::sessions;
 use utoipa::ToSchema;
 
-use crate::error::{ApiResult, ErrorBody};
+use actix_web::ResponseError;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::input::{Fields, JsonObject};
 use crate::response::{self, DataEnvelope, MessageEnvelope};
 use crate::state::AppState;
@@ -51,14 +53,20 @@ pub async fn login(state: web::Data<AppState>, body: JsonObject) -> ApiResult<Ht
     let username = f.string("username");
     let password = f.string("password");
     let (username, password) = f.finish((username, password))?;
-    let tokens = sessions::log_in(&state, &username, &password).await?;
-    Ok(response::data(
-        StatusCode::CREATED,
-        TokenPair {
-            access_token: tokens.access_token,
-            refresh_token: tokens.refresh_token,
-        },
-    ))
+    let (tokens, policy) = sessions::log_in(&state, &username, &password).await;
+    let mut response = match tokens {
+        Ok(tokens) => response::data(
+            StatusCode::CREATED,
+            TokenPair {
+                access_token: tokens.access_token,
+                refresh_token: tokens.refresh_token,
+            },
+        ),
+        Err(refused) => ApiError::from(refused).error_response(),
+    };
+    // The per-username policy, for the headers beside the per-address one.
+    crate::access::counted(&mut response, policy);
+    Ok(response)
 }
 
 #[utoipa::path(

@@ -85,6 +85,50 @@ async fn logins_per_username_are_limited_whatever_the_address() {
 }
 
 #[tokio::test]
+async fn every_login_answer_describes_the_policy_closest_to_exhaustion() {
+    let app = spawn_app_with(|s| {
+        s.rate_limits.login_per_address = RateRule {
+            limit: 20,
+            period_secs: 60,
+        };
+        s.rate_limits.login_per_username = RateRule {
+            limit: 3,
+            period_secs: 60,
+        };
+    })
+    .await;
+    app.register("target", "secret-password").await;
+    let guess = json!({"username": "target", "password": "guess"});
+    // Wrong passwords: the per-username policy (3) runs out long before the per-address one (20).
+    for left in [2, 1, 0] {
+        let response = app.post("/authentications", guess.clone()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(header(&response, "ratelimit-limit"), Some(3));
+        assert_eq!(header(&response, "ratelimit-remaining"), Some(left));
+        assert!(response.headers().get("retry-after").is_none());
+    }
+    let refused = app.post("/authentications", guess.clone()).await;
+    assert_eq!(
+        header(&refused, "ratelimit-limit"),
+        Some(3),
+        "the policy that refused"
+    );
+    assert_eq!(header(&refused, "ratelimit-remaining"), Some(0));
+    let reset = header(&refused, "ratelimit-reset").expect("RateLimit-Reset");
+    assert!((1..=60).contains(&reset), "{reset}");
+    let retry = header(&refused, "retry-after").expect("Retry-After");
+    assert!((1..=20).contains(&retry), "{retry}");
+    expect_error(refused, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+
+    // Another account from the same address: its own username budget is still the tighter one.
+    app.register("bystander", "secret-password").await;
+    let response = login(&app.address, &app.client, "bystander").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(header(&response, "ratelimit-limit"), Some(3));
+    assert_eq!(header(&response, "ratelimit-remaining"), Some(2));
+}
+
+#[tokio::test]
 async fn authenticated_reads_and_writes_carry_headers_and_are_limited_per_account() {
     let app = spawn_app_with(|s| {
         s.rate_limits.writes_per_caller = RateRule {

@@ -2,7 +2,7 @@
 //! reading an access token back into an [`Actor`].
 
 use backbeat_auth::{TokenKind, digest};
-use backbeat_cache::access::Limit;
+use backbeat_cache::access::{Limit, LimitOutcome};
 use backbeat_db::{refresh_tokens, users};
 use backbeat_domain::access::UserStatus;
 use backbeat_domain::ids::UserId;
@@ -22,8 +22,13 @@ fn invalid_refresh_token() -> Error {
 /// stores the refresh token's digest, so that log-out can revoke it. Attempts per username are
 /// rate limited before any hashing (the API limits them per client address too), and a
 /// suspended account is refused only once the password is right, so that its state is not
-/// revealed to guessers.
-pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<TokenPair> {
+/// revealed to guessers. Returns, whatever the outcome, the per-username policy as this attempt
+/// left it (for the response's `RateLimit-*` headers).
+pub async fn log_in(
+    ctx: &Context,
+    username: &str,
+    password: &str,
+) -> (Result<TokenPair>, Option<LimitOutcome>) {
     let limit = Limit {
         key: format!(
             "login:username:{}",
@@ -35,7 +40,15 @@ pub async fn log_in(ctx: &Context, username: &str, password: &str) -> Result<Tok
         ),
         rule: ctx.settings.rate_limits.login_per_username,
     };
-    crate::access::admit(ctx, None, &[limit]).await.0?;
+    let (admitted, policy) = crate::access::admit(ctx, None, &[limit]).await;
+    let logged_in = match admitted {
+        Ok(_) => check_password(ctx, username, password).await,
+        Err(refused) => Err(refused),
+    };
+    (logged_in, policy)
+}
+
+async fn check_password(ctx: &Context, username: &str, password: &str) -> Result<TokenPair> {
     let account = users::credentials_by_username(&mut *ctx.conn().await?, username).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let valid = ctx.passwords.verify(password, stored_hash).await?;

@@ -41,7 +41,9 @@ impl From<crate::Error> for JobError {
             Error::Unavailable(cause) | Error::Internal(cause) => {
                 JobError::Retry(format!("{cause:#}"))
             }
-            limited @ Error::RateLimited(_) => JobError::Retry(limited.to_string()),
+            limited @ (Error::RateLimited(_) | Error::Throttled(_)) => {
+                JobError::Retry(limited.to_string())
+            }
             refused => JobError::Permanent(refused.to_string()),
         }
     }
