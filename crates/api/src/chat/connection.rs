@@ -5,7 +5,7 @@
 //! it with 1008 (policy violation). Its credential is checked again at every heartbeat, so an
 //! expired token, a revoked key or a suspended account closes it too. Abuse (frames over the
 //! rate, a message over the length limit, too many connections) gets an `error` frame, then a
-//! close with 1008; ordinary mistakes (an unknown room, a bad field) get an `error` frame only.
+//! close with 1008 (1009 for a frame over the size limit); ordinary mistakes (an unknown room, a bad field) get an `error` frame only.
 
 use std::collections::HashSet;
 use std::num::NonZeroU32;
@@ -41,6 +41,16 @@ impl Credential {
             Credential::Bearer(token) => Presented::Bearer(token),
             Credential::ApiKey(key) => Presented::ApiKey(key),
         }
+    }
+}
+
+/// A frame, or a message of continuation frames, over `chat.max_frame_bytes`: actix reports the
+/// first as `Overflow`, actix-ws the second as an I/O error of its own.
+fn too_big(error: &actix_ws::ProtocolError) -> bool {
+    match error {
+        actix_ws::ProtocolError::Overflow => true,
+        actix_ws::ProtocolError::Io(io) => io.to_string().contains("maximum continuation size"),
+        _ => false,
     }
 }
 
@@ -357,6 +367,12 @@ impl Connection {
                 incoming = stream.recv() => {
                     let message = match incoming {
                         None => return Ending { code: CloseCode::Normal, reason: "closed".to_owned() },
+                        Some(Err(error)) if too_big(&error) => {
+                            let max = settings.max_frame_bytes;
+                            let message = format!("frames are at most {max} bytes");
+                            let _ = self.session.text(error_frame(codes::MESSAGE_TOO_LONG, &message, None)).await;
+                            return Ending { code: CloseCode::Size, reason: message };
+                        }
                         Some(Err(error)) => return Ending {
                             code: CloseCode::Protocol,
                             reason: format!("{error}"),

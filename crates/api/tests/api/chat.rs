@@ -276,6 +276,33 @@ async fn a_bad_or_missing_credential_closes_with_policy_violation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_over_the_size_limit_gets_an_error_frame_then_close_1009() {
+    let app = spawn_app().await;
+    let (_, token, _) = app.user("alice").await;
+    let room = room(&app, &token, "public").await;
+    let mut big = signed_in(&app.address, &token).await;
+    big.join(&room).await;
+    // 100,000 characters: past `chat.max_frame_bytes` (16 KiB), not only the message length.
+    big.send(
+        json!({"type": "send_message", "roomId": room, "text": "x".repeat(100_000), "clientId": "c"}),
+    )
+    .await;
+    let (code, frames) = big.closed().await;
+    assert_eq!(code, Some(CloseCode::Size), "{frames:?}");
+    let error = frames
+        .iter()
+        .find(|f| f["type"] == "error")
+        .expect("an error frame before the close");
+    assert_eq!(error["code"], "MESSAGE_TOO_LONG", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("16384")),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn abuse_gets_an_error_frame_then_a_close() {
     let app = spawn_app_with(|s| {
         s.chat.frames_per_second = 1;
