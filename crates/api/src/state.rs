@@ -1,11 +1,10 @@
-//! What every handler shares: the services' context, and the broker (for readiness).
+//! What every handler shares: the services' context and this process's chat hub.
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use backbeat_config::Settings;
-use backbeat_queue::Broker;
 use backbeat_services::Context;
 use backbeat_services::jobs::Relay;
 
@@ -14,7 +13,6 @@ use crate::chat::Hub;
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Context,
-    pub broker: Broker,
     /// Whether the outbox relay is publishing (readiness).
     pub relay_health: Arc<AtomicBool>,
     /// This process's chat connections and their fan-out.
@@ -35,15 +33,13 @@ impl AppState {
     /// Also returns the outbox relay, to be run on the process's main runtime.
     pub async fn build(settings: Settings) -> anyhow::Result<(Self, Relay)> {
         let ctx = Context::build(settings, "backbeat-api").await?;
-        let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-api");
-        let relay = Relay::new(ctx.db.clone(), broker.clone(), &ctx.settings);
+        let relay = Relay::new(ctx.db.clone(), ctx.broker.clone(), &ctx.settings);
         let relay_health = relay.health();
         let chat_hub = Hub::new(ctx.clone());
         Ok((
             Self {
                 chat_hub,
                 ctx,
-                broker,
                 relay_health,
             },
             relay,

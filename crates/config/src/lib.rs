@@ -202,6 +202,12 @@ pub struct JobSettings {
     /// The worker's CPU priority (Unix niceness, 0-19): on a machine it shares with the API,
     /// background work yields to requests. 0 keeps the default.
     pub nice: i32,
+    /// A running attempt whose heartbeat is older than this has lost its worker: another may
+    /// take the job over. Workers renew it every quarter of it.
+    pub lease_secs: u64,
+    /// A job whose state says work is pending, and which no message has been sent for in this
+    /// long, gets a new one (the sweeper, `scheduler.stalled_jobs_secs`).
+    pub stalled_after_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +223,8 @@ pub struct SchedulerSettings {
     pub verification_expiry_secs: u64,
     /// How often the videos are synced from Wistia (idle while no token is configured).
     pub video_sync_secs: u64,
+    /// How often the sweeper looks for jobs that no message will bring back.
+    pub stalled_jobs_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -1,9 +1,13 @@
 //! The jobs table: the source of truth for background work.
 
+use std::time::Duration;
+
 use backbeat_domain::ids::{JobId, UserId};
 use backbeat_domain::jobs::JobStatus;
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
@@ -29,6 +33,10 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// While `retrying`: when the next attempt is due.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// While `running`: when its worker last said it is at work.
+    pub heartbeat_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewJob<'a> {
@@ -88,9 +96,7 @@ async fn write(conn: &mut AsyncPgConnection, job: NewJob<'_>, once: bool) -> Res
         ))
         .execute(conn)
         .await?;
-    diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
-        .execute(conn)
-        .await?;
+    notify_relays(conn).await?;
     Ok(true)
 }
 
@@ -116,72 +122,322 @@ pub async fn find(conn: &mut AsyncPgConnection, id: &JobId) -> Result<Option<Job
         .optional()?)
 }
 
-/// Marks an attempt as started and returns the job, or `None` when it may not start: finished
-/// (succeeded or dead), unknown, or `running` while `take_over` is false. A redelivered message
-/// takes over a `running` job (its worker died without acknowledging); a fresh duplicate of the
-/// message (a relay that published twice) does not, so one job never runs twice at once.
+/// PostgreSQL's clock, which every decision about due times and leases reads: the relays, the
+/// consumers and the sweeper may run on machines whose clocks disagree.
+fn db_now() -> diesel::expression::SqlLiteral<Timestamptz> {
+    sql::<Timestamptz>("now()")
+}
+
+/// `now() + delay`, on PostgreSQL's clock.
+fn db_now_plus(delay: Duration) -> diesel::expression::SqlLiteral<Timestamptz> {
+    let ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+    sql::<Timestamptz>(&format!("now() + interval '{ms} milliseconds'"))
+}
+
+/// Why a message's job could not start.
+#[derive(Debug)]
+pub enum Unstartable {
+    /// Succeeded or dead already: a redelivered or duplicated message.
+    Finished(JobStatus),
+    /// Another worker's attempt is alive (its heartbeat is within the lease).
+    RunningElsewhere,
+    /// A retry that is not due yet: an early copy of its message (the outbox row publishes it
+    /// when it is due).
+    NotDue(DateTime<Utc>),
+    /// Its worker stopped during its last attempt: the job is now dead.
+    GaveUp,
+    /// No such job.
+    Unknown,
+}
+
+/// Starts an attempt if the job may start now, returning the row as it now is. A `running` job
+/// is taken over only when its heartbeat is older than `lease` (its worker is gone, or cut off
+/// from the database); a message for an attempt that is alive does not start it, so one job never
+/// runs twice at once.
 pub async fn start_attempt(
     conn: &mut AsyncPgConnection,
     id: &JobId,
-    take_over: bool,
-) -> Result<Option<Job>, DbError> {
-    let startable: &[JobStatus] = if take_over {
-        &[JobStatus::Queued, JobStatus::Failed, JobStatus::Running]
-    } else {
-        &[JobStatus::Queued, JobStatus::Failed]
-    };
-    Ok(
-        diesel::update(jobs::table.find(id).filter(jobs::status.eq_any(startable)))
+    lease: Duration,
+) -> Result<Result<Job, Unstartable>, DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let row: Option<(Job, DateTime<Utc>)> = jobs::table
+            .find(id)
+            .select((Job::as_select(), db_now()))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some((job, now)) = row else {
+            return Ok(Err(Unstartable::Unknown));
+        };
+        match job.status {
+            JobStatus::Succeeded | JobStatus::Dead => {
+                return Ok(Err(Unstartable::Finished(job.status)));
+            }
+            JobStatus::Queued => {}
+            JobStatus::Retrying => {
+                if let Some(due) = job.next_attempt_at.filter(|due| *due > now) {
+                    return Ok(Err(Unstartable::NotDue(due)));
+                }
+            }
+            JobStatus::Running => {
+                let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                let alive = job
+                    .heartbeat_at
+                    .or(job.started_at)
+                    .is_some_and(|beat| beat > now - lease);
+                if alive {
+                    return Ok(Err(Unstartable::RunningElsewhere));
+                }
+                if job.attempts >= job.max_attempts {
+                    bury(
+                        conn,
+                        id,
+                        job.attempts,
+                        &format!(
+                            "gave up after {} attempts: the worker running the last one stopped",
+                            job.attempts
+                        ),
+                    )
+                    .await?;
+                    return Ok(Err(Unstartable::GaveUp));
+                }
+            }
+        }
+        let job = diesel::update(jobs::table.find(id))
             .set((
                 jobs::status.eq(JobStatus::Running),
                 jobs::attempts.eq(jobs::attempts + 1),
-                jobs::started_at.eq(Some(Utc::now())),
+                jobs::started_at.eq(db_now().nullable()),
+                jobs::heartbeat_at.eq(db_now().nullable()),
+                jobs::next_attempt_at.eq(None::<DateTime<Utc>>),
                 jobs::last_error.eq(None::<String>),
             ))
             .returning(Job::as_returning())
             .get_result(conn)
-            .await
-            .optional()?,
-    )
+            .await?;
+        Ok(Ok(job))
+    })
+    .await
 }
 
+/// A job's running attempt, as [`this_attempt`] selects it.
+type ThisAttempt<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<jobs::table, &'a JobId>,
+        diesel::dsl::Eq<jobs::attempts, i32>,
+    >,
+    diesel::dsl::Eq<jobs::status, JobStatus>,
+>;
+
+/// The running attempt `attempt` of the job, and only that one: a worker whose attempt was taken
+/// over (it looked dead) changes nothing when it comes back.
+fn this_attempt(id: &JobId, attempt: i32) -> ThisAttempt<'_> {
+    jobs::table
+        .find(id)
+        .filter(jobs::attempts.eq(attempt))
+        .filter(jobs::status.eq(JobStatus::Running))
+}
+
+/// The running attempt is alive; `false` when it is no longer the job's current attempt.
+pub async fn heartbeat(
+    conn: &mut AsyncPgConnection,
+    id: &JobId,
+    attempt: i32,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(this_attempt(id, attempt))
+        .set(jobs::heartbeat_at.eq(db_now().nullable()))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
+}
+
+/// Records attempt `attempt`'s success; `false` when that attempt had been superseded.
 pub async fn succeed(
     conn: &mut AsyncPgConnection,
     id: &JobId,
+    attempt: i32,
     result: &Value,
-) -> Result<(), DbError> {
-    diesel::update(jobs::table.find(id))
+) -> Result<bool, DbError> {
+    let updated = diesel::update(this_attempt(id, attempt))
         .set((
             jobs::status.eq(JobStatus::Succeeded),
             jobs::result.eq(Some(result)),
-            jobs::finished_at.eq(Some(Utc::now())),
+            jobs::finished_at.eq(db_now().nullable()),
+            jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
         ))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
+}
+
+/// Records attempt `attempt`'s temporary failure: the job is `retrying` until `delay` from now,
+/// and an outbox row the relays publish only then brings it back. Both in one transaction, so a
+/// retry is never recorded without the message that runs it. `None` when the attempt had been
+/// superseded; else when the next attempt is due.
+pub async fn retry_later(
+    conn: &mut AsyncPgConnection,
+    id: &JobId,
+    attempt: i32,
+    error: &str,
+    delay: Duration,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let scheduled: Option<(DateTime<Utc>, String, Option<String>)> =
+            diesel::update(this_attempt(id, attempt))
+                .set((
+                    jobs::status.eq(JobStatus::Retrying),
+                    jobs::last_error.eq(Some(error)),
+                    jobs::next_attempt_at.eq(db_now_plus(delay).nullable()),
+                    jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
+                ))
+                .returning((
+                    jobs::next_attempt_at.assume_not_null(),
+                    jobs::kind,
+                    jobs::request_id,
+                ))
+                .get_result(conn)
+                .await
+                .optional()?;
+        let Some((due, kind, request_id)) = scheduled else {
+            return Ok(None);
+        };
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::job_id.eq(id),
+                outbox::kind.eq(kind),
+                outbox::request_id.eq(request_id),
+                outbox::available_at.eq(due),
+            ))
+            .execute(conn)
+            .await?;
+        notify_relays(conn).await?;
+        Ok(Some(due))
+    })
+    .await
+}
+
+/// Records attempt `attempt`'s last failure: `dead`, kept for an operator. `false` when the
+/// attempt had been superseded.
+pub async fn bury(
+    conn: &mut AsyncPgConnection,
+    id: &JobId,
+    attempt: i32,
+    error: &str,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(this_attempt(id, attempt))
+        .set((
+            jobs::status.eq(JobStatus::Dead),
+            jobs::last_error.eq(Some(error)),
+            jobs::finished_at.eq(db_now().nullable()),
+            jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
+}
+
+/// Wakes every relay once the transaction commits (PostgreSQL delivers NOTIFY then).
+async fn notify_relays(conn: &mut AsyncPgConnection) -> Result<(), DbError> {
+    diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt: `dead` when no attempt will follow, else `failed` (a retry is due).
-pub async fn fail(
+/// Hands attempt `attempt` back (its worker stops before it ends): `queued` again, with a
+/// message, so another worker takes it at once. `false` when the attempt had been superseded.
+pub async fn release(
     conn: &mut AsyncPgConnection,
     id: &JobId,
-    error: &str,
-    dead: bool,
-) -> Result<(), DbError> {
-    let (status, finished) = if dead {
-        (JobStatus::Dead, Some(Utc::now()))
-    } else {
-        (JobStatus::Failed, None)
-    };
-    diesel::update(jobs::table.find(id))
-        .set((
-            jobs::status.eq(status),
-            jobs::last_error.eq(Some(error)),
-            jobs::finished_at.eq(finished),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+    attempt: i32,
+) -> Result<bool, DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let released: Option<(String, Option<String>)> = diesel::update(this_attempt(id, attempt))
+            .set((
+                jobs::status.eq(JobStatus::Queued),
+                jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
+            ))
+            .returning((jobs::kind, jobs::request_id))
+            .get_result(conn)
+            .await
+            .optional()?;
+        let Some((kind, request_id)) = released else {
+            return Ok(false);
+        };
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::job_id.eq(id),
+                outbox::kind.eq(kind),
+                outbox::request_id.eq(request_id),
+            ))
+            .execute(conn)
+            .await?;
+        notify_relays(conn).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// A job brought back by [`recover_stalled`].
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Recovered {
+    #[diesel(sql_type = Text)]
+    pub id: JobId,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub status: JobStatus,
+}
+
+/// Gives a new message to every job of `kinds` whose state says work is pending but which no
+/// message can be bringing back: queued, or retrying past its due time, or running with a
+/// heartbeat older than `lease`; with no unsent outbox row and none sent within `grace` (within
+/// `lease` for a running one: its stale heartbeat already says its worker is gone). The
+/// caller names only kinds whose queue holds no message (a backlog is not a loss). A duplicate
+/// this makes is absorbed by [`start_attempt`].
+pub async fn recover_stalled(
+    conn: &mut AsyncPgConnection,
+    kinds: &[&str],
+    grace: Duration,
+    lease: Duration,
+) -> Result<Vec<Recovered>, DbError> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let recovered: Vec<Recovered> = diesel::sql_query(
+        "WITH stalled AS ( \
+             SELECT j.id, j.kind, j.request_id, j.status FROM jobs j \
+             WHERE j.status IN ('queued', 'running', 'retrying', 'failed') \
+               AND j.kind = ANY($1) \
+               AND CASE j.status \
+                     WHEN 'queued' THEN j.created_at < now() - $2 * interval '1 millisecond' \
+                     WHEN 'running' THEN coalesce(j.heartbeat_at, j.started_at, j.created_at) \
+                                         < now() - $3 * interval '1 millisecond' \
+                     ELSE coalesce(j.next_attempt_at, j.updated_at) \
+                          < now() - $2 * interval '1 millisecond' \
+                   END \
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = j.id \
+                     AND (o.sent_at IS NULL OR o.sent_at > now() - \
+                          (CASE j.status WHEN 'running' THEN $3 ELSE $2 END) \
+                          * interval '1 millisecond')) \
+             FOR UPDATE OF j SKIP LOCKED \
+         ), queued AS ( \
+             INSERT INTO outbox (job_id, kind, request_id) \
+             SELECT id, kind, request_id FROM stalled \
+         ) \
+         SELECT id, kind, status FROM stalled ORDER BY id",
+    )
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<BigInt, _>(ms(grace))
+    .bind::<BigInt, _>(ms(lease))
+    .load(conn)
+    .await?;
+    if !recovered.is_empty() {
+        notify_relays(conn).await?;
+    }
+    Ok(recovered)
 }
 
 pub async fn set_progress(
@@ -236,9 +492,7 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: &JobId) -> Result<bool, Db
             ))
             .execute(conn)
             .await?;
-        diesel::sql_query(format!("NOTIFY {OUTBOX_CHANNEL}"))
-            .execute(conn)
-            .await?;
+        notify_relays(conn).await?;
         Ok(true)
     })
     .await

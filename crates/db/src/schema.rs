@@ -158,6 +158,8 @@ diesel::table! {
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        next_attempt_at -> Nullable<Timestamptz>,
+        heartbeat_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -169,6 +171,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        available_at -> Timestamptz,
     }
 }
 

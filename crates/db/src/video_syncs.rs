@@ -127,10 +127,9 @@ pub async fn lock_in_flight(conn: &mut AsyncPgConnection) -> Result<Option<JobId
     let Some(job) = job else {
         return Ok(None);
     };
-    let in_flight = [JobStatus::Queued, JobStatus::Running, JobStatus::Failed];
     let found: i64 = jobs::table
         .filter(jobs::id.eq(&job))
-        .filter(jobs::status.eq_any(in_flight))
+        .filter(jobs::status.eq_any(JobStatus::PENDING))
         .count()
         .get_result(conn)
         .await?;

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `queued` → `running` → `succeeded`; a failed attempt that will be retried is `failed`; a
-/// permanent failure or the last failed attempt is `dead` (kept, listed and replayed by operators).
+/// `queued` → `running` → `succeeded`; a failed attempt with attempts left makes it `retrying`
+/// until its next attempt is due; a permanent failure or the last failed attempt is `dead` (kept,
+/// listed and replayed by operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
 #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
@@ -12,8 +13,8 @@ pub enum JobStatus {
     Queued,
     Running,
     Succeeded,
-    /// An attempt failed; another is scheduled.
-    Failed,
+    /// An attempt failed; another is scheduled (`next_attempt_at`).
+    Retrying,
     /// Given up: a permanent error, or the last attempt failed. Operators may replay it.
     Dead,
 }
@@ -22,23 +23,31 @@ impl JobStatus {
     pub const ALL: [JobStatus; 5] = [
         Self::Queued,
         Self::Running,
+        Self::Retrying,
         Self::Succeeded,
-        Self::Failed,
         Self::Dead,
     ];
+
+    /// Work is still to be done: an attempt will run (or is running) without an operator.
+    pub const PENDING: [JobStatus; 3] = [Self::Queued, Self::Running, Self::Retrying];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
             JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
+            JobStatus::Retrying => "retrying",
             JobStatus::Dead => "dead",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
+        match value {
+            // What the previous version stored for a pending retry (see the job_schedule
+            // migration): a worker of that version may still write it during an upgrade.
+            "failed" => Some(Self::Retrying),
+            _ => Self::ALL.into_iter().find(|s| s.as_str() == value),
+        }
     }
 
     /// No attempt will follow without an operator.
@@ -68,6 +77,10 @@ mod tests {
             assert_eq!(JobStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(JobStatus::parse("zombie"), None);
-        assert!(JobStatus::Dead.is_finished() && !JobStatus::Failed.is_finished());
+        assert_eq!(JobStatus::parse("failed"), Some(JobStatus::Retrying));
+        assert!(JobStatus::Dead.is_finished() && !JobStatus::Retrying.is_finished());
+        for status in JobStatus::PENDING {
+            assert!(!status.is_finished());
+        }
     }
 }

@@ -7,7 +7,7 @@ pub mod publish;
 pub mod topology;
 
 pub use message::JobMessage;
-pub use topology::{KindQueues, Topology};
+pub use topology::Topology;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,18 +1,17 @@
 //! Queue and exchange names, and their idempotent declaration (both processes declare them).
 //!
-//! Per job kind: the work queue `{prefix}.{kind}` bound to the direct exchange `{prefix}.jobs`;
-//! delay queues `{prefix}.{kind}.retry.{delay}ms` whose messages expire after that delay
-//! (`base * 2^(n-1)` for retry n) and are dead-lettered back to the exchange (exponential back-off
-//! without a scheduler); and the dead-letter queue `{prefix}.{kind}.dead` where given-up messages
-//! wait for an operator.
+//! Per job kind: the work queue `{prefix}.{kind}` bound to the direct exchange `{prefix}.jobs`,
+//! and the dead-letter queue `{prefix}.{kind}.dead` where given-up messages wait for an operator.
+//! Retries need no queue of their own: PostgreSQL schedules them (the jobs' outbox rows carry the
+//! time they are due), so nothing the broker deletes can hold a pending retry. Delay queues
+//! `{prefix}.{kind}.retry.{delay}ms` declared by earlier versions hand back what they hold, then
+//! expire on their own.
 //!
-//! Work and dead-letter queues are quorum queues (replicated, and what RabbitMQ recommends for
-//! durable work). Settings that RabbitMQ fixes at declaration never make a start fail: a retry
-//! queue's delay is in its name (a new `retry_base_ms` gives new queues; the old ones still hand
-//! their messages back, then expire, since their expiry follows from their delay), and a work or
-//! dead-letter queue that exists with other arguments (classic, declared by an earlier version,
-//! or another `queue_expires_ms`) is replaced by one with the current arguments, its messages
-//! moved, never dropped (see [`Topology::declare`]).
+//! Both are quorum queues (replicated, and what RabbitMQ recommends for durable work). Settings
+//! that RabbitMQ fixes at declaration never make a start fail: a queue that exists with other
+//! arguments (classic, declared by an earlier version, or another `queue_expires_ms`) is replaced
+//! by one with the current arguments, its messages moved, never dropped (see
+//! [`Topology::declare`]).
 
 use std::time::Duration;
 
@@ -27,47 +26,25 @@ use lapin::{Channel, Connection, ExchangeKind};
 
 use crate::QueueError;
 
-/// One job kind's queues: its name (the routing key) and how many delay queues it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KindQueues {
-    pub name: &'static str,
-    /// One per retry: `max_attempts - 1`, at least one.
-    pub retry_tiers: u32,
-}
-
-impl KindQueues {
-    pub fn new(name: &'static str, max_attempts: u32) -> Self {
-        Self {
-            name,
-            retry_tiers: max_attempts.saturating_sub(1).max(1),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Topology {
     prefix: String,
-    retry_base: Duration,
-    kinds: Vec<KindQueues>,
+    kinds: Vec<&'static str>,
     queue_expires_ms: Option<u64>,
 }
 
 impl Topology {
-    pub fn new(
-        rabbitmq: &RabbitMqSettings,
-        retry_base: Duration,
-        kinds: impl IntoIterator<Item = KindQueues>,
-    ) -> Self {
+    /// The queues of `kinds` (the job kinds' names, which are their routing keys).
+    pub fn new(rabbitmq: &RabbitMqSettings, kinds: impl IntoIterator<Item = &'static str>) -> Self {
         Self {
             prefix: rabbitmq.prefix.clone(),
-            retry_base,
             kinds: kinds.into_iter().collect(),
             queue_expires_ms: rabbitmq.queue_expires_ms,
         }
     }
 
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.kinds.iter().map(|k| k.name)
+        self.kinds.iter().copied()
     }
 
     pub fn exchange(&self) -> String {
@@ -82,36 +59,12 @@ impl Topology {
         format!("{}.{kind}.dead", self.prefix)
     }
 
-    fn retry_tiers(&self, kind: &str) -> u32 {
-        self.kinds
-            .iter()
-            .find(|k| k.name == kind)
-            .map_or(1, |k| k.retry_tiers)
-    }
-
-    /// The delay queue for the retry after failed attempt `attempt` (1-based).
-    pub fn retry_queue(&self, kind: &str, attempt: u32) -> String {
-        let tier = attempt.clamp(1, self.retry_tiers(kind));
-        format!(
-            "{}.{kind}.retry.{}ms",
-            self.prefix,
-            self.retry_delay(tier).as_millis()
-        )
-    }
-
-    pub fn retry_delay(&self, tier: u32) -> Duration {
-        self.retry_base * 2u32.saturating_pow(tier.saturating_sub(1))
-    }
-
     /// Every queue of every kind.
     pub fn queues(&self) -> Vec<String> {
-        let mut queues = Vec::new();
-        for kind in &self.kinds {
-            queues.push(self.queue(kind.name));
-            queues.push(self.dead_queue(kind.name));
-            queues.extend((1..=kind.retry_tiers).map(|tier| self.retry_queue(kind.name, tier)));
-        }
-        queues
+        self.kinds
+            .iter()
+            .flat_map(|kind| [self.queue(kind), self.dead_queue(kind)])
+            .collect()
     }
 
     /// A work or dead-letter queue's arguments: quorum, and the configured expiry.
@@ -131,31 +84,6 @@ impl Topology {
         arguments
     }
 
-    /// A delay queue's arguments, all following from its delay (its name): messages expire into
-    /// the exchange after it, and the queue itself, once unused for twice that and a minute more,
-    /// when every message it held is long gone.
-    fn retry_arguments(&self, kind: &str, delay: Duration) -> FieldTable {
-        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-        let mut arguments = FieldTable::default();
-        arguments.insert(
-            ShortString::from("x-message-ttl"),
-            AMQPValue::LongLongInt(ms(delay)),
-        );
-        arguments.insert(
-            ShortString::from("x-expires"),
-            AMQPValue::LongLongInt(ms(delay * 2 + Duration::from_secs(60))),
-        );
-        arguments.insert(
-            ShortString::from("x-dead-letter-exchange"),
-            AMQPValue::LongString(self.exchange().as_str().into()),
-        );
-        arguments.insert(
-            ShortString::from("x-dead-letter-routing-key"),
-            AMQPValue::LongString(kind.into()),
-        );
-        arguments
-    }
-
     /// Declares everything, on channels of its own; safe to repeat, and from every process, at
     /// the same time too.
     pub async fn declare(&self, connection: &Connection) -> Result<(), QueueError> {
@@ -172,23 +100,26 @@ impl Topology {
             )
             .await?;
         for kind in &self.kinds {
-            self.declare_durable(connection, &self.queue(kind.name), Some(kind.name))
+            self.declare_durable(connection, &self.queue(kind), Some(kind))
                 .await?;
-            self.declare_durable(connection, &self.dead_queue(kind.name), None)
+            self.declare_durable(connection, &self.dead_queue(kind), None)
                 .await?;
-            for tier in 1..=kind.retry_tiers {
-                let delay = self.retry_delay(tier);
-                channel
-                    .queue_declare(
-                        self.retry_queue(kind.name, tier).as_str().into(),
-                        DURABLE,
-                        self.retry_arguments(kind.name, delay),
-                    )
-                    .await?;
-            }
         }
         let _ = channel.close(200, "declared".into()).await;
         Ok(())
+    }
+
+    /// The messages waiting in `kind`'s work queue (not those its consumers hold). Declared as
+    /// usual on the way, so that asking never fails on a queue not declared yet (after a broker
+    /// reset: whatever it held is lost too, and it counts none). `None` while the queue exists
+    /// with other arguments (a start is migrating it).
+    pub async fn waiting(
+        &self,
+        connection: &Connection,
+        kind: &str,
+    ) -> Result<Option<u32>, QueueError> {
+        self.declare_counting(connection, &self.queue(kind), Some(kind))
+            .await
     }
 
     /// Declares a work (bound to `routing_key`) or dead-letter queue with the current arguments.
@@ -244,17 +175,30 @@ impl Topology {
         queue: &str,
         routing_key: Option<&str>,
     ) -> Result<bool, QueueError> {
+        Ok(self
+            .declare_counting(connection, queue, routing_key)
+            .await?
+            .is_some())
+    }
+
+    /// [`Self::declare_current`], returning the messages waiting in the queue.
+    async fn declare_counting(
+        &self,
+        connection: &Connection,
+        queue: &str,
+        routing_key: Option<&str>,
+    ) -> Result<Option<u32>, QueueError> {
         let channel = connection.create_channel().await?;
         match channel
             .queue_declare(queue.into(), DURABLE, self.durable_arguments())
             .await
         {
-            Ok(_) => {
+            Ok(declared) => {
                 self.bind(&channel, queue, routing_key).await?;
                 let _ = channel.close(200, "declared".into()).await;
-                Ok(true)
+                Ok(Some(declared.message_count()))
             }
-            Err(error) if refused_as(&error, AMQPSoftError::PRECONDITIONFAILED) => Ok(false),
+            Err(error) if refused_as(&error, AMQPSoftError::PRECONDITIONFAILED) => Ok(None),
             Err(error) => Err(error.into()),
         }
     }
@@ -481,7 +425,7 @@ async fn drain_and_delete(connection: &Connection, from: &str, to: &str) -> Resu
                 let _ = channel.close(200, "deleted".into()).await;
                 return Ok(());
             }
-            // A message arrived after the move (a retry queue handing one back): move again.
+            // A message arrived after the move (an old delay queue handing one back): move again.
             Ok(_) => {}
             Err(error) if refused_as(&error, AMQPSoftError::NOTFOUND) => return Ok(()),
             Err(error) => return Err(error.into()),
@@ -529,14 +473,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_back_off() {
+    fn names() {
         let topology = Topology {
             prefix: "bb".into(),
-            retry_base: Duration::from_secs(2),
-            kinds: vec![
-                KindQueues::new("playlist_export", 5),
-                KindQueues::new("once", 1),
-            ],
+            kinds: vec!["playlist_export", "once"],
             queue_expires_ms: None,
         };
         let kind = "playlist_export";
@@ -544,16 +484,13 @@ mod tests {
         assert_eq!(topology.queue(kind), "bb.playlist_export");
         assert_eq!(topology.dead_queue(kind), "bb.playlist_export.dead");
         assert_eq!(
-            topology.retry_queue(kind, 1),
-            "bb.playlist_export.retry.2000ms"
+            topology.queues(),
+            [
+                "bb.playlist_export",
+                "bb.playlist_export.dead",
+                "bb.once",
+                "bb.once.dead"
+            ]
         );
-        assert_eq!(
-            topology.retry_queue(kind, 9),
-            "bb.playlist_export.retry.16000ms"
-        );
-        assert_eq!(topology.retry_queue("once", 3), "bb.once.retry.2000ms");
-        assert_eq!(topology.retry_delay(1), Duration::from_secs(2));
-        assert_eq!(topology.retry_delay(4), Duration::from_secs(16));
-        assert_eq!(topology.queues().len(), 6 + 3);
     }
 }

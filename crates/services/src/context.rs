@@ -9,6 +9,7 @@ use backbeat_config::Settings;
 use backbeat_crawler::{Crawler, Rules};
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
+use backbeat_queue::Broker;
 use backbeat_storage::Storage;
 use backbeat_wistia::Wistia;
 
@@ -28,6 +29,9 @@ pub struct Context {
     pub settings: Arc<Settings>,
     pub db: DbPool,
     pub redis: RedisPool,
+    /// RabbitMQ, connected on first use: the outbox relay publishes through it, the sweeper
+    /// reads queue depths, readiness pings it.
+    pub broker: Broker,
     pub likes: LikesCache,
     pub storage: Arc<dyn Storage>,
     pub mailer: Arc<dyn Mailer>,
@@ -94,6 +98,7 @@ impl Context {
         let db = backbeat_db::pool::build(&settings.database, application_name)?;
         let redis = backbeat_cache::pool::build(&settings.redis)?;
         Ok(Self {
+            broker: Broker::new(&settings.rabbitmq, application_name),
             likes: LikesCache::new(redis.clone(), &settings.cache),
             song_pages: PageCache::new(
                 redis.clone(),

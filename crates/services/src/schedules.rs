@@ -56,7 +56,17 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             every: Duration::from_secs(settings.scheduler.video_sync_secs),
             tick: sync_videos,
         },
+        Periodic {
+            name: "recover_stalled_jobs",
+            every: Duration::from_secs(settings.scheduler.stalled_jobs_secs),
+            tick: recover_stalled_jobs,
+        },
     ]
+}
+
+/// Pending jobs that no message will bring back are queued again.
+fn recover_stalled_jobs<'a>(ctx: &'a Context, conn: &'a mut AsyncPgConnection) -> TickFuture<'a> {
+    Box::pin(crate::jobs::sweep::recover_stalled(ctx, conn))
 }
 
 /// The video catalog is synced from Wistia by a job (idle without a token).

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backbeat_config::Settings;
-use backbeat_queue::Broker;
 use backbeat_services::Context;
 use backbeat_services::jobs::Relay;
 
@@ -32,7 +31,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let ctx = Arc::new(Context::build(settings, "backbeat-worker").await?);
     let consuming = endpoint::Consuming::default();
     let endpoint = endpoint::serve(Arc::clone(&ctx), consuming.clone());
-    let broker = Broker::new(&ctx.settings.rabbitmq, "backbeat-worker");
+    let broker = ctx.broker.clone();
     let connected = async {
         retry("database", || backbeat_db::pool::ping(&ctx.db)).await;
         retry("rabbitmq", || broker.ping()).await;
@@ -61,6 +60,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         broker: broker.clone(),
         name,
         consuming,
+        running: consumer::Running::default(),
     };
     tracing::info!("backbeat-worker ready");
     let mut delay = Duration::from_millis(500);
@@ -78,6 +78,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     }
     tracing::info!("backbeat-worker stopping");
+    consumer.finish().await;
     // A tick in progress finishes its transaction first.
     let _ = stop_scheduler.send(true);
     let _ = scheduler_task.await;

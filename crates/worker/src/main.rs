@@ -1,5 +1,4 @@
 use backbeat_domain::ids::JobId;
-use backbeat_queue::Broker;
 use backbeat_services::Context;
 use clap::{Parser, Subcommand};
 
@@ -111,9 +110,9 @@ fn sftp_key(settings: &backbeat_config::Settings) -> anyhow::Result<()> {
 }
 
 async fn dead(settings: backbeat_config::Settings, command: DeadCommand) -> anyhow::Result<()> {
-    let broker = Broker::new(&settings.rabbitmq, "backbeat-worker-admin");
     let topology = backbeat_services::jobs::topology(&settings);
     let ctx = Context::build(settings, "backbeat-worker-admin").await?;
+    let broker = ctx.broker.clone();
     match command {
         DeadCommand::List { limit } => backbeat_worker::dead::list(&ctx, limit).await?,
         DeadCommand::Replay { job_id, all } => {

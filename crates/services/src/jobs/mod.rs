@@ -9,15 +9,17 @@ mod error;
 pub mod kinds;
 pub mod relay;
 mod run;
+pub mod sweep;
 pub mod view;
 
 use std::future::Future;
+use std::time::Duration;
 
 use backbeat_config::{JobSettings, Settings};
 use backbeat_db::AsyncPgConnection;
 use backbeat_db::jobs::NewJob;
 use backbeat_domain::ids::{JobId, UserId};
-use backbeat_queue::{KindQueues, Topology};
+use backbeat_queue::Topology;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -112,11 +114,24 @@ pub async fn enqueue_once<J: Job + kinds::Registered>(
 pub fn topology(settings: &Settings) -> Topology {
     Topology::new(
         &settings.rabbitmq,
-        std::time::Duration::from_millis(settings.jobs.retry_base_ms),
-        JobKind::ALL
-            .iter()
-            .map(|kind| KindQueues::new(kind.as_str(), kind.max_attempts(&settings.jobs))),
+        JobKind::ALL.iter().map(|kind| kind.as_str()),
     )
+}
+
+/// The longest a retry waits, whatever the attempt.
+const RETRY_MAX: Duration = Duration::from_secs(3600);
+
+/// The back-off before the retry that follows failed attempt `attempt` (1-based):
+/// `jobs.retry_base_ms * 2^(attempt-1)`, at most an hour.
+pub fn retry_delay(settings: &JobSettings, attempt: u32) -> Duration {
+    let base = Duration::from_millis(settings.retry_base_ms);
+    base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+        .min(RETRY_MAX)
+}
+
+/// How long a running attempt's heartbeat stays good; a worker renews it four times as often.
+pub fn lease(settings: &JobSettings) -> Duration {
+    Duration::from_secs(settings.lease_secs.max(1))
 }
 
 impl JobKind {
@@ -136,4 +151,27 @@ impl JobKind {
 /// Jobs committed but not yet handed to RabbitMQ: grows while the broker is unreachable.
 pub async fn backlog(ctx: &Context) -> Result<i64> {
     Ok(backbeat_db::outbox::pending_count(&mut *ctx.conn().await?).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        let settings = JobSettings {
+            max_attempts: 5,
+            retry_base_ms: 2000,
+            prefetch: 8,
+            relay_interval_ms: 1000,
+            relay_batch: 200,
+            shutdown_grace_secs: 30,
+            nice: 0,
+            lease_secs: 60,
+            stalled_after_secs: 120,
+        };
+        assert_eq!(retry_delay(&settings, 1), Duration::from_secs(2));
+        assert_eq!(retry_delay(&settings, 4), Duration::from_secs(16));
+        assert_eq!(retry_delay(&settings, 40), RETRY_MAX);
+    }
 }

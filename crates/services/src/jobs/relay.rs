@@ -4,8 +4,9 @@
 //! between confirm and commit can publish a row again, which idempotent handlers absorb).
 //!
 //! It wakes when PostgreSQL delivers the NOTIFY that [`super::enqueue`] issues, which happens at
-//! commit, in every process; and at least every `jobs.relay_interval_ms`, in case it missed one
-//! (its listening connection was down).
+//! commit, in every process; when the next scheduled row (a retry's, written with the time it is
+//! due) falls due; and at least every `jobs.relay_interval_ms`, in case it missed one (its
+//! listening connection was down).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,7 +88,7 @@ impl Relay {
         )));
         let mut backoff = self.interval;
         loop {
-            let pause = match self.drain().await {
+            let (pause, failing) = match self.drain().await {
                 Ok(published) => {
                     if published > 0 {
                         tracing::debug!(published, "outbox relayed");
@@ -95,7 +96,7 @@ impl Relay {
                     self.healthy
                         .store(true, std::sync::atomic::Ordering::Relaxed);
                     backoff = self.interval;
-                    self.interval
+                    (self.until_next_due().await, false)
                 }
                 Err(error) => {
                     self.healthy
@@ -104,12 +105,12 @@ impl Relay {
                     tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot publish");
                     let pause = backoff;
                     backoff = (backoff * 2).min(Duration::from_secs(30));
-                    pause
+                    (pause, true)
                 }
             };
             tokio::select! {
                 () = self.stop.notified() => break,
-                () = self.wake.notified(), if pause == self.interval => {}
+                () = self.wake.notified(), if !failing => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
@@ -118,7 +119,19 @@ impl Relay {
         }
     }
 
-    /// Publishes every pending row, batch after batch; returns how many.
+    /// The poll interval, or less when a scheduled row (a retry) falls due sooner.
+    async fn until_next_due(&self) -> Duration {
+        let next = match backbeat_db::pool::get(&self.db).await {
+            Ok(mut conn) => outbox::next_due_in(&mut conn).await.ok().flatten(),
+            Err(_) => None,
+        };
+        // A row due already was claimed by another relay, or came in since the drain.
+        next.map_or(self.interval, |due| {
+            due.clamp(Duration::from_millis(10), self.interval)
+        })
+    }
+
+    /// Publishes every pending row that is due, batch after batch; returns how many.
     pub async fn drain(&self) -> Result<usize, RelayError> {
         let mut total = 0;
         loop {

@@ -52,6 +52,11 @@ impl Stack {
         settings.jobs.max_attempts = 3;
         settings.jobs.retry_base_ms = 200;
         settings.jobs.relay_interval_ms = 200;
+        // A killed worker's jobs are taken over within seconds (its heartbeat goes stale, the
+        // sweeper queues them again).
+        settings.jobs.lease_secs = 2;
+        settings.jobs.stalled_after_secs = 3;
+        settings.scheduler.stalled_jobs_secs = 1;
         // Bulk jobs as fast as the workers go: the pace is measured by `./dev bench distribution`.
         settings.distribution.bulk_pairs_per_second = 0;
         settings.log.filter = "warn".to_owned();
@@ -107,6 +112,15 @@ impl Stack {
             .env("APP_JOBS__MAX_ATTEMPTS", s.jobs.max_attempts.to_string())
             .env("APP_JOBS__RETRY_BASE_MS", s.jobs.retry_base_ms.to_string())
             .env("APP_JOBS__NICE", s.jobs.nice.to_string())
+            .env("APP_JOBS__LEASE_SECS", s.jobs.lease_secs.to_string())
+            .env(
+                "APP_JOBS__STALLED_AFTER_SECS",
+                s.jobs.stalled_after_secs.to_string(),
+            )
+            .env(
+                "APP_SCHEDULER__STALLED_JOBS_SECS",
+                s.scheduler.stalled_jobs_secs.to_string(),
+            )
             .env(
                 "APP_DISTRIBUTION__BULK_PAIRS_PER_SECOND",
                 s.distribution.bulk_pairs_per_second.to_string(),

@@ -6,6 +6,7 @@ mod distribution;
 mod endpoint;
 mod helpers;
 mod priority;
+mod retries;
 mod royalties;
 mod scheduler;
 mod sftp;
@@ -434,7 +435,8 @@ async fn the_export_handler_runs_without_a_broker() {
     settings.mail.outbox_dir = outbox_dir.path().display().to_string();
     let ctx = Arc::new(Context::build(settings, "test").await.expect("context"));
     let mut conn = stack.db.connect().await;
-    let job = jobs::start_attempt(&mut conn, &JobId::from(job_id.as_str()), false)
+    let lease = Duration::from_secs(60);
+    let job = jobs::start_attempt(&mut conn, &JobId::from(job_id.as_str()), lease)
         .await
         .expect("start")
         .expect("job");

@@ -258,6 +258,8 @@ async fn retention_deletes_old_finished_work_in_batches_and_keeps_the_rest() {
            ('job-old-dead', 'playlist_export', '{}', 'dead', 5, now() - interval '100 days'),
            ('job-new-dead', 'playlist_export', '{}', 'dead', 5, now() - interval '40 days'),
            ('job-running', 'playlist_export', '{}', 'running', 5, NULL);
+         -- At work on some worker for the whole test (the sweeper leaves it alone).
+         UPDATE jobs SET heartbeat_at = now() + interval '1 hour' WHERE id = 'job-running';
          INSERT INTO outbox (job_id, kind, sent_at) VALUES
            ('job-old-ok-1', 'playlist_export', now() - interval '40 days'),
            ('job-new-ok', 'playlist_export', now() - interval '2 days'),

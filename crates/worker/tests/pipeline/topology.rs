@@ -7,7 +7,7 @@ use backbeat_queue::Broker;
 use backbeat_services::jobs::{self, JobKind};
 use lapin::BasicProperties;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 
 use crate::helpers::*;
 
@@ -30,17 +30,39 @@ async fn depth(connection: &lapin::Connection, queue: &str) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn changed_retry_delays_and_expiry_redeclare_and_old_retry_queues_still_deliver() {
-    let mut stack = Stack::new(|s| s.jobs.retry_base_ms = 300).await;
+async fn an_upgrade_with_changed_expiry_redeclares_and_old_delay_queues_still_deliver() {
+    let mut stack = Stack::new(|_| {}).await;
     let broker = Broker::new(&stack.settings.rabbitmq, "test-topology");
     let connection = broker.connection().await.expect("broker");
     let first = jobs::topology(&stack.settings);
     first.declare(&connection).await.expect("first declaration");
 
-    // A message waiting in a retry queue of the first settings.
+    // A delay queue as earlier versions declared them, with a retry waiting in it.
     let kind = JobKind::PlaylistExport.as_str();
-    let old_retry = first.retry_queue(kind, 1);
+    let old_retry = format!("{}.{kind}.retry.300ms", stack.queues.prefix);
     let channel = connection.create_channel().await.expect("channel");
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(300));
+    arguments.insert("x-expires".into(), AMQPValue::LongLongInt(60_600));
+    arguments.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString(first.exchange().as_str().into()),
+    );
+    arguments.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(kind.into()),
+    );
+    channel
+        .queue_declare(
+            old_retry.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            arguments,
+        )
+        .await
+        .expect("old delay queue");
     channel
         .basic_publish(
             "".into(),
@@ -54,17 +76,16 @@ async fn changed_retry_delays_and_expiry_redeclare_and_old_retry_queues_still_de
         .await
         .expect("confirmed");
 
-    // A restart with other settings: another back-off and another queue expiry.
-    stack.settings.jobs.retry_base_ms = 700;
+    // A restart with other settings: another queue expiry. No delay queue is declared any more.
     stack.settings.rabbitmq.queue_expires_ms = Some(20 * 60 * 1000);
     let second = jobs::topology(&stack.settings);
-    assert_ne!(second.retry_queue(kind, 1), old_retry);
+    assert!(second.queues().iter().all(|q| !q.contains(".retry.")));
     second
         .declare(&connection)
         .await
         .expect("declaring with changed settings succeeds");
 
-    // The old retry queue still hands its message back to the work queue.
+    // The old delay queue still hands its message back to the work queue.
     let work = second.queue(kind);
     let started = Instant::now();
     while depth(&connection, &work).await == 0 {
@@ -80,6 +101,9 @@ async fn changed_retry_delays_and_expiry_redeclare_and_old_retry_queues_still_de
     worker.wait_for_log("backbeat-worker ready", Duration::from_secs(30));
     let logs = worker.logs().join("\n");
     assert!(!logs.contains("PRECONDITION_FAILED"), "{logs}");
+    let _ = channel
+        .queue_delete(old_retry.as_str().into(), Default::default())
+        .await;
     broker.close().await;
 }
 

@@ -238,7 +238,13 @@ async fn a_sync_failing_halfway_changes_only_what_it_finished_and_the_next_attem
                 Some(&admin),
             )
             .await;
-        if state["data"]["job"]["status"] == "failed" {
+        let job = &state["data"]["job"];
+        if job["status"] == "retrying" {
+            // A retry is coming, and when: a client polling knows not to give up.
+            assert!(job["nextAttemptAt"].is_string(), "{job}");
+            assert_eq!(job["attempts"], 1, "{job}");
+            assert_eq!(job["maxAttempts"], 8, "{job}");
+            assert!(job["error"].is_string(), "{job}");
             break;
         }
         assert!(started.elapsed() < WAIT, "{state}");
