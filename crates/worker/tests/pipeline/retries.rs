@@ -259,3 +259,42 @@ async fn a_job_that_keeps_losing_its_worker_dies_after_its_last_attempt() {
     );
     assert_eq!(stack.smtp.data_seen(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_cut_off_by_the_shutdown_grace_is_handed_back_at_once() {
+    let stack = Stack::new(|s| {
+        s.jobs.shutdown_grace_secs = 1;
+        // Far longer than the test: only the hand-back can bring the job to the next worker.
+        s.jobs.lease_secs = 600;
+    })
+    .await;
+    let api = stack.api().await;
+    let (token, playlist, _) = api.listener_with_playlist("listener").await;
+    stack.smtp.set_behaviour(Behaviour::Stall);
+    let mut first = stack.spawn_worker();
+    let job = api.export(&token, &playlist, "listener@example.com").await;
+    stack.smtp.wait_for_data(1, WAIT).await;
+    first.signal("-TERM");
+    assert!(first.wait_exit(WAIT).success());
+    assert!(
+        first
+            .logs()
+            .iter()
+            .any(|l| l.contains("handing the unfinished jobs back")),
+        "{:#?}",
+        first.logs()
+    );
+    let mut conn = stack.db.connect().await;
+    let row = jobs::find(&mut conn, &JobId::from(job.as_str()))
+        .await
+        .expect("find")
+        .expect("job");
+    assert_eq!(row.status, JobStatus::Queued);
+
+    stack.smtp.set_behaviour(Behaviour::Accept);
+    let _second = stack.spawn_worker();
+    let done = api.wait_job(&token, &job, WAIT).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    assert_eq!(stack.smtp.received().len(), 1);
+}
