@@ -142,6 +142,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A unique value another row holds: 409 naming the field.
+    #[error("{}", .0.sentence())]
+    Taken(FieldError),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -178,7 +181,7 @@ impl ApiError {
             ApiError::InsufficientScope(_) => ErrorCode::InsufficientScope,
             ApiError::RateLimited(_) | ApiError::Throttled(_) => ErrorCode::RateLimited,
             ApiError::NotFound(_) => ErrorCode::NotFound,
-            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Conflict(_) | ApiError::Taken(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
@@ -199,7 +202,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) | ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Taken(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -237,6 +240,13 @@ impl ResponseError for ApiError {
                         })
                         .collect(),
                 );
+            }
+            ApiError::Taken(field) => {
+                body.details = Some(vec![FieldDetail {
+                    field: field.field.clone(),
+                    message: field.message.clone(),
+                    code: None,
+                }]);
             }
             ApiError::NotReady(problems) => {
                 body.details = Some(
@@ -286,6 +296,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(message) => ApiError::Forbidden(message),
             ServiceError::NotFound(message) => ApiError::NotFound(message),
             ServiceError::Conflict(message) => ApiError::Conflict(message),
+            ServiceError::Taken(field) => ApiError::Taken(field),
             ServiceError::Unavailable(cause) => ApiError::Unavailable(cause),
             ServiceError::Internal(cause) => ApiError::Internal(cause),
         }

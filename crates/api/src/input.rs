@@ -17,9 +17,23 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A JSON object body. An empty body reads as `{}` so that missing fields are reported by name
-/// (openMusic clients send DELETE bodies, and sometimes none).
+/// (openMusic clients send DELETE bodies, and sometimes none). Properties no route reads are
+/// ignored, whatever they hold.
 #[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);
+
+impl JsonObject {
+    /// Takes a property out; one holding NUL anywhere (which no text column can store) is
+    /// refused by name.
+    pub fn take(&mut self, field: &str) -> Result<Option<Value>, FieldError> {
+        match self.0.remove(field) {
+            Some(value) if holds_nul(&value) => {
+                Err(FieldError::new(field, "must not contain NUL characters"))
+            }
+            value => Ok(value),
+        }
+    }
+}
 
 impl FromRequest for JsonObject {
     type Error = ApiError;
@@ -75,23 +89,7 @@ impl FromRequest for JsonObject {
                 ));
             }
             match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(map)) => {
-                    let unstorable: Vec<FieldError> = map
-                        .iter()
-                        .filter(|(key, value)| key.contains('\0') || holds_nul(value))
-                        .map(|(key, _)| {
-                            FieldError::new(
-                                key.replace('\0', ""),
-                                "must not contain NUL characters",
-                            )
-                        })
-                        .collect();
-                    if unstorable.is_empty() {
-                        Ok(JsonObject(map))
-                    } else {
-                        Err(ApiError::Validation(unstorable))
-                    }
-                }
+                Ok(Value::Object(map)) => Ok(JsonObject(map)),
                 Ok(_) => Err(ApiError::InvalidJson(
                     "request body must be a JSON object".to_owned(),
                 )),
@@ -133,6 +131,16 @@ pub async fn storable_query(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// A JSON number as an integer, as JSON Schema counts them: `2008` and `2008.0`, not `2008.5`
+/// (a float only within the range where it holds every integer exactly).
+pub fn integer_of(n: &serde_json::Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
+    })
+}
+
 /// Whether a string anywhere in `value` holds NUL, which no text column can store.
 fn holds_nul(value: &Value) -> bool {
     match value {
@@ -146,16 +154,21 @@ fn holds_nul(value: &Value) -> bool {
 /// Collects every field error of a body, then fails once with all of them.
 #[derive(Debug)]
 pub struct Fields {
-    body: Map<String, Value>,
+    body: JsonObject,
     errors: Vec<FieldError>,
 }
 
 impl Fields {
     pub fn new(body: JsonObject) -> Self {
         Self {
-            body: body.0,
+            body,
             errors: Vec::new(),
         }
+    }
+
+    /// The property, if storable (see [`JsonObject::take`]); `Err` once its error is recorded.
+    fn take(&mut self, field: &str) -> Result<Option<Value>, ()> {
+        self.body.take(field).map_err(|e| self.errors.push(e))
     }
 
     fn fail<T>(&mut self, field: &str, message: &str) -> Option<T> {
@@ -165,7 +178,10 @@ impl Fields {
 
     /// A string that must be present.
     pub fn string(&mut self, field: &str) -> Option<String> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None | Some(Value::Null) => self.fail(field, "is required"),
             Some(Value::String(s)) => Some(s),
             Some(_) => self.fail(field, "must be a string"),
@@ -174,16 +190,23 @@ impl Fields {
 
     /// A string that may be absent or null.
     pub fn optional_string(&mut self, field: &str) -> Option<String> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
             Some(_) => self.fail(field, "must be a string"),
         }
     }
 
-    /// An integer that must be present; `"2008"` and `2008.5` are rejected.
+    /// An integer that must be present; `2008.0` is one (as JSON Schema counts), `"2008"` and
+    /// `2008.5` are rejected.
     pub fn integer(&mut self, field: &str) -> Option<i64> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None | Some(Value::Null) => self.fail(field, "is required"),
             Some(value) => self.integer_value(field, value),
         }
@@ -191,7 +214,10 @@ impl Fields {
 
     /// An integer that may be absent or null.
     pub fn optional_integer(&mut self, field: &str) -> Option<i64> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None | Some(Value::Null) => None,
             Some(value) => self.integer_value(field, value),
         }
@@ -199,7 +225,7 @@ impl Fields {
 
     fn integer_value(&mut self, field: &str, value: Value) -> Option<i64> {
         match value {
-            Value::Number(n) => match n.as_i64() {
+            Value::Number(n) => match integer_of(&n) {
                 Some(i) => Some(i),
                 None => self.fail(field, "must be an integer"),
             },
@@ -210,7 +236,10 @@ impl Fields {
     /// For partial updates: absent → `None` (leave it), `null` → `Some(None)` (clear it),
     /// a string → `Some(Some(..))`.
     pub fn patch_string(&mut self, field: &str) -> Option<Option<String>> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s)),
@@ -220,7 +249,10 @@ impl Fields {
 
     /// Like [`Fields::patch_string`], for integers.
     pub fn patch_integer(&mut self, field: &str) -> Option<Option<i64>> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::Null) => Some(None),
             Some(value) => self.integer_value(field, value).map(Some),
@@ -229,7 +261,10 @@ impl Fields {
 
     /// A string that may be absent (but not null: the field cannot be cleared).
     pub fn present_string(&mut self, field: &str) -> Option<String> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::String(s)) => Some(s),
             Some(_) => self.fail(field, "must be a string"),
@@ -238,7 +273,10 @@ impl Fields {
 
     /// An integer that may be absent (but not null).
     pub fn present_integer(&mut self, field: &str) -> Option<i64> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(value) => self.integer_value(field, value),
         }
@@ -246,7 +284,10 @@ impl Fields {
 
     /// A boolean that may be absent (but not null).
     pub fn present_bool(&mut self, field: &str) -> Option<bool> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::Bool(b)) => Some(b),
             Some(_) => self.fail(field, "must be a boolean"),
@@ -255,7 +296,10 @@ impl Fields {
 
     /// An array of strings: absent → `None`, `null` → `Some(None)`.
     pub fn patch_strings(&mut self, field: &str) -> Option<Option<Vec<String>>> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::Null) => Some(None),
             Some(Value::Array(items)) => {
@@ -277,7 +321,10 @@ impl Fields {
 
     /// An array of objects: absent → `None`, `null` → `Some(None)`.
     pub fn patch_objects(&mut self, field: &str) -> Option<Option<Vec<Map<String, Value>>>> {
-        match self.body.remove(field) {
+        let Ok(value) = self.take(field) else {
+            return None;
+        };
+        match value {
             None => None,
             Some(Value::Null) => Some(None),
             Some(Value::Array(items)) => {

@@ -109,35 +109,91 @@ pub fn accepted<T: Serialize>(base_path: &str, job_id: &str, data: T) -> HttpRes
         })
 }
 
-/// `?limit=&cursor=` of the lists that page (default 20, at most 100).
+/// `?limit=&cursor=` of the lists sorted by time (default 20, at most 100).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// 1-100; default 20.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// `meta.nextCursor` of the previous page.
+    /// `meta.nextCursor` of the previous page; absent or empty: the first page. A position in
+    /// the list (`{micros}.{id}`): every string of this form is one.
+    #[param(pattern = r"^([0-9]{1,16}\.[A-Za-z0-9_-]{1,64})?$")]
     pub cursor: Option<String>,
+}
+
+/// `?limit=&cursor=` of the lists of numbered lines (default 20, at most 100).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct LinePageQuery {
+    /// 1-100; default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `meta.nextCursor` of the previous page; absent or empty: the first page. The number the
+    /// next page starts after.
+    #[param(pattern = "^([0-9]{1,18})?$")]
+    pub cursor: Option<String>,
+}
+
+impl LinePageQuery {
+    pub fn read(
+        &self,
+    ) -> Result<(i64, Option<backbeat_domain::paging::NumberCursor>), crate::error::ApiError> {
+        read_page(self.limit.as_deref(), self.cursor.as_deref())
+    }
 }
 
 pub const PAGE_DEFAULT: i64 = 20;
 pub const PAGE_MAX: i64 = 100;
 
 impl PageQuery {
-    /// The limit and the cursor, of the kind the list pages by.
-    pub fn read<C: PageCursor>(&self) -> Result<(i64, Option<C>), crate::error::ApiError> {
-        use backbeat_domain::paging::limit;
-        let mut errors = Vec::new();
-        let limit = limit("limit", self.limit.as_deref(), PAGE_DEFAULT, PAGE_MAX)
-            .map_err(|e| errors.push(e))
-            .unwrap_or(PAGE_DEFAULT);
-        let cursor = self
-            .cursor
-            .as_deref()
-            .and_then(|raw| C::decode("cursor", raw).map_err(|e| errors.push(e)).ok());
-        if errors.is_empty() {
-            Ok((limit, cursor))
-        } else {
-            Err(crate::error::ApiError::Validation(errors))
+    /// The limit and the cursor.
+    pub fn read(
+        &self,
+    ) -> Result<(i64, Option<backbeat_domain::paging::Cursor>), crate::error::ApiError> {
+        read_page(self.limit.as_deref(), self.cursor.as_deref())
+    }
+}
+
+/// The limit and the cursor, of the kind the list pages by.
+fn read_page<C: PageCursor>(
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<C>), crate::error::ApiError> {
+    let mut errors = Vec::new();
+    let limit = backbeat_domain::paging::limit("limit", limit, PAGE_DEFAULT, PAGE_MAX)
+        .map_err(|e| errors.push(e))
+        .unwrap_or(PAGE_DEFAULT);
+    let cursor = backbeat_domain::paging::cursor::<C>("cursor", cursor)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if errors.is_empty() {
+        Ok((limit, cursor))
+    } else {
+        Err(crate::error::ApiError::Validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use backbeat_domain::paging::{Cursor, NumberCursor, PageCursor};
+    use utoipa::IntoParams;
+
+    /// The documented patterns are the decoders' own.
+    #[test]
+    fn page_queries_document_their_cursor_form() {
+        for (params, pattern) in [
+            (super::PageQuery::into_params(|| None), Cursor::PATTERN),
+            (
+                super::LinePageQuery::into_params(|| None),
+                NumberCursor::PATTERN,
+            ),
+        ] {
+            let cursor = params
+                .iter()
+                .find(|p| p.name == "cursor")
+                .expect("a cursor parameter");
+            let schema = serde_json::to_value(&cursor.schema).expect("schema");
+            assert_eq!(schema["pattern"], pattern);
         }
     }
 }

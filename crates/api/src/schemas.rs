@@ -68,12 +68,29 @@ string_schema!(
 );
 
 string_schema!(
+    CalendarDate,
+    text(
+        10,
+        10,
+        r"^[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))$",
+        "A calendar date, `YYYY-MM-DD` (29 February is a date in leap years too; the pattern \
+         leaves it out as it cannot tell them).",
+    ),
+    "2026-12-04"
+);
+
+/// An `http(s)` address that every URL parser reads alike (the server checks the same pattern).
+const WEB_URL: &str = backbeat_domain::web::PATTERN;
+
+string_schema!(
     WebUrl,
     text(
         8,
         500,
-        r"^https?://[!-~]+$",
-        "A web page's address: `http://` or `https://`, then printable ASCII without spaces.",
+        WEB_URL,
+        "A web page's address: `http://` or `https://`, a host name or IPv4 address, an optional \
+         port, a path, a query and a fragment, in printable ASCII (other characters \
+         percent-encoded).",
     ),
     "https://nadiarose.example"
 );
@@ -83,9 +100,9 @@ string_schema!(
     text(
         8,
         2000,
-        r"^https?://[!-~]+$",
-        "A page to crawl: `http://` or `https://`, then printable ASCII without spaces, with a host \
-         and without a user name or password.",
+        WEB_URL,
+        "A page to crawl: `http://` or `https://`, a host name or IPv4 address, an optional port, \
+         a path, a query and a fragment, in printable ASCII (no user name or password).",
     ),
     "https://nadiarose.example/about"
 );
@@ -143,11 +160,26 @@ pub fn territories() -> impl Into<RefOr<Schema>> {
     OneOfBuilder::new().item(only).item(except)
 }
 
-/// Exchange rates: ISO 4217 codes (other than the base currency) to decimal strings above 0.
+/// A decimal string above 0 with at most `decimals` digits after the point (and 12 significant
+/// ones before it), as `backbeat_domain::money::parse_amount` takes it.
+pub fn positive_decimal(decimals: u32) -> String {
+    let whole = "0{0,6}[1-9][0-9]{0,11}";
+    match decimals {
+        0 => format!("^{whole}$"),
+        1 => format!(r"^({whole}(\.[0-9])?|0{{1,7}}\.[1-9])$"),
+        d => format!(
+            r"^({whole}(\.[0-9]{{1,{d}}})?|0{{1,7}}\.[0-9]{{0,{}}}[1-9])$",
+            d - 1
+        ),
+    }
+}
+
+/// Exchange rates: ISO 4217 codes (other than the base currency, which the served document
+/// names) to decimal strings above 0.
 pub fn rates() -> impl Into<RefOr<Schema>> {
     let positive_decimal = ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(r"^[0-9]{1,12}(\.[0-9]{1,12})?$"));
+        .pattern(Some(positive_decimal(12)));
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .property_names(Some(
@@ -205,4 +237,32 @@ pub fn release_type() -> impl Into<RefOr<Schema>> {
                 .map(|t| serde_json::Value::from(t.as_str()))
                 .chain([serde_json::Value::Null]),
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positive_decimals_take_what_the_amount_parser_takes_above_zero() {
+        let two = regex::Regex::new(&super::positive_decimal(2)).expect("pattern");
+        for good in ["1", "0.01", "500.00", "12.3", "0000001.5", "100000000000"] {
+            assert!(two.is_match(good), "{good}");
+        }
+        for bad in [
+            "0",
+            "0.00",
+            "0.001",
+            "-1",
+            "1.",
+            ".5",
+            "1e3",
+            "12.345",
+            "1000000000000",
+        ] {
+            assert!(!two.is_match(bad), "{bad}");
+        }
+        let none = regex::Regex::new(&super::positive_decimal(0)).expect("pattern");
+        assert!(none.is_match("250") && !none.is_match("250.0") && !none.is_match("0"));
+        let one = regex::Regex::new(&super::positive_decimal(1)).expect("pattern");
+        assert!(one.is_match("0.5") && one.is_match("3") && !one.is_match("0.0"));
+    }
 }

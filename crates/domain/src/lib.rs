@@ -31,6 +31,7 @@ pub mod usage;
 pub mod validation;
 pub mod verification;
 pub mod video;
+pub mod web;
 
 pub use access::Actor;
 pub use role::Role;

@@ -37,6 +37,23 @@ impl Currency {
     }
 }
 
+/// Every code [`Currency::parse`] takes, in alphabetical order.
+pub fn money_codes() -> &'static [&'static str] {
+    static CODES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let letters = b'A'..=b'Z';
+        letters
+            .clone()
+            .flat_map(|a| letters.clone().map(move |b| (a, b)))
+            .flat_map(|(a, b)| (b'A'..=b'Z').map(move |c| [a, b, c]))
+            .filter_map(|code| {
+                let code = std::str::from_utf8(&code).ok()?;
+                Currency::parse("currency", code).ok().map(Currency::code)
+            })
+            .collect()
+    })
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -135,6 +152,15 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn the_money_codes_are_the_ones_parse_takes() {
+        let codes = money_codes();
+        assert!(codes.contains(&"USD") && codes.contains(&"JPY") && codes.contains(&"BHD"));
+        assert!(!codes.contains(&"XTS") && !codes.contains(&"XAU"));
+        assert!(codes.windows(2).all(|w| w[0] < w[1]));
+        assert!(codes.len() > 100, "{}", codes.len());
+    }
 
     #[test]
     fn currencies_are_iso_codes_with_their_minor_units() {

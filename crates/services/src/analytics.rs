@@ -17,8 +17,8 @@ use crate::{Context, Error, Result};
 
 /// Months shown when the caller names none: the last twelve.
 const DEFAULT_MONTHS: u32 = 12;
-/// The longest range one request may ask for.
-const MAX_MONTHS: u32 = 120;
+/// The longest range one answer covers.
+pub const MAX_MONTHS: u32 = 120;
 /// Songs in an overview's top list.
 const TOP_SONGS: i64 = 10;
 
@@ -64,20 +64,16 @@ pub struct Overview {
     pub by_territory: Vec<Group>,
 }
 
-/// The months asked for: both ends included; by default the last twelve up to this month.
-pub fn range(from: Option<Period>, to: Option<Period>) -> Result<(Period, Period)> {
+/// The months an answer covers: both ends included; by default the last twelve up to this
+/// month. A range over [`MAX_MONTHS`] keeps its last ones (the answer's `from` says where it
+/// starts); a `from` after `to` is an empty range, as a filter matching nothing is.
+pub fn range(from: Option<Period>, to: Option<Period>) -> (Period, Period) {
     let to = to.unwrap_or_else(|| Period::of(chrono::Utc::now().date_naive()));
     let from = from.unwrap_or_else(|| to.minus_months(DEFAULT_MONTHS - 1));
-    if from > to {
-        return Err(Error::field("from", "must not be after `to`"));
+    if from <= to && to.months_since(from) >= MAX_MONTHS {
+        return (to.minus_months(MAX_MONTHS - 1), to);
     }
-    if to.months_since(from) >= MAX_MONTHS {
-        return Err(Error::field(
-            "from",
-            format!("the range may span at most {MAX_MONTHS} months"),
-        ));
-    }
-    Ok((from, to))
+    (from, to)
 }
 
 /// Whose analytics the caller may read: the owner's, or anyone's for an admin.

@@ -69,17 +69,12 @@ pub async fn mine(
 }
 
 /// Checks that the actor may credit this artist on a release: their own, or any for an admin.
-/// Anything else reads as an unknown id.
-pub async fn check_creditable(
-    ctx: &Context,
-    actor: Option<&Actor>,
-    id: &ArtistId,
-    field: &str,
-) -> Result<()> {
+/// Anything else reads as an unknown id (404), as any id the caller may not act on does.
+pub async fn check_creditable(ctx: &Context, actor: Option<&Actor>, id: &ArtistId) -> Result<()> {
     let artist = artists::find(&mut *ctx.conn().await?, id).await?;
     let allowed = matches!((&artist, actor), (Some(artist), Some(actor)) if actor.may_act_on(Some(&artist.owner_id)));
     if !allowed {
-        return Err(Error::field(field, "must be one of your artists"));
+        return Err(not_found());
     }
     Ok(())
 }

@@ -35,6 +35,10 @@ pub enum Error {
     /// The current state does not allow it.
     #[error("{0}")]
     Conflict(String),
+    /// A value that must be unique is held by another row: the field at fault, as a conflict
+    /// with what is stored rather than a malformed input.
+    #[error("{}", .0.sentence())]
+    Taken(FieldError),
     /// A dependency is down or saturated: try again later.
     #[error("service temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -47,6 +51,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        Error::Taken(FieldError::new(field, message))
     }
 
     pub fn not_found(what: &str) -> Self {

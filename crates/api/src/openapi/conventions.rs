@@ -11,17 +11,20 @@ pub fn apply(openapi: &mut OpenApi) {
         .as_ref()
         .map(|c| c.schemas.clone())
         .unwrap_or_default();
-    for item in openapi.paths.paths.values_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        for (method, operation) in [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ] {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            // Unique, as OpenAPI requires (the handlers' names repeat across areas: `list`,
+            // `get`), and telling: generated clients name their methods after it.
+            operation.operation_id = Some(operation_id(method, path));
             for parameter in operation.parameters.iter_mut().flatten() {
                 let RefOr::T(parameter) = parameter else {
                     continue;
@@ -78,4 +81,45 @@ pub fn apply(openapi: &mut OpenApi) {
 
 fn requires_nothing(schema: &RefOr<Schema>) -> bool {
     matches!(schema, RefOr::T(Schema::Object(object)) if object.required.is_empty())
+}
+
+/// `get /albums/{id}/likes` → `getAlbumsByIdLikes`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        let (prefix, word) = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            // `{key:.+}` names its parameter before the colon.
+            Some(parameter) => ("By", parameter.split(':').next().unwrap_or(parameter)),
+            None => ("", segment),
+        };
+        id.push_str(prefix);
+        for part in word.split(['-', '_', '.']).filter(|p| !p.is_empty()) {
+            let mut chars = part.chars();
+            if let Some(first) = chars.next() {
+                id.extend(first.to_uppercase());
+                id.push_str(chars.as_str());
+            }
+        }
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn operation_ids_follow_the_method_and_path() {
+        assert_eq!(
+            super::operation_id("get", "/albums/{id}/likes"),
+            "getAlbumsByIdLikes"
+        );
+        assert_eq!(
+            super::operation_id("post", "/export/playlists/{playlistId}"),
+            "postExportPlaylistsByPlaylistId"
+        );
+        assert_eq!(super::operation_id("get", "/media/{key}"), "getMediaByKey");
+        assert_eq!(
+            super::operation_id("get", "/usage-reports/{id}/unmatched"),
+            "getUsageReportsByIdUnmatched"
+        );
+    }
 }

@@ -19,12 +19,12 @@ use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
     ROUTED, admin_audit, admin_users, admin_verifications, album_analytics, album_artwork,
     album_covers, album_distributions, album_likes, album_readiness, albums, analytics, api_keys,
-    artist_verifications, artists, authentications, bulk_distributions, chat_socket,
-    collaborations, distributions, exports, health, job_items, jobs, media, messages,
-    payee_advances, platforms, playlist_activities, playlist_songs, playlists, room_members,
-    room_messages, rooms, royalty_fx, royalty_runs, royalty_statements, song_analytics, song_audio,
-    song_splits, songs, tags, usage_report_rejections, usage_report_unmatched, usage_reports,
-    users, verifications, video_playlist, video_sync, video_tags, video_visibility, videos,
+    artist_verifications, artists, authentications, bulk_distributions, collaborations,
+    distributions, exports, health, job_items, jobs, media, messages, payee_advances, platforms,
+    playlist_activities, playlist_songs, playlists, room_members, room_messages, rooms, royalty_fx,
+    royalty_runs, royalty_statements, song_analytics, song_audio, song_splits, songs, tags,
+    usage_report_rejections, usage_report_unmatched, usage_reports, users, verifications,
+    video_playlist, video_sync, video_tags, video_visibility, videos,
 };
 
 #[derive(OpenApi)]
@@ -65,7 +65,6 @@ use crate::routes::{
         room_members::add,
         room_messages::list,
         messages::delete,
-        chat_socket::connect,
         artist_verifications::create,
         verifications::get,
         verifications::check,
@@ -175,11 +174,82 @@ use crate::routes::{
             session, or an API key with `videos:write`) see every video and manage visibility and tags. Tags from \
             Wistia are kept apart from local ones: a sync replaces only Wistia's, `PUT /videos/{id}/tags` only the \
             local ones."),
+        (name = "community", description = "Chat rooms, their members and history, and artist verification. \
+            Live chat is the WebSocket `GET /ws/chat` (RFC 6455), which OpenAPI cannot describe and this document \
+            leaves out: authenticate with `Authorization: Bearer <access token or API key>` on the handshake or an \
+            `{\"type\":\"auth\",\"token\":...}` first frame, then exchange JSON text frames (`join_room`, \
+            `send_message`, `react`, `typing`, `leave_room`; the server sends `message`, `reaction`, `user_joined`, \
+            ... and `error {code, message, field?}`). The README's chat section is the protocol. A plain `GET` \
+            without the handshake is 400."),
         (name = "jobs", description = "Background work started by other routes"),
         (name = "operations", description = "Health checks and metrics"),
     )
 )]
 pub struct ApiDoc;
+
+/// Rules utoipa's schema types cannot hold (`not`), written into the document as JSON.
+fn beyond_utoipa(doc: &mut serde_json::Value) {
+    // A split names its payee by account or by email, never both: "names" is the property
+    // being there as a string (null reads as absent).
+    let names = |field: &str| serde_json::json!({"required": [field], "properties": {field: {"type": "string"}}});
+    let only = |field: &str, other: &str| {
+        let mut schema = names(field);
+        schema["not"] = names(other);
+        schema
+    };
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["SplitRequest"]["oneOf"] = serde_json::json!([
+        only("payeeUserId", "payeeEmail"),
+        only("payeeEmail", "payeeUserId"),
+    ]);
+    // A platform created to deliver over SFTP says where and as whom. (A change to SFTP needs
+    // them only when the platform holds none yet: that depends on what is stored.)
+    schemas["PlatformRequest"]["if"] = serde_json::json!({
+        "required": ["deliveryMethod"],
+        "properties": {"deliveryMethod": {"const": "sftp"}},
+    });
+    schemas["PlatformRequest"]["then"] = serde_json::json!({
+        "required": ["sftpHost", "sftpUsername", "sftpHostKey"],
+        "properties": {
+            "sftpHost": {"type": "string"},
+            "sftpUsername": {"type": "string"},
+            "sftpHostKey": {"type": "string"},
+        },
+    });
+}
+
+/// The document as this server serves it: what depends on its settings written in (the base
+/// path, and the base currency that advances are in and exchange rates are to).
+pub fn served(settings: &backbeat_config::Settings) -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    if !settings.server.base_path.is_empty() {
+        doc.servers = Some(vec![utoipa::openapi::Server::new(
+            &settings.server.base_path,
+        )]);
+    }
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    beyond_utoipa(&mut doc);
+    if let Ok(base) =
+        backbeat_domain::money::Currency::parse("currency", &settings.royalties.base_currency)
+    {
+        let schemas = &mut doc["components"]["schemas"];
+        let advance = &mut schemas["AdvanceRequest"]["properties"];
+        advance["currency"] = serde_json::json!({
+            "type": "string",
+            "enum": [base.code()],
+            "description": "The base currency (`royalties.base_currency`).",
+        });
+        advance["amount"]["pattern"] = crate::schemas::positive_decimal(base.minor_digits()).into();
+        let others: Vec<&str> = backbeat_domain::money::money_codes()
+            .iter()
+            .copied()
+            .filter(|code| *code != base.code())
+            .collect();
+        schemas["FxRequest"]["properties"]["rates"]["propertyNames"] =
+            serde_json::json!({"type": "string", "enum": others});
+    }
+    doc
+}
 
 struct Conventions;
 
@@ -349,6 +419,11 @@ mod tests {
             .map(|(method, path, _)| ((*method).to_owned(), shape(path)))
             .collect();
         assert_eq!(routed.len(), ROUTED.len(), "a route is declared twice");
+        // WebSockets are no HTTP operations: the `community` tag describes this one.
+        let routed: BTreeSet<(String, String)> = routed
+            .into_iter()
+            .filter(|(_, path)| path != "/ws/chat")
+            .collect();
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serialises");
         let documented: BTreeSet<(String, String)> = doc["paths"]
             .as_object()

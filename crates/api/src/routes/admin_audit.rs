@@ -1,14 +1,13 @@
 //! `GET /admin/audit`: the audit log, newest first, for admins.
 
 use actix_web::{HttpResponse, web};
-use backbeat_domain::paging::NumberCursor;
 use backbeat_services::audit::{self, Filter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
-use crate::response::{self, PageEnvelope, PageQuery};
+use crate::response::{self, LinePageQuery, PageEnvelope};
 use crate::state::AppState;
 use crate::views::access::{AuditEventView, AuditLog};
 
@@ -23,7 +22,7 @@ pub struct AuditFilter {
 
 #[utoipa::path(
     get, path = "/admin/audit", tag = "administration",
-    params(AuditFilter, PageQuery),
+    params(AuditFilter, LinePageQuery),
     responses(
         (status = 200, description = "Admin actions and API key creations and revocations, newest first: \
             who, what, when, and the target's state before and after", body = PageEnvelope<AuditLog>),
@@ -36,9 +35,9 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     filter: web::Query<AuditFilter>,
-    page: web::Query<PageQuery>,
+    page: web::Query<LinePageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, cursor) = page.read::<NumberCursor>()?;
+    let (limit, cursor) = page.read()?;
     let found = audit::list(
         &state,
         &caller,

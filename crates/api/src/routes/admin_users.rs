@@ -120,7 +120,7 @@ pub struct AccountChange {
         (status = 200, description = "The account as it now is. A suspended account cannot log in, and its access \
             tokens, refresh tokens and API keys are refused from the next request on; a role change takes effect \
             on the next request too (access tokens issued before it must be refreshed).", body = DataEnvelope<AccountData>),
-        (status = 400, description = "Unknown role or status, or neither given", body = ErrorBody),
+        (status = 400, description = "Unknown role or status", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "A role above the caller's, an account ranked above the caller's, not an admin, or an API key", body = ErrorBody),
         (status = 404, description = "Unknown user", body = ErrorBody),
@@ -140,10 +140,7 @@ pub async fn update(
     let new_status = f
         .present_string("status")
         .and_then(|v| f.check(status("status", &v)));
-    if new_role.is_none() && new_status.is_none() && !f.has_error("role") && !f.has_error("status")
-    {
-        f.error(FieldError::new("role", "give a role, a status or both"));
-    }
+    // Neither given: nothing changes, and the account is shown as it is.
     f.done()?;
     let account = users::update(
         &state,

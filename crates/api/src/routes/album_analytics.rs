@@ -16,7 +16,7 @@ use crate::views::analytics::{AnalyticsData, AnalyticsQuery};
     params(("id" = String, Path, description = "Album id"), AnalyticsQuery),
     responses(
         (status = 200, description = "The sum over the album's tracks of their matched usage, units and revenue per currency as reported, in total and per group", body = DataEnvelope<AnalyticsData>),
-        (status = 400, description = "Invalid `from`, `to` or `groupBy`, `from` after `to`, or over 120 months", body = ErrorBody),
+        (status = 400, description = "Invalid `from`, `to` or `groupBy`", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not the album's owner nor an admin", body = ErrorBody),
         (status = 404, description = "Unknown album", body = ErrorBody),

@@ -137,9 +137,9 @@ pub struct AlbumPatchRequest {
         pattern = r"^[^\x00]*[^\x00\s][^\x00]*$"
     )]
     genre: Option<String>,
-    #[schema(format = Date, example = "2026-12-04")]
+    #[schema(value_type = Option<crate::schemas::CalendarDate>)]
     release_date: Option<String>,
-    #[schema(format = Date)]
+    #[schema(value_type = Option<crate::schemas::CalendarDate>)]
     original_release_date: Option<String>,
     /// A year, then the holder.
     #[schema(
@@ -217,10 +217,11 @@ fn read_changes(body: JsonObject) -> ApiResult<AlbumChanges> {
     request_body = AlbumPatchRequest,
     responses(
         (status = 200, description = "The album as it now is, with its release metadata", body = DataEnvelope<AlbumData>),
-        (status = 400, description = "A field is invalid (a UPC with a wrong check digit, a UPC another release uses, an artist that is not the caller's...)", body = ErrorBody),
+        (status = 400, description = "A field is invalid (a UPC with a wrong check digit...)", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not the owner nor an admin", body = ErrorBody),
-        (status = 404, description = "Unknown album", body = ErrorBody),
+        (status = 404, description = "Unknown album, or `artistId` names none of the caller's artists", body = ErrorBody),
+        (status = 409, description = "The UPC is another release's (`CONFLICT`, field `upc`)", body = ErrorBody),
     )
 )]
 pub async fn patch(
@@ -231,6 +232,7 @@ pub async fn patch(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(caller.actor())?;
+    albums::may_change(&state, caller.actor(), &id).await?;
     albums::patch(&state, caller.actor(), &id, read_changes(body)?).await?;
     get(state, caller, base, id).await
 }

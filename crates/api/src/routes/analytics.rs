@@ -16,7 +16,7 @@ use crate::views::analytics::{AnalyticsQuery, OverviewData};
     responses(
         (status = 200, description = "The caller's catalog (the songs they own): total, top ten songs by units, per platform and per territory. \\
             `groupBy` is ignored", body = DataEnvelope<OverviewData>),
-        (status = 400, description = "Invalid `from` or `to`, `from` after `to`, or over 120 months", body = ErrorBody),
+        (status = 400, description = "Invalid `from` or `to`", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
     )
 )]

@@ -71,15 +71,13 @@ fn urls(list: Vec<String>) -> Result<Vec<String>, FieldError> {
     }
     list.into_iter()
         .map(|url| {
-            let url = url.trim().to_owned();
-            let rest = url
-                .strip_prefix("https://")
-                .or_else(|| url.strip_prefix("http://"));
-            let web = rest.is_some_and(|host| !host.is_empty());
-            if !web || url.len() > URL_MAX || url.contains(char::is_whitespace) {
+            if url.len() > URL_MAX || !backbeat_domain::web::is_web_address(&url) {
                 return Err(FieldError::new(
                     "externalUrls",
-                    format!("`{url}` is not an http(s) URL"),
+                    format!(
+                        "`{url}` is not an http(s) URL with a host name (at most {URL_MAX} \
+                         characters of printable ASCII)"
+                    ),
                 ));
             }
             Ok(url)

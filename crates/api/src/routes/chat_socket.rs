@@ -5,19 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::API_KEY_HEADER;
 use crate::chat::connection::{self, Credential};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-#[utoipa::path(
-    get, path = "/ws/chat", tag = "community",
-    params(
-        ("Authorization" = Option<String>, Header, description = "`Bearer <access token or API key>`; without it (browsers cannot set it) the first frame must be `{\"type\":\"auth\",\"token\":...}`"),
-    ),
-    responses(
-        (status = 101, description = "Switched to the WebSocket protocol: JSON text frames (see the README's chat section). A missing or bad credential closes the socket with 1008 (policy violation); so does abuse, after an `error` frame"),
-        (status = 400, description = "Not a WebSocket handshake (`Upgrade: websocket` and its headers are required)", body = ErrorBody),
-    )
-)]
+/// Not in the OpenAPI document (a WebSocket is no HTTP operation): its `community` tag says
+/// where the protocol is.
 pub async fn connect(
     state: web::Data<AppState>,
     req: HttpRequest,

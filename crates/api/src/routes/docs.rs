@@ -1,10 +1,8 @@
 //! `GET /openapi.json` and `GET /docs` (Swagger UI, its assets built into the binary).
 
 use actix_web::{HttpResponse, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,13 +18,7 @@ pub fn swagger_ui(base_path: &str) -> SwaggerUi {
 }
 
 async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
-    let mut doc = ApiDoc::openapi();
-    if !state.settings.server.base_path.is_empty() {
-        doc.servers = Some(vec![utoipa::openapi::Server::new(
-            &state.settings.server.base_path,
-        )]);
-    }
-    HttpResponse::Ok().json(doc)
+    HttpResponse::Ok().json(crate::openapi::served(&state.settings))
 }
 
 async fn docs_redirect(state: web::Data<AppState>) -> HttpResponse {

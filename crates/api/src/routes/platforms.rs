@@ -245,9 +245,10 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
     request_body = PlatformRequest,
     responses(
         (status = 201, description = "Platform added, active, delivering to its drop folder or SFTP server", body = DataEnvelope<PlatformCreated>),
-        (status = 400, description = "Invalid body, the code is taken, or SFTP delivery without its server", body = ErrorBody),
+        (status = 400, description = "Invalid body, or SFTP delivery without its server", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "The code is another platform's (`CONFLICT`, field `code`)", body = ErrorBody),
     )
 )]
 pub async fn create(

@@ -27,10 +27,10 @@ pub struct MemberRequest {
     responses(
         (status = 201, description = "Member added", body = MessageEnvelope),
         (status = 200, description = "Already a member", body = MessageEnvelope),
-        (status = 400, description = "Missing `userId`, or not an account", body = ErrorBody),
+        (status = 400, description = "Missing or invalid `userId`", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not a moderator of the room", body = ErrorBody),
-        (status = 404, description = "Unknown room, or a private room the caller is not a member of", body = ErrorBody),
+        (status = 404, description = "Unknown room, or a private room the caller is not a member of; or `userId` names no account", body = ErrorBody),
         (status = 409, description = "A public room (open to everyone) has no members to add", body = ErrorBody),
     )
 )]

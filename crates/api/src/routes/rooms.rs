@@ -46,8 +46,9 @@ fn kind(raw: String) -> Result<RoomKind, FieldError> {
     request_body = RoomRequest,
     responses(
         (status = 201, description = "Room created; the caller owns and moderates it", body = DataEnvelope<RoomCreated>),
-        (status = 400, description = "Invalid body, or `artistId` not one of the caller's artists", body = ErrorBody),
+        (status = 400, description = "Invalid body", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
+        (status = 404, description = "`artistId` names none of the caller's artists", body = ErrorBody),
         (status = 409, description = "The artist already has a room", body = ErrorBody),
     )
 )]

@@ -80,12 +80,14 @@ pub async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
     period: web::Path<String>,
-    body: JsonObject,
+    mut body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let period = Period::parse("period", &period)?;
-    let mut body = body.0;
     let invalid = |m: &str| ApiError::Validation(vec![FieldError::new("rates", m)]);
-    let rates = match body.remove("rates") {
+    let rates = body
+        .take("rates")
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let rates = match rates {
         Some(Value::Object(map)) => map
             .into_iter()
             .map(|(code, rate)| match rate {

@@ -27,6 +27,8 @@ pub struct SplitsRequest {
     splits: Vec<SplitRequest>,
 }
 
+/// One share: a payee, by account or by email, and its basis points. "Exactly one of" is
+/// written into the served document (`crate::openapi::served`), as utoipa has no `not`.
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)]
 #[schema(rename_all = "camelCase")]
@@ -42,10 +44,12 @@ pub struct SplitRequest {
     share_bps: u32,
 }
 
-fn read(body: JsonObject) -> Result<Vec<SplitInput>, ApiError> {
-    let mut body = body.0;
+fn read(mut body: JsonObject) -> Result<Vec<SplitInput>, ApiError> {
     let invalid = |message: &str| ApiError::Validation(vec![FieldError::new("splits", message)]);
-    let items = match body.remove("splits") {
+    let splits = body
+        .take("splits")
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let items = match splits {
         Some(Value::Array(items)) => items,
         None | Some(Value::Null) => return Err(invalid("is required")),
         Some(_) => return Err(invalid("must be an array of shares")),
@@ -90,7 +94,9 @@ fn read(body: JsonObject) -> Result<Vec<SplitInput>, ApiError> {
             }
         };
         let share = match item.remove("shareBps") {
-            Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            Some(Value::Number(n)) => {
+                crate::input::integer_of(&n).and_then(|n| u32::try_from(n).ok())
+            }
             _ => None,
         };
         if share.is_none() {
@@ -154,6 +160,8 @@ pub async fn replace(
     id: web::Path<SongId>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
+    // The song first: a caller who may not set its splits learns nothing from the body's rules.
+    splits::get(&state, &caller, &id).await?;
     let inputs = read(body)?;
     let found = splits::replace(&state, &caller, &id, inputs).await?;
     Ok(response::data(

@@ -66,7 +66,9 @@ pub struct SongQuery {
     /// 1-1000; default 1000.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
-    /// `meta.nextCursor` of the previous page.
+    /// `meta.nextCursor` of the previous page; absent or empty: the first page. A position in
+    /// the list (`{micros}.{id}`): every string of this form is one.
+    #[param(pattern = r"^([0-9]{1,16}\.[A-Za-z0-9_-]{1,64})?$")]
     cursor: Option<String>,
 }
 
@@ -346,10 +348,11 @@ fn read_changes(body: JsonObject) -> ApiResult<SongChanges> {
     request_body = SongPatchRequest,
     responses(
         (status = 200, description = "The song as it now is, with its track metadata", body = DataEnvelope<SongData>),
-        (status = 400, description = "A field is invalid (an ISRC another song uses, a taken track number, an ISWC with a wrong check digit...)", body = ErrorBody),
+        (status = 400, description = "A field is invalid (an ISWC with a wrong check digit...)", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not the owner nor an admin, or `albumId` is not writable by the caller", body = ErrorBody),
-        (status = 404, description = "Unknown song or album", body = ErrorBody),
+        (status = 404, description = "Unknown song or album, or `artistId` names none of the caller's artists", body = ErrorBody),
+        (status = 409, description = "The ISRC is another song's, or the track number another track's on this disc (`CONFLICT`, the field)", body = ErrorBody),
     )
 )]
 pub async fn patch(
@@ -359,6 +362,7 @@ pub async fn patch(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     state.catalog_policy().require_writer(caller.actor())?;
+    songs::may_change(&state, caller.actor(), &id).await?;
     songs::patch(&state, caller.actor(), &id, read_changes(body)?).await?;
     get(state, caller, id).await
 }

@@ -6,13 +6,13 @@ use backbeat_services::usage::reports;
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
-use crate::response::{self, PageEnvelope, PageQuery};
+use crate::response::{self, LinePageQuery, PageEnvelope};
 use crate::state::AppState;
 use crate::views::royalties::{RejectionList, RejectionView};
 
 #[utoipa::path(
     get, path = "/usage-reports/{id}/rejections", tag = "royalties",
-    params(("id" = String, Path, description = "Report id"), PageQuery),
+    params(("id" = String, Path, description = "Report id"), LinePageQuery),
     responses(
         (status = 200, description = "The refused lines with their line number, the column or cell at fault and why, in file order \\
             (the first 1000 are kept; the report counts them all by reason)", body = PageEnvelope<RejectionList>),
@@ -26,7 +26,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ReportId>,
-    page: web::Query<PageQuery>,
+    page: web::Query<LinePageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
     let found = reports::rejections(&state, &caller, &id, cursor, limit).await?;

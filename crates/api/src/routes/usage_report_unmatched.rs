@@ -6,13 +6,13 @@ use backbeat_services::usage::reports;
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
-use crate::response::{self, PageEnvelope, PageQuery};
+use crate::response::{self, LinePageQuery, PageEnvelope};
 use crate::state::AppState;
 use crate::views::royalties::{UnmatchedLine, UnmatchedList};
 
 #[utoipa::path(
     get, path = "/usage-reports/{id}/unmatched", tag = "royalties",
-    params(("id" = String, Path, description = "Report id"), PageQuery),
+    params(("id" = String, Path, description = "Report id"), LinePageQuery),
     responses(
         (status = 200, description = "The loaded lines that matched no song (by ISRC, nor by UPC and title), in file order: \\
             they count in the report's totals and analytics of nobody, and no royalty run pays them", body = PageEnvelope<UnmatchedList>),
@@ -26,7 +26,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ReportId>,
-    page: web::Query<PageQuery>,
+    page: web::Query<LinePageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
     let found = reports::unmatched(&state, &caller, &id, cursor, limit).await?;

@@ -60,6 +60,7 @@ pub struct ReportUpload {
         (status = 400, description = "No `file` part, or a missing or invalid `platformId`, `period` or `format`", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "`platformId` names no platform", body = ErrorBody),
         (status = 409, description = "The same file (by SHA-256) was already uploaded; the message names its report", body = ErrorBody),
         (status = 413, description = "Over `royalties.report_max_bytes` (checked while streaming)", body = ErrorBody),
         (status = 415, description = "Not a multipart/form-data request", body = ErrorBody),

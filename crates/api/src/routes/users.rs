@@ -53,7 +53,8 @@ pub struct EmailRequest {
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Account created", body = DataEnvelope<UserCreated>),
-        (status = 400, description = "Invalid body, or the username or email is taken (`VALIDATION_ERROR`, field `username` or `email`)", body = ErrorBody),
+        (status = 400, description = "Invalid body, or the username is taken (`VALIDATION_ERROR`, field `username`, as openMusic has it)", body = ErrorBody),
+        (status = 409, description = "The email address is another account's (`CONFLICT`, field `email`)", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
@@ -115,8 +116,9 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
     request_body = EmailRequest,
     responses(
         (status = 200, description = "The caller's account, with its new email", body = DataEnvelope<UserProfileData>),
-        (status = 400, description = "Not an email address, or one another account uses", body = ErrorBody),
+        (status = 400, description = "Not an email address", body = ErrorBody),
         (status = 401, description = "No, or an invalid, access token", body = ErrorBody),
+        (status = 409, description = "The email address is another account's (`CONFLICT`, field `email`)", body = ErrorBody),
     )
 )]
 pub async fn update_me(

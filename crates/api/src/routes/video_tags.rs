@@ -49,10 +49,10 @@ fn tag_ids(list: Vec<String>) -> Result<Vec<TagId>, FieldError> {
     request_body = VideoTagsRequest,
     responses(
         (status = 200, description = "The video with its tags; the cached playlist is replaced", body = DataEnvelope<VideoData>),
-        (status = 400, description = "Invalid `tagIds`, or one is not a tag", body = ErrorBody),
+        (status = 400, description = "Invalid `tagIds`", body = ErrorBody),
         (status = 401, description = "No access token or API key", body = ErrorBody),
         (status = 403, description = "Not an admin, or an API key without `videos:write`", body = ErrorBody),
-        (status = 404, description = "Unknown video", body = ErrorBody),
+        (status = 404, description = "Unknown video, or a tag id that names no tag", body = ErrorBody),
     )
 )]
 pub async fn set(

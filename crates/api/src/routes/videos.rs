@@ -35,9 +35,10 @@ fn visibility(raw: &str) -> Result<Visibility, FieldError> {
     params(VideoFilter, PageQuery),
     responses(
         (status = 200, description = "Videos, newest first (by when Wistia created them). Anonymous callers and non-admins see visible videos that are ready to play; admins see every video, tombstones included, and may filter by `visibility`", body = PageEnvelope<VideoList>),
-        (status = 400, description = "Invalid `visibility`, `tag`, `limit` or `cursor`, or `tag` is not a tag", body = ErrorBody),
+        (status = 400, description = "Invalid `visibility`, `tag`, `limit` or `cursor`", body = ErrorBody),
         (status = 401, description = "An invalid access token or API key", body = ErrorBody),
         (status = 403, description = "`visibility=hidden` asked by someone other than an admin", body = ErrorBody),
+        (status = 404, description = "`tag` names no tag", body = ErrorBody),
     )
 )]
 pub async fn list(

@@ -17,10 +17,11 @@ use crate::error::ApiError;
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
-    /// First month included; by default eleven months before `to`. Not after `to`.
+    /// First month included; by default eleven months before `to`. After `to`: an empty range.
     #[param(value_type = Option<crate::schemas::Month>)]
     from: Option<String>,
-    /// Last month included; by default this month. At most 120 months in all.
+    /// Last month included; by default this month. An answer covers at most 120 months: the last
+    /// ones of a longer range (its `from` says where it starts).
     #[param(value_type = Option<crate::schemas::Month>)]
     to: Option<String>,
     /// `month` (every month of the range, empty ones included; the default), `platform` or
@@ -51,7 +52,7 @@ impl AnalyticsQuery {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let range = backbeat_services::analytics::range(from, to)?;
+        let range = backbeat_services::analytics::range(from, to);
         Ok((range, group_by))
     }
 }

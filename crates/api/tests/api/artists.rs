@@ -137,6 +137,14 @@ async fn artist_input_is_checked_field_by_field() {
             json!({"name": "Ok", "externalUrls": "https://x"}),
             "externalUrls",
         ),
+        (
+            json!({"name": "Ok", "externalUrls": ["http://A*"]}),
+            "externalUrls",
+        ),
+        (
+            json!({"name": "Ok", "externalUrls": [" https://x.example/"]}),
+            "externalUrls",
+        ),
         (json!({"name": "Ok", "bio": 7}), "bio"),
     ] {
         expect_field_error(app.post_as("/artists", body, Some(&token)).await, field).await;

@@ -65,7 +65,7 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
         .expect("platformId")
         .to_owned();
     assert_eq!(created["data"]["platform"]["active"], true);
-    let body = expect_field_error(app.post_as("/platforms", new, Some(&admin)).await, "code").await;
+    let body = expect_conflict(app.post_as("/platforms", new, Some(&admin)).await, "code").await;
     assert_eq!(
         body["details"][0]["message"],
         "is already used by another platform"

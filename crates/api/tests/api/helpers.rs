@@ -186,6 +186,17 @@ pub async fn expect_field_error(response: Response, field: &str) -> Value {
     body
 }
 
+/// Asserts a 409 naming `field` as holding a value something else already has.
+pub async fn expect_conflict(response: Response, field: &str) -> Value {
+    let body = expect_error(response, StatusCode::CONFLICT, "CONFLICT").await;
+    let details = body["details"].as_array().expect("details");
+    assert!(
+        details.iter().any(|d| d["field"] == field),
+        "no detail for {field}: {body}"
+    );
+    body
+}
+
 impl TestApp {
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.request(Method::GET, path, None, token).await

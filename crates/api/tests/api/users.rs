@@ -177,7 +177,7 @@ async fn an_account_may_have_one_email_unique_whatever_its_case() {
         .expect(StatusCode::OK, Method::GET, "/users/me", None, Some(&nadia))
         .await;
     assert_eq!(body["data"]["user"]["email"], "Nadia@Example.com");
-    let body = expect_field_error(
+    let body = expect_conflict(
         app.post("/users", json!({"username": "copycat", "password": "secret", "fullname": "C", "email": "nadia@example.COM"})).await,
         "email",
     )
@@ -212,7 +212,7 @@ async fn an_account_may_have_one_email_unique_whatever_its_case() {
         .await;
     assert_eq!(
         (status, body["details"][0]["field"].clone()),
-        (StatusCode::BAD_REQUEST, json!("email"))
+        (StatusCode::CONFLICT, json!("email"))
     );
     let body = client
         .expect(

@@ -17,7 +17,7 @@ pub struct SignUp {
 }
 
 fn email_taken() -> Error {
-    Error::field("email", "is already used by another account")
+    Error::taken("email", "is already used by another account")
 }
 
 fn taken() -> Error {

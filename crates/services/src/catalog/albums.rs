@@ -148,7 +148,7 @@ pub async fn patch(
     let mut conn = ctx.conn().await?;
     writable(ctx, &mut conn, caller, id).await?;
     if let Some(Some(artist)) = &changes.artist_id {
-        artists::check_creditable(ctx, caller, artist, "artistId").await?;
+        artists::check_creditable(ctx, caller, artist).await?;
     }
     let line = |l: Option<Option<RightsLine>>| l.map(|l| l.map(|l| l.text));
     let patch = AlbumPatch {
@@ -171,7 +171,7 @@ pub async fn patch(
     let shown = patch.name.is_some() || patch.year.is_some();
     match albums::patch(&mut conn, id, &patch).await {
         Err(e) if e.is_unique_violation(UPC_TAKEN) => {
-            return Err(Error::field("upc", "is already used by another release"));
+            return Err(Error::taken("upc", "is already used by another release"));
         }
         other => other?,
     }
@@ -179,6 +179,14 @@ pub async fn patch(
         pages_changed(ctx, [Some(id)]).await;
     }
     Ok(())
+}
+
+/// Whether the caller may change the album (404 when unknown, 401/403 when not theirs): asked
+/// before a body is read, so that nobody learns a body's rules for something they cannot change.
+pub async fn may_change(ctx: &Context, caller: Option<&Actor>, id: &AlbumId) -> Result<()> {
+    writable(ctx, &mut *ctx.conn().await?, caller, id)
+        .await
+        .map(|_| ())
 }
 
 /// The album, if the caller may change it: 404 when unknown, 401/403 when not theirs.

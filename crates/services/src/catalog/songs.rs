@@ -113,6 +113,14 @@ pub struct SongChanges {
 }
 
 /// Changes the fields given: the album must be writable by the caller, the artist creditable,
+/// Whether the caller may change the song (404 when unknown, 401/403 when not theirs): asked
+/// before a body is read, so that nobody learns a body's rules for something they cannot change.
+pub async fn may_change(ctx: &Context, caller: Option<&Actor>, id: &SongId) -> Result<()> {
+    writable(ctx, &mut *ctx.conn().await?, caller, id)
+        .await
+        .map(|_| ())
+}
+
 /// the ISRC unused elsewhere, the track number free on its disc.
 pub async fn patch(
     ctx: &Context,
@@ -128,7 +136,7 @@ pub async fn patch(
         check_album(ctx, &mut conn, caller, album.as_ref()).await?;
     }
     if let Some(Some(artist)) = &changes.artist_id {
-        artists::check_creditable(ctx, caller, artist, "artistId").await?;
+        artists::check_creditable(ctx, caller, artist).await?;
     }
     let patch = SongPatch {
         title: changes.title,
@@ -155,10 +163,10 @@ pub async fn patch(
         .is_some_and(|album| album.as_ref() != song.album_id.as_ref());
     match songs::patch(&mut conn, id, &patch).await {
         Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
-            return Err(Error::field("isrc", "is already used by another song"));
+            return Err(Error::taken("isrc", "is already used by another song"));
         }
         Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => {
-            return Err(Error::field(
+            return Err(Error::taken(
                 "trackNumber",
                 "is already used by another track on this disc of the album",
             ));
@@ -294,7 +302,8 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> Result<SearchPage>
     };
     let title = term("title", request.title);
     let performer = term("performer", request.performer);
-    let paged = request.limit.is_some() || request.cursor.is_some();
+    let cursor = request.cursor.as_deref().filter(|raw| !raw.is_empty());
+    let paged = request.limit.is_some() || cursor.is_some();
     let limit = paging::limit(
         "limit",
         request.limit.as_deref(),
@@ -305,11 +314,10 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> Result<SearchPage>
         errors.push(e);
         SEARCH_LIMIT
     });
-    let after = request.cursor.as_deref().and_then(|raw| {
-        Cursor::decode("cursor", raw)
-            .map_err(|e| errors.push(e))
-            .ok()
-    });
+    let after = paging::cursor::<Cursor>("cursor", cursor)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }

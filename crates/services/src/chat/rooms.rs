@@ -31,9 +31,8 @@ pub fn not_found() -> Error {
 
 pub async fn create(ctx: &Context, actor: &Actor, new: NewRoom) -> Result<RoomId> {
     if let Some(artist) = &new.artist_id {
-        crate::artists::get(ctx, actor, artist)
-            .await
-            .map_err(|_| Error::field("artistId", "must be one of your artists"))?;
+        // An artist that is not the caller's reads as unknown, as everywhere else.
+        crate::artists::get(ctx, actor, artist).await?;
     }
     let room = Room {
         id: RoomId::generate(),
@@ -116,7 +115,7 @@ pub async fn add_member(ctx: &Context, actor: &Actor, id: &RoomId, user: &UserId
     }
     let mut conn = ctx.conn().await?;
     if !users::exists(&mut conn, user).await? {
-        return Err(Error::field("userId", "is not an account"));
+        return Err(Error::not_found("user"));
     }
     Ok(rooms::add_member(&mut conn, id, user, MemberRole::Member).await?)
 }

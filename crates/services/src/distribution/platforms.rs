@@ -78,7 +78,7 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
     conn.transaction::<_, Error, _>(async |conn| {
         match platforms::insert(conn, &platform).await {
             Err(e) if e.is_unique_violation(CODE_TAKEN) => {
-                return Err(Error::field("code", "is already used by another platform"));
+                return Err(Error::taken("code", "is already used by another platform"));
             }
             other => other?,
         }

@@ -58,7 +58,7 @@ pub async fn create(
         .await?
         .is_none()
     {
-        return Err(Error::field("platformId", "names no platform"));
+        return Err(Error::not_found("platform"));
     }
     if let Some(existing) = usage_reports::holding_file(&mut conn, &received.sha256).await? {
         return Err(already_imported(&existing));

@@ -33,22 +33,12 @@ pub fn profile_url(value: &str) -> Result<String> {
     if value.len() > URL_MAX {
         return Err(invalid("must be at most 2000 characters"));
     }
-    // As the document states it: the scheme in lower case, then printable ASCII, no spaces
-    // (an international name is sent in its `xn--` form).
-    let web = (value.starts_with("http://") || value.starts_with("https://"))
-        && value.bytes().all(|b| b.is_ascii_graphic());
-    if !web {
+    if !backbeat_domain::web::is_web_address(value) {
         return Err(invalid(
-            "must be an http(s) URL of printable ASCII without spaces",
+            "must be an http(s) URL with a host name, in printable ASCII without spaces or credentials",
         ));
     }
     let url = url::Url::parse(value).map_err(|_| invalid("must be an absolute http(s) URL"))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("must name a host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not carry a user name or password"));
-    }
     Ok(url.to_string())
 }
 

@@ -81,7 +81,7 @@ pub async fn list(
     if let Some(tag) = &query.tag
         && backbeat_db::tags::find(&mut conn, tag).await?.is_none()
     {
-        return Err(Error::field("tag", "is not a tag"));
+        return Err(Error::not_found("tag"));
     }
     let filter = Filter {
         public: !admin,
@@ -180,7 +180,7 @@ pub async fn set_tags(
         videos::find(conn, id).await?.ok_or_else(not_found)?;
         let known = backbeat_db::tags::count_existing(conn, &tag_ids).await?;
         if usize::try_from(known).ok() != Some(tag_ids.len()) {
-            return Err(Error::field("tagIds", "must all be existing tags"));
+            return Err(Error::not_found("tag"));
         }
         videos::replace_tags(conn, id, TagSource::Local, &tag_ids).await?;
         Ok(())

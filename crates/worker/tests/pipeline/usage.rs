@@ -178,8 +178,8 @@ async fn a_csv_report_is_matched_by_isrc_then_upc_and_title_and_refuses_bad_line
         csv.as_bytes(),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["details"][0]["field"], "platformId", "{body}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["code"], "NOT_FOUND", "{body}");
 
     let report = import(
         &client,
@@ -678,12 +678,40 @@ async fn analytics_sum_imported_usage_by_month_platform_and_territory_for_owners
             Some(&c.label),
         )
         .await;
-    for (query, field) in [
-        ("groupBy=week", "groupBy"),
-        ("from=2026-11&to=2026-10", "from"),
-        ("from=2016-01&to=2026-10", "from"),
-        ("to=October", "to"),
-    ] {
+    // A range over 120 months answers its last 120; one that ends before it starts is empty.
+    let long = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/songs/{song1}/analytics?from=1990-01&to=2026-10"),
+            None,
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(long["data"]["analytics"]["from"], "2016-11", "{long}");
+    assert_eq!(
+        long["data"]["analytics"]["groups"].as_array().map(Vec::len),
+        Some(120)
+    );
+    let inverted = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/songs/{song1}/analytics?from=2026-11&to=2026-10"),
+            None,
+            Some(&c.label),
+        )
+        .await;
+    assert_eq!(
+        inverted["data"]["analytics"]["groups"],
+        json!([]),
+        "{inverted}"
+    );
+    assert_eq!(
+        inverted["data"]["analytics"]["total"]["units"], 0,
+        "{inverted}"
+    );
+    for (query, field) in [("groupBy=week", "groupBy"), ("to=October", "to")] {
         let body = client
             .expect(
                 StatusCode::BAD_REQUEST,

@@ -368,6 +368,8 @@ async fn three_codes_per_artist_a_day_and_unfound_codes_expire() {
         "HTTPS://nadia.example/",
         "https://nadiä.example/",
         "https://nadia.example/a page",
+        "http://nadia*",
+        "https://nadia.example/%zz",
     ] {
         let body = api
             .expect(

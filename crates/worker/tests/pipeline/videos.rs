@@ -468,14 +468,14 @@ async fn local_tags_survive_syncs_and_the_cached_playlist_follows_every_change()
     );
     let bad = api
         .expect(
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             Method::PUT,
             &format!("/videos/{first_id}/tags"),
             Some(json!({"tagIds": ["tag-doesnotexist00"]})),
             Some(&admin),
         )
         .await;
-    assert_eq!(bad["details"][0]["field"], "tagIds");
+    assert_eq!(bad["code"], "NOT_FOUND");
     let listed = playlist("database").await;
     assert_eq!(listed[4]["tags"][0]["name"], "Featured");
     playlist("cache").await;
