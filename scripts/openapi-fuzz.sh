@@ -3,10 +3,17 @@
 # from the served document to a real API and worker, on a database, queues and Redis keys of
 # their own, signed in as a super admin, and fails on a server error, a schema-valid request refused,
 # a schema-violating request accepted, or a response the document does not describe.
-#   scripts/openapi-fuzz.sh [schemathesis run options]   (./dev fuzz-api; CI runs it)
+#   scripts/openapi-fuzz.sh [--plain] [schemathesis run options]   (./dev fuzz-api; CI runs both)
+# --plain runs it as a generated client or another fuzzer would: no hooks, no chosen parameters
+# or cursors (plain.toml), so the document alone must say what the server accepts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=scripts/openapi-fuzz
+config=$here/schemathesis.toml
+if [ "${1:-}" = --plain ]; then
+  config=$here/plain.toml
+  shift
+fi
 version=4.32.5
 venv=target/schemathesis-$version
 
@@ -66,7 +73,7 @@ BACKBEAT_NUMBER_CURSOR=$(call GET '/admin/audit?limit=1' "${auth[@]}" | json '["
 status=0
 # One worker: CPython 3.11's parser is not safe across hypothesis's threads ("AST constructor
 # recursion depth mismatch").
-PYTHONPATH=$here "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$api/openapi.json" \
+PYTHONPATH=$here "$venv/bin/schemathesis" --config-file "$config" run "$api/openapi.json" \
   --checks all --workers 1 --max-time 600 "$@" || status=$?
 if [ $status -ne 0 ] && grep -q "panicked" "$work/api.log"; then grep -A5 "panicked" "$work/api.log" >&2; fi
 exit $status
