@@ -13,6 +13,7 @@ pub mod audit;
 pub mod catalog;
 pub mod chat;
 pub mod context;
+pub mod csv_export;
 pub mod distribution;
 pub mod error;
 pub mod jobs;

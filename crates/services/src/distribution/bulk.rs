@@ -33,6 +33,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::csv_export::{CsvError, CsvExport, Kind::Text};
 use crate::distribution::delivery::{Failure, package};
 use crate::distribution::release::{self, Snapshot};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
@@ -302,26 +303,24 @@ async fn csv_report(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let row_error = |e: csv::Error| JobError::Permanent(format!("cannot write the CSV: {e}"));
-    writer
-        .write_record([
-            "album_id",
-            "upc",
-            "title",
-            "platform",
-            "outcome",
-            "distribution_id",
-            "message",
-        ])
-        .map_err(row_error)?;
+    let row_error = |e: CsvError| JobError::Permanent(e.to_string());
+    let mut writer = CsvExport::new(&[
+        ("album_id", Text),
+        ("upc", Text),
+        ("title", Text),
+        ("platform", Text),
+        ("outcome", Text),
+        ("distribution_id", Text),
+        ("message", Text),
+    ])
+    .map_err(row_error)?;
     for item in &items {
         let (title, upc) = titles.get(&item.album_id).cloned().unwrap_or_default();
         let platform = platforms
             .get(&item.platform_id)
             .map_or_else(|| item.platform_id.to_string(), |p| p.code.clone());
         writer
-            .write_record([
+            .row(&[
                 item.album_id.as_str(),
                 upc.as_deref().unwrap_or_default(),
                 title.as_str(),
@@ -334,9 +333,7 @@ async fn csv_report(
             ])
             .map_err(row_error)?;
     }
-    writer
-        .into_inner()
-        .map_err(|e| JobError::Permanent(format!("cannot write the CSV: {e}")))
+    writer.finish().map_err(row_error)
 }
 
 /// An item on its way to delivery.

@@ -105,53 +105,45 @@ pub async fn render_csv(
     conn: &mut backbeat_db::AsyncPgConnection,
     statement: &Statement,
 ) -> Result<Vec<u8>> {
+    use crate::csv_export::{CsvExport, Kind::*};
     let lines = royalty_statements::csv_lines(conn, &statement.id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, record: &[&str]| {
-        out.write_record(record).map_err(Error::internal)
-    };
-    write(
-        &mut out,
-        &[
-            "period",
-            "song_id",
-            "isrc",
-            "title",
-            "platform",
-            "territory",
-            "units",
-            "gross",
-            "fee",
-            "net",
-            "share_bps",
-            "amount",
-            "currency",
-        ],
-    )?;
+    let mut out = CsvExport::new(&[
+        ("period", Text),
+        ("song_id", Text),
+        ("isrc", Text),
+        ("title", Text),
+        ("platform", Text),
+        ("territory", Text),
+        ("units", Number),
+        ("gross", Number),
+        ("fee", Number),
+        ("net", Number),
+        ("share_bps", Number),
+        ("amount", Number),
+        ("currency", Text),
+    ])
+    .map_err(Error::internal)?;
     let period = statement.period.to_string();
     for line in &lines {
         let amount = |a| money::format(a, LINE_DIGITS);
-        write(
-            &mut out,
-            &[
-                &period,
-                &line.song_id,
-                line.isrc.as_deref().unwrap_or(""),
-                &line.title,
-                &line.platform,
-                &line.territory,
-                &line.units.to_string(),
-                &amount(line.gross),
-                &amount(line.fee),
-                &amount(line.net),
-                &line.share_bps.to_string(),
-                &amount(line.amount),
-                &statement.currency,
-            ],
-        )?;
+        out.row(&[
+            &period,
+            &line.song_id,
+            line.isrc.as_deref().unwrap_or(""),
+            &line.title,
+            &line.platform,
+            &line.territory,
+            &line.units.to_string(),
+            &amount(line.gross),
+            &amount(line.fee),
+            &amount(line.net),
+            &line.share_bps.to_string(),
+            &amount(line.amount),
+            &statement.currency,
+        ])
+        .map_err(Error::internal)?;
     }
-    out.into_inner()
-        .map_err(|e| Error::internal(anyhow::anyhow!("csv: {e}")))
+    out.finish().map_err(Error::internal)
 }
 
 /// The job: email the statement to its payee with its CSV, once. A rerun that gives a payee the

@@ -299,3 +299,60 @@ async fn a_paced_worker_delivers_no_faster_than_its_pace() {
         std::path::Path::new(&stack.settings.distribution.delivery_root).join(".write.lock");
     assert!(turns.is_file(), "no {}", turns.display());
 }
+
+/// Album titles a spreadsheet would run as formulas (Ed Sheeran's `-` is one) reach the emailed
+/// report as text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_csv_writes_formula_titles_as_text() {
+    let stack = Stack::new(|s| s.distribution.fsync = false).await;
+    let api = stack.api().await;
+    let client = &api.0;
+    let (_, token) = client.user("label", Some("label@example.com")).await;
+    let formula = r#"=HYPERLINK("https://attacker.example/","open")"#;
+    let mut albums = Vec::new();
+    for (serial, name) in [(1, formula), (2, "-")] {
+        let release = client.ready_release(&token, serial, 1).await;
+        client
+            .expect(
+                StatusCode::OK,
+                Method::PATCH,
+                &format!("/albums/{}", release.album_id),
+                Some(json!({"name": name})),
+                Some(&token),
+            )
+            .await;
+        albums.push(release.album_id);
+    }
+    let spotify = client.platform(&token, "spotify").await;
+    let _worker = stack.spawn_worker();
+    let job = start_bulk(
+        client,
+        &token,
+        json!({"albumIds": albums, "platformIds": [spotify]}),
+    )
+    .await;
+    let finished = client.wait_job(&token, &job, Duration::from_secs(60)).await;
+    assert_eq!(finished["result"]["delivered"], 2, "{finished}");
+
+    let mail = stack.smtp.wait_for(1, Duration::from_secs(30)).await;
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .expect("email");
+    let body = message
+        .attachments()
+        .next()
+        .expect("csv")
+        .contents()
+        .to_vec();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(body.as_slice())
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    let titles: BTreeSet<&str> = rows.iter().map(|r| &r[2]).collect();
+    assert_eq!(
+        titles,
+        BTreeSet::from([format!("'{formula}").as_str(), "'-"]),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}

@@ -583,3 +583,87 @@ async fn a_run_killed_midway_leaves_nothing_and_reruns_whole() {
         (&json!("300.00"), &json!("255.00"))
     );
 }
+
+/// A song title that a spreadsheet would run as a formula reaches the payee's CSV (served and
+/// emailed) as text, while a refund's negative amounts stay numbers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_formula_title_reaches_the_statement_csv_as_text_and_a_refund_stays_negative() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let (song1, isrc1) = &c.release.tracks[0];
+    let formula = r#"=HYPERLINK("https://attacker.example/","open")"#;
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/songs/{song1}"),
+            Some(json!({"title": formula})),
+            Some(&c.label),
+        )
+        .await;
+    let report = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         T1,{isrc1},,US,stream,100,2.00,USD\n\
+         T2,{isrc1},,DE,stream,0,-1.50,USD\n"
+    );
+    let imported = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        report.as_bytes(),
+    )
+    .await;
+    assert_eq!(imported["status"], "imported", "{imported}");
+    let first = run(&client, &c.admin, "2026-10", false).await;
+    assert_eq!(first["result"]["statements"], 1, "{first}");
+    wait_emailed(&client, &c.admin, "2026-10", 1).await;
+
+    let mine = statements(&client, &c.label, "2026-10").await;
+    let served = csv(&client, &c.label, mine[0]["id"].as_str().expect("id")).await;
+    let mail = stack.smtp.wait_for(1, WAIT).await;
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .expect("parse");
+    let attachment = message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("royalty-statement-2026-10.csv"))
+        .expect("csv attachment");
+    assert_eq!(attachment.contents(), served.as_bytes());
+
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(served.as_bytes())
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{served}");
+    let territory = |t: &str| {
+        rows.iter()
+            .find(|r| &r[5] == t)
+            .unwrap_or_else(|| panic!("no {t} line: {served}"))
+    };
+    let (us, de) = (territory("US"), territory("DE"));
+    assert_eq!(&us[3], format!("'{formula}"), "{served}");
+    assert_eq!(&de[3], format!("'{formula}"), "{served}");
+    // Spotify keeps 15%: the refund's -1.50 is -1.275 net, written as the number it is.
+    assert_eq!(
+        (&de[7], &de[8], &de[9], &de[11]),
+        (
+            "-1.5000000000",
+            "-0.2250000000",
+            "-1.2750000000",
+            "-1.2750000000"
+        ),
+        "{served}"
+    );
+    assert_eq!(&us[11], "1.7000000000", "{served}");
+    assert!(
+        !rows
+            .iter()
+            .flat_map(|r| r.iter())
+            .any(|cell| cell.starts_with(['=', '+', '@', '\t', '\r'])),
+        "a cell a spreadsheet would evaluate: {served}"
+    );
+}
