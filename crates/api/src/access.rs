@@ -210,7 +210,7 @@ fn limits_for(
     identity: Option<&Identity>,
 ) -> Vec<Limit> {
     let rules = &settings.rate_limits;
-    let address = || client_address(settings, req);
+    let address = || client_address(settings, req.request());
     let reading = matches!(*req.method(), Method::GET | Method::HEAD);
     let limit = |key: String, rule| vec![Limit { key, rule }];
     match (access, identity) {
@@ -245,7 +245,7 @@ fn limits_for(
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the last address in
 /// `X-Forwarded-For` that is not one (the proxies' own additions are to its right).
-pub fn client_address(settings: &Settings, req: &ServiceRequest) -> IpAddr {
+pub fn client_address(settings: &Settings, req: &actix_web::HttpRequest) -> IpAddr {
     let peer = req
         .peer_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());

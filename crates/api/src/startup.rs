@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own listener, when `server.metrics_port` asks for one.
+    metrics: Option<(u16, Server)>,
     state: AppState,
     relay: tokio::task::JoinHandle<()>,
     stop_relay: std::sync::Arc<tokio::sync::Notify>,
@@ -31,6 +33,10 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match settings.server.metrics_port {
+            0 => None,
+            port => Some(TcpListener::bind((settings.server.host.as_str(), port))?),
+        };
         check_origins(&settings.server.cors_allowed_origins)?;
         crate::metrics::install();
         let (state, relay) = AppState::build(settings).await?;
@@ -46,9 +52,21 @@ impl Application {
             address = %format!("http://{}:{port}", state.settings.server.host),
             "backbeat-api listening"
         );
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                tracing::info!(
+                    address = %format!("http://{}:{port}/metrics", state.settings.server.host),
+                    "metrics on their own listener"
+                );
+                Some((port, serve_metrics(listener, state.clone())?))
+            }
+            None => None,
+        };
         Ok(Self {
             port,
             server,
+            metrics,
             state,
             relay,
             stop_relay,
@@ -62,13 +80,26 @@ impl Application {
         self.port
     }
 
+    /// The port of `/metrics`' own listener, when it has one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let metrics = async {
+            match self.metrics {
+                Some((_, server)) => server.await,
+                None => Ok(()),
+            }
+        };
+        // Both hear SIGTERM and stop together.
+        let (result, metrics) = tokio::join!(self.server, metrics);
+        let result = result.and(metrics);
         stop(self.relay, &self.stop_relay).await;
         self.key_use.abort();
         self.stop_fanout.notify_one();
@@ -127,6 +158,22 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .default_service(web::to(routes::not_found))
     })
     .workers(workers)
+    .shutdown_timeout(shutdown_timeout)
+    .listen(listener)?
+    .run())
+}
+
+/// The monitoring system's listener: `/metrics` and nothing else, on one HTTP worker.
+fn serve_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let shutdown_timeout = state.settings.server.shutdown_timeout_secs;
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(routes::health::own_port_metrics))
+            .default_service(web::to(routes::not_found))
+    })
+    .workers(1)
     .shutdown_timeout(shutdown_timeout)
     .listen(listener)?
     .run())

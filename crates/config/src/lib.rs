@@ -93,6 +93,13 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Origins a browser app may call the API from (`https://player.example.com`); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// Clients (as `trusted_proxies` resolve them) that `GET /metrics` on the API port answers;
+    /// anyone else gets 404. Loopback by default.
+    pub metrics_allowed_networks: Vec<ipnet::IpNet>,
+    /// Non-zero: `/metrics` is served on its own listener at `host:metrics_port`, to whoever can
+    /// reach that port (kept off the public network), and the API port answers 404 for it.
+    #[serde(default)]
+    pub metrics_port: u16,
     /// `GET /bench/select-1` and `GET /bench/redis-get`: the cheapest round trips through the
     /// same stack, for the benchmark's limit reference. Off everywhere else.
     #[serde(default)]
@@ -527,6 +534,7 @@ fn environment(source: HashMap<String, String>) -> Environment {
         .list_separator(",")
         .with_list_parse_key("server.trusted_proxies")
         .with_list_parse_key("server.cors_allowed_origins")
+        .with_list_parse_key("server.metrics_allowed_networks")
         .source(Some(source))
 }
 
@@ -733,6 +741,13 @@ mod tests {
         assert_eq!(s.log.format, LogFormat::Json);
         assert_eq!(s.auth.scrypt.log_n, 17);
         assert!(s.server.cors_allowed_origins.is_empty());
+        assert_eq!(s.server.metrics_port, 0);
+        assert!(
+            s.server
+                .metrics_allowed_networks
+                .iter()
+                .all(|n| n.addr().is_loopback())
+        );
         assert!(!s.verification.allow_loopback);
 
         let err = load(&[
@@ -777,8 +792,17 @@ mod tests {
                 "https://player.example.com,http://localhost:3000",
             ),
             ("APP_SERVER__TRUSTED_PROXIES", "10.0.0.1"),
+            ("APP_SERVER__METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,::1/128"),
         ])
         .expect("loads");
+        assert_eq!(
+            s.server.metrics_allowed_networks,
+            [
+                "10.0.0.0/8".parse::<ipnet::IpNet>().expect("net"),
+                "::1/128".parse().expect("net")
+            ]
+        );
+        assert!(load(&[("APP_SERVER__METRICS_ALLOWED_NETWORKS", "10.0.0.300/8")]).is_err());
         assert_eq!(
             s.server.cors_allowed_origins,
             ["https://player.example.com", "http://localhost:3000"]

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use crate::error::ErrorBody;
+use crate::error::{ApiError, ErrorBody};
 use crate::response::{self, DataEnvelope};
 use crate::state::AppState;
 use crate::views::operations::{Liveness, Readiness};
@@ -90,12 +90,40 @@ async fn check<E: std::fmt::Display>(
 
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format: `http_requests_total{method,route,status}`, \
-        `http_request_duration_seconds{method,route}`, `outbox_pending`", content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text format: `http_requests_total{method,route,status}`, \
+            `http_request_duration_seconds{method,route}`, `outbox_pending`. Answered only to clients in \
+            `server.metrics_allowed_networks` (loopback by default), and not at all on this port when \
+            `server.metrics_port` gives metrics their own listener", content_type = "text/plain"),
+        (status = 404, description = "Any other client (`NOT_FOUND`, as for a route that does not exist)", body = ErrorBody),
+    )
 )]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let server = &state.settings.server;
+    let client = crate::access::client_address(&state.settings, &req).to_canonical();
+    let allowed = server.metrics_port == 0
+        && server
+            .metrics_allowed_networks
+            .iter()
+            .any(|n| n.contains(&client));
+    if !allowed {
+        return Err(ApiError::NotFound("route not found".to_owned()));
+    }
+    Ok(render_metrics(&state).await)
+}
+
+/// `/metrics` on its own listener (`server.metrics_port`): whoever reaches the port is the
+/// monitoring system.
+pub async fn own_port_metrics(state: web::Data<AppState>) -> HttpResponse {
+    render_metrics(&state).await
+}
+
+async fn render_metrics(state: &AppState) -> HttpResponse {
     // Jobs waiting for the relay: grows when RabbitMQ is unreachable.
-    if let Ok(pending) = backbeat_services::jobs::backlog(&state).await {
+    if let Ok(pending) = backbeat_services::jobs::backlog(state).await {
         ::metrics::gauge!("outbox_pending").set(pending as f64);
     }
     crate::metrics::render().await

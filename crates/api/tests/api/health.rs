@@ -130,6 +130,71 @@ async fn metrics_count_requests_by_route_pattern() {
     assert!(text.contains("outbox_pending"));
 }
 
+async fn metrics_status(app: &TestApp, forwarded_for: Option<&str>) -> StatusCode {
+    let mut request = app.client.get(app.url("/metrics"));
+    if let Some(address) = forwarded_for {
+        request = request.header("x-forwarded-for", address);
+    }
+    let response = request.send().await.expect("metrics");
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND {
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["code"], "NOT_FOUND", "{body}");
+    }
+    status
+}
+
+#[tokio::test]
+async fn metrics_answer_only_the_allowed_networks_as_the_client_really_is() {
+    let net = |n: &str| n.parse::<ipnet::IpNet>().expect("net");
+    // This test calls from 127.0.0.1, outside the allowed network: 404, forged header or not.
+    let app = spawn_app_with(|s| s.server.metrics_allowed_networks = vec![net("10.0.0.0/8")]).await;
+    assert_eq!(metrics_status(&app, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        metrics_status(&app, Some("10.1.2.3")).await,
+        StatusCode::NOT_FOUND
+    );
+
+    // Behind a trusted proxy (this test), the client is the forwarded address.
+    let proxied = |s: &mut backbeat_config::Settings| {
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+        s.server.metrics_allowed_networks = vec![net("10.0.0.0/8"), net("127.0.0.0/8")];
+    };
+    let app = spawn_app_with(proxied).await;
+    assert_eq!(metrics_status(&app, Some("10.1.2.3")).await, StatusCode::OK);
+    // A public client through the load balancer is refused, though the balancer is allowed.
+    assert_eq!(
+        metrics_status(&app, Some("203.0.113.9")).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(metrics_status(&app, None).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_on_their_own_port_leave_the_api_port() {
+    let port = closed_port();
+    let app = spawn_app_with(|s| s.server.metrics_port = port).await;
+    assert_eq!(metrics_status(&app, None).await, StatusCode::NOT_FOUND);
+    let own = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let response = app
+        .client
+        .get(own("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.expect("text");
+    assert!(text.contains(r#"route="/metrics",status="404""#), "{text}");
+    // The monitoring port serves metrics only.
+    let response = app
+        .client
+        .get(own("/health/live"))
+        .send()
+        .await
+        .expect("live");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn the_benchmark_reference_routes_exist_only_when_enabled() {
     let app = spawn_app().await;
