@@ -99,10 +99,10 @@ pub async fn receive_form(
                 return Err(too_large(field, limit));
             }
             if wanted {
-                incoming.write(&chunk).await.map_err(|e| match e {
-                    StorageError::TooLarge(_) => too_large(field, limit),
-                    other => ApiError::internal(other),
-                })?;
+                incoming
+                    .write(&chunk)
+                    .await
+                    .map_err(|e| refused(field, limit, e))?;
             } else if text {
                 if value.len() + chunk.len() > TEXT_FIELD_MAX {
                     return Err(ApiError::field(
@@ -125,10 +125,21 @@ pub async fn receive_form(
     if !found {
         return Err(ApiError::field(field, "is required"));
     }
-    let file = incoming.finish().await.map_err(ApiError::internal)?;
+    let file = incoming
+        .finish()
+        .await
+        .map_err(|e| refused(field, limit, e))?;
     Ok(Form {
         file,
         file_name,
         texts: values,
     })
+}
+
+fn refused(field: &str, limit: u64, error: StorageError) -> ApiError {
+    match error {
+        StorageError::TooLarge(_) => too_large(field, limit),
+        StorageError::Corrupt(reason) => ApiError::field(field, reason),
+        other => ApiError::internal(other),
+    }
 }

@@ -1,7 +1,9 @@
 //! An upload on its way in: a temporary file that counts and hashes what is written to it.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use flate2::write::MultiGzDecoder;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -39,6 +41,12 @@ impl Drop for TempFile {
 }
 
 pub struct Incoming {
+    sink: Sink,
+    gzip: Gzip,
+}
+
+/// The temporary file and what has been counted and hashed into it.
+struct Sink {
     file: tokio::io::BufWriter<tokio::fs::File>,
     temp: TempFile,
     sha256: Sha256,
@@ -46,6 +54,21 @@ pub struct Incoming {
     bytes: u64,
     limit: u64,
 }
+
+/// Whether the upload is inflated on its way in.
+enum Gzip {
+    /// Stored as sent.
+    Never,
+    /// The first bytes tell: gzip's magic number (`1f 8b`) or not. Holds what came so far.
+    Sniffing(Vec<u8>),
+    /// Inflated as it arrives; the limit counts what comes out.
+    Inflating(Box<MultiGzDecoder<Vec<u8>>>),
+}
+
+/// Compressed input fed to the decoder at a time: deflate's most compact streams inflate about
+/// 1,000-fold, so one step holds at most a few MiB of output in memory.
+const INFLATE_STEP: usize = 4096;
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// A complete upload, waiting to be checked and committed (or dropped, which deletes it).
 #[derive(Debug)]
@@ -78,17 +101,79 @@ pub fn hex(bytes: &[u8]) -> String {
 impl Incoming {
     pub(crate) fn new(file: tokio::fs::File, temp: TempFile, limit: u64) -> Self {
         Self {
-            file: tokio::io::BufWriter::with_capacity(256 * 1024, file),
-            temp,
-            sha256: Sha256::new(),
-            md5: Md5::new(),
-            bytes: 0,
-            limit,
+            sink: Sink {
+                file: tokio::io::BufWriter::with_capacity(256 * 1024, file),
+                temp,
+                sha256: Sha256::new(),
+                md5: Md5::new(),
+                bytes: 0,
+                limit,
+            },
+            gzip: Gzip::Never,
         }
+    }
+
+    /// A gzip-compressed upload (several members, as `cat a.gz b.gz` makes, included) is stored
+    /// inflated, and the limit counts the inflated bytes: a small file that inflates past it is
+    /// refused as soon as it does. Anything else is stored as sent.
+    pub fn inflating_gzip(mut self) -> Self {
+        self.gzip = Gzip::Sniffing(Vec::new());
+        self
     }
 
     /// Appends a chunk; refuses it (and the upload) past the limit.
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StorageError> {
+        match &mut self.gzip {
+            Gzip::Never => self.sink.write(chunk).await,
+            Gzip::Sniffing(start) => {
+                start.extend_from_slice(chunk);
+                if start.len() < GZIP_MAGIC.len() {
+                    return Ok(());
+                }
+                let start = std::mem::take(start);
+                self.gzip = if start.starts_with(&GZIP_MAGIC) {
+                    Gzip::Inflating(Box::new(MultiGzDecoder::new(Vec::new())))
+                } else {
+                    Gzip::Never
+                };
+                Box::pin(self.write(&start)).await
+            }
+            Gzip::Inflating(decoder) => {
+                for step in chunk.chunks(INFLATE_STEP) {
+                    decoder.write_all(step).map_err(not_gzip)?;
+                    let out = std::mem::take(decoder.get_mut());
+                    self.sink.write(&out).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn finish(mut self) -> Result<Received, StorageError> {
+        match std::mem::replace(&mut self.gzip, Gzip::Never) {
+            Gzip::Never => {}
+            // Under two bytes: not gzip.
+            Gzip::Sniffing(start) => self.sink.write(&start).await?,
+            Gzip::Inflating(mut decoder) => {
+                decoder.try_finish().map_err(not_gzip)?;
+                let out = std::mem::take(decoder.get_mut());
+                self.sink.write(&out).await?;
+            }
+        }
+        let mut sink = self.sink;
+        sink.file.flush().await?;
+        sink.file.get_mut().sync_all().await?;
+        Ok(Received {
+            temp: sink.temp,
+            bytes: sink.bytes,
+            sha256: hex(&sink.sha256.finalize()),
+            md5: hex(&sink.md5.finalize()),
+        })
+    }
+}
+
+impl Sink {
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), StorageError> {
         self.bytes += chunk.len() as u64;
         if self.bytes > self.limit {
             return Err(StorageError::TooLarge(self.limit));
@@ -98,17 +183,10 @@ impl Incoming {
         self.file.write_all(chunk).await?;
         Ok(())
     }
+}
 
-    pub async fn finish(mut self) -> Result<Received, StorageError> {
-        self.file.flush().await?;
-        self.file.get_mut().sync_all().await?;
-        Ok(Received {
-            temp: self.temp,
-            bytes: self.bytes,
-            sha256: hex(&self.sha256.finalize()),
-            md5: hex(&self.md5.finalize()),
-        })
-    }
+fn not_gzip(error: std::io::Error) -> StorageError {
+    StorageError::Corrupt(format!("is not a whole gzip stream: {error}"))
 }
 
 #[cfg(test)]

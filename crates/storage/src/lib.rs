@@ -23,6 +23,9 @@ pub enum StorageError {
     NotFound,
     #[error("the upload exceeds {0} bytes")]
     TooLarge(u64),
+    /// The upload says it is compressed and is not whole (the message reads after the field).
+    #[error("the upload {0}")]
+    Corrupt(String),
     #[error("storage I/O failed: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -221,4 +221,71 @@ mod tests {
             Err(StorageError::NotFound)
         ));
     }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(data).expect("compress");
+        encoder.finish().expect("compress")
+    }
+
+    async fn received(
+        storage: &LocalFolder,
+        limit: u64,
+        chunks: &[&[u8]],
+    ) -> Result<Received, StorageError> {
+        let mut incoming = storage.incoming(limit).await?.inflating_gzip();
+        for chunk in chunks {
+            incoming.write(chunk).await?;
+        }
+        incoming.finish().await
+    }
+
+    #[tokio::test]
+    async fn a_gzip_upload_is_stored_inflated_and_counted_inflated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = LocalFolder::new(dir.path());
+        // Two members (as `cat a.gz b.gz` gives), split mid-magic-number.
+        let mut file = gzip(b"hello ");
+        file.extend(gzip(b"you"));
+        let (first, rest) = file.split_at(1);
+        let got = received(&storage, 9, &[first, rest])
+            .await
+            .expect("inflated");
+        assert_eq!(got.bytes, 9);
+        assert_eq!(
+            got.sha256,
+            "b283788fa43abed20cc491063bfa3a455ebca761853c409a9e3acec9712632bc"
+        );
+        storage.commit(got, "usage/a.csv").await.expect("commit");
+        assert_eq!(storage.get("usage/a.csv").await.expect("get"), b"hello you");
+
+        // Not gzip, or too short to say: stored as sent.
+        for plain in [&b"hello you"[..], b"h", b"\x1f"] {
+            let got = received(&storage, 9, &[plain]).await.expect("plain");
+            assert_eq!(got.bytes, plain.len() as u64);
+        }
+
+        // 8 MiB of zeros in a file of some 8 KiB: refused once 1 MiB is out, nothing left.
+        let bomb = gzip(&vec![0; 8 << 20]);
+        assert!(bomb.len() < 16 << 10, "{}", bomb.len());
+        assert!(matches!(
+            received(&storage, 1 << 20, &[&bomb]).await,
+            Err(StorageError::TooLarge(_))
+        ));
+        // Cut short, or corrupt past the header.
+        let whole = gzip(b"hello you");
+        let mut corrupt = whole.clone();
+        corrupt[12] ^= 0xff;
+        for broken in [&whole[..whole.len() - 4], &corrupt[..]] {
+            assert!(matches!(
+                received(&storage, 100, &[broken]).await,
+                Err(StorageError::Corrupt(_))
+            ));
+        }
+        let left = std::fs::read_dir(dir.path().join(INCOMING))
+            .expect("dir")
+            .count();
+        assert_eq!(left, 0, "refused uploads are removed");
+    }
 }

@@ -21,7 +21,11 @@ use crate::views::royalties::{PeriodFilter, ReportAccepted, ReportData, ReportLi
 #[allow(dead_code)] // documents the multipart body
 #[schema(rename_all = "camelCase")]
 pub struct ReportUpload {
-    /// The report, streamed: at most `royalties.report_max_bytes` (4 GiB by default).
+    /// The report, streamed: at most `royalties.report_max_bytes` (4 GiB by default). A
+    /// gzip-compressed file (known by its first bytes, whatever its name; several members are
+    /// read in turn) is stored inflated, the limit counting the inflated bytes, and `file.bytes`
+    /// and `file.sha256` describe the report as read, so the same report sent compressed and
+    /// plain is one report.
     ///
     /// `csv`: a header row, then a line per sale or usage. Columns are matched by name, without
     /// regard to case, spaces, `_` or `-`. Required: `transaction_id` (aliases
@@ -57,12 +61,12 @@ pub struct ReportUpload {
             Lines are matched to songs by ISRC, then by UPC and title; refused lines are counted with their line number and reason. \\
             A file that cannot be read to its end (truncated, a DSR footer that disagrees) fails the import and keeps nothing",
             body = DataEnvelope<ReportAccepted>, headers(("Location" = String, description = "/jobs/{jobId}"))),
-        (status = 400, description = "No `file` part, or a missing or invalid `platformId`, `period` or `format`", body = ErrorBody),
+        (status = 400, description = "No `file` part, a gzip `file` that is not whole, or a missing or invalid `platformId`, `period` or `format`", body = ErrorBody),
         (status = 401, description = "No access token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "`platformId` names no platform", body = ErrorBody),
         (status = 409, description = "The same file (by SHA-256) was already uploaded; the message names its report", body = ErrorBody),
-        (status = 413, description = "Over `royalties.report_max_bytes` (checked while streaming)", body = ErrorBody),
+        (status = 413, description = "Over `royalties.report_max_bytes` (checked while streaming; a gzip file's inflated size counts), and nothing is kept", body = ErrorBody),
         (status = 415, description = "Not a multipart/form-data request", body = ErrorBody),
     )
 )]

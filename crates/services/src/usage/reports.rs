@@ -32,12 +32,15 @@ pub fn may_upload(actor: &Actor) -> Result<()> {
     crate::admin::require(actor, WHAT)
 }
 
-/// Where the upload is streamed, under the configured size limit.
+/// Where the upload is streamed, under the configured size limit. Platforms often send
+/// reports gzip-compressed: those are stored inflated, the limit counting the inflated size.
 pub async fn incoming(ctx: &Context) -> Result<Incoming> {
-    ctx.storage
+    Ok(ctx
+        .storage
         .incoming(ctx.settings.royalties.report_max_bytes)
         .await
-        .map_err(Error::internal)
+        .map_err(Error::internal)?
+        .inflating_gzip())
 }
 
 /// Stores the file and queues its import; a file already imported is a conflict naming its

@@ -744,3 +744,96 @@ async fn analytics_sum_imported_usage_by_month_platform_and_territory_for_owners
         json!([{"key": "US", "units": 1000, "revenue": {"USD": "3.1234567890123"}}])
     );
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).expect("compress");
+    encoder.finish().expect("compress")
+}
+
+/// Platforms send reports gzip-compressed: such a file is stored inflated and imported as the
+/// plain one would be (and is that same report); one that inflates past
+/// `royalties.report_max_bytes` is refused with 413 and leaves nothing behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gzip_report_imports_inflated_and_one_inflating_past_the_limit_is_refused() {
+    const LIMIT: u64 = 4 << 20;
+    let stack = Stack::new(|s| s.royalties.report_max_bytes = LIMIT).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let isrc1 = &c.release.tracks[0].1;
+    let csv = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         T1,{isrc1},,US,stream,1000,3.25,USD\n\
+         T2,{isrc1},,DE,stream,20,0.07,USD\n"
+    );
+    let report = import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        &gzip(csv.as_bytes()),
+    )
+    .await;
+    assert_eq!(report["status"], "imported", "{report}");
+    assert_eq!(report["file"]["bytes"], csv.len(), "{report}");
+    assert_eq!(
+        report["counts"],
+        json!({"lines": 2, "matched": 2, "unmatched": 0, "rejected": 0})
+    );
+    assert_eq!(report["totals"]["USD"]["units"], 1020, "{report}");
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the same report, plain: {body}"
+    );
+
+    // About 1 MB that inflates to 1 GiB (128 members of 8 MiB of zeros), under the limit as sent.
+    let bomb = gzip(&vec![0; 8 << 20]).repeat(128);
+    assert!((bomb.len() as u64) < LIMIT, "{}", bomb.len());
+    let (status, body) = upload(&client, &c.admin, &c.platform, "2026-09", "csv", &bomb).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["code"], "PAYLOAD_TOO_LARGE", "{body}");
+    // A file cut short is the caller's mistake, named as such.
+    let whole = gzip(csv.as_bytes());
+    let (status, body) = upload(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-09",
+        "csv",
+        &whole[..whole.len() - 6],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["details"][0]["field"], "file", "{body}");
+
+    let listed = pages(
+        &client,
+        &c.admin,
+        "/usage-reports?period=2026-09",
+        "reports",
+    )
+    .await;
+    assert!(listed.is_empty(), "{listed:?}");
+    let root = std::path::Path::new(&stack.settings.storage.root);
+    let files = |dir: &str| std::fs::read_dir(root.join(dir)).map_or(0, Iterator::count);
+    assert_eq!(files("usage-reports/2026-09"), 0);
+    assert_eq!(
+        files(".incoming"),
+        0,
+        "nothing of the refused uploads is left"
+    );
+    assert_eq!(files("usage-reports/2026-10"), 1);
+}
