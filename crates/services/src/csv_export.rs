@@ -100,16 +100,16 @@ mod tests {
     use super::*;
 
     fn written(columns: &[(&str, Kind)], rows: &[&[&str]]) -> Vec<Vec<String>> {
-        let mut csv = CsvExport::new(columns).unwrap();
+        let mut csv = CsvExport::new(columns).expect("header");
         for row in rows {
-            csv.row(row).unwrap();
+            csv.row(row).expect("row");
         }
-        let bytes = csv.finish().unwrap();
+        let bytes = csv.finish().expect("finish");
         csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(bytes.as_slice())
             .records()
-            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .map(|r| r.expect("record").iter().map(str::to_owned).collect())
             .collect()
     }
 
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_row_of_the_wrong_width_is_refused() {
-        let mut csv = CsvExport::new(&[("a", Kind::Text), ("b", Kind::Number)]).unwrap();
+        let mut csv = CsvExport::new(&[("a", Kind::Text), ("b", Kind::Number)]).expect("header");
         assert!(matches!(
             csv.row(&["x"]),
             Err(CsvError::Width {
