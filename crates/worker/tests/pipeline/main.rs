@@ -5,6 +5,7 @@ mod bulk;
 mod distribution;
 mod endpoint;
 mod helpers;
+mod ownership;
 mod priority;
 mod retries;
 mod royalties;
