@@ -52,6 +52,51 @@ async fn logins_per_address_are_limited_across_two_api_processes() {
     expect_error(refused, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
 }
 
+async fn login_from(app: &TestApp, forwarded_for: &str) -> Response {
+    app.client
+        .post(app.url("/authentications"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"username": "walker", "password": "secret-password"}))
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_buys_no_fresh_budget_and_a_trusted_proxy_s_is_believed() {
+    let limited = |s: &mut backbeat_config::Settings| {
+        s.rate_limits.login_per_address = RateRule {
+            limit: 2,
+            period_secs: 60,
+        };
+    };
+    // Straight from the client: whatever it claims, it is 127.0.0.1.
+    let app = spawn_app_with(limited).await;
+    app.register("walker", "secret-password").await;
+    for forged in ["198.51.100.1", "198.51.100.2"] {
+        assert_eq!(login_from(&app, forged).await.status(), StatusCode::CREATED);
+    }
+    let refused = login_from(&app, "198.51.100.3").await;
+    expect_error(refused, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+
+    // Behind a trusted proxy (this test's address), each forwarded client has its own budget,
+    // counted on the last address the proxy added, not on what the client put before it.
+    let app = spawn_app_with(|s| {
+        limited(s);
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await;
+    app.register("walker", "secret-password").await;
+    for _ in 0..2 {
+        let response = login_from(&app, "203.0.113.7").await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let refused = login_from(&app, "10.9.9.9, 203.0.113.7").await;
+    expect_error(refused, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    let other = login_from(&app, "203.0.113.8").await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn logins_per_username_are_limited_whatever_the_address() {
     let app = spawn_app_with(|s| {
