@@ -281,6 +281,22 @@ async fn file_names_come_from_the_server_not_the_client() {
         let response = app.client.get(app.url(path)).send().await.expect("sent");
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
+    // Only covers are public: an artwork master in the same store is not served, key known or not.
+    let artwork = "artwork/album-x/0123456789abcdef0123456789abcdef.png";
+    app.state
+        .storage
+        .put(artwork, &png(64))
+        .await
+        .expect("stored");
+    let response = app
+        .client
+        .get(app.url(&format!("/media/{artwork}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let served = app.client.get(&url).send().await.expect("sent");
+    assert_eq!(served.status(), StatusCode::OK);
 }
 
 #[tokio::test]

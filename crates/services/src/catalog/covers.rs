@@ -55,6 +55,10 @@ pub async fn replace(ctx: &Context, album: Writable<Album>, bytes: Vec<u8>) -> R
 /// A stored image and its format, by key; only image keys are served.
 pub async fn read(ctx: &Context, key: &str) -> Result<(ImageFormat, Vec<u8>)> {
     let not_found = || Error::not_found("file");
+    // Only covers are public: artwork masters, audio and reports share the store.
+    if !key.starts_with("covers/") {
+        return Err(not_found());
+    }
     let format = key
         .rsplit_once('.')
         .and_then(|(_, extension)| ImageFormat::from_extension(extension))
