@@ -1,5 +1,6 @@
-//! DDEX messages checked against DDEX's own ERN 4.3 schema (`../shared/ddex/ern43`) with
-//! xmllint, which `./dev test` installs, and read back element by element.
+//! DDEX messages checked against DDEX's own ERN 4.3 schema (shipped unmodified in
+//! `crates/testkit/ddex/ern43`, with its notice and origin) with xmllint, which `./dev test`
+//! installs, and read back element by element.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,8 +9,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 pub fn schema() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/ddex/ern43/release-notification.xsd")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ddex/ern43/release-notification.xsd")
 }
 
 /// Panics with xmllint's report when the message does not validate.

@@ -1,4 +1,5 @@
-//! Albums and songs, as `spec/openmusic.md` writes them, in the default (authenticated) mode.
+//! Albums and songs, as openMusic v3 has them (`docs/api/openmusic.md`), in the default
+//! (authenticated) mode.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -209,3 +209,26 @@ async fn docs_page_works_offline() {
         "{init}"
     );
 }
+
+/// The prose documentation (`docs/api`) names every operation the server documents, so a new
+/// route cannot ship undescribed.
+#[tokio::test]
+async fn the_prose_documentation_names_every_documented_operation() {
+    let app = spawn_app().await;
+    let (_, doc) = read(app.request(Method::GET, "/openapi.json", None, None).await).await;
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api");
+    let prose: String = std::fs::read_dir(&folder)
+        .expect("docs/api")
+        .map(|entry| std::fs::read_to_string(entry.expect("entry").path()).expect("read"))
+        .collect();
+    let mut missing = Vec::new();
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            let named = format!("{} {path}", method.to_uppercase());
+            if !prose.contains(&named) {
+                missing.push(named);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/api: {missing:#?}");
+}

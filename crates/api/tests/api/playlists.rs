@@ -1,4 +1,5 @@
-//! Playlists, playlist songs, activities and collaborations, as `spec/openmusic.md` writes them.
+//! Playlists, playlist songs, activities and collaborations, as openMusic v3 has them
+//! (`docs/api/openmusic.md`).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
