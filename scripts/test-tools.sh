@@ -1,9 +1,25 @@
 # Tools the tests call that are not Rust crates, installed from Debian's packages when missing:
 # xmllint validates every DDEX message against the official schema; openssl makes the TLS tests'
 # certificates and socat terminates TLS in front of RabbitMQ; OpenSSH's sshd stands in for the
-# platforms' SFTP servers. Sourced by ./dev.
+# platforms' SFTP servers. Garage, the S3-compatible object store the storage tests run against,
+# comes from crates.io (about eight minutes to build once on two cores). Sourced by ./dev.
+
+GARAGE_VERSION=2.5.0
 
 ensure_test_tools() {
+  ensure_packages
+  ensure_garage
+}
+
+ensure_garage() {
+  if command -v garage >/dev/null 2>&1 && garage --version 2>/dev/null | grep -q ":$GARAGE_VERSION "; then
+    return 0
+  fi
+  echo "installing garage $GARAGE_VERSION (S3-compatible object store) for the tests..." >&2
+  cargo install garage --version "$GARAGE_VERSION" --locked --quiet
+}
+
+ensure_packages() {
   local missing=()
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)

@@ -263,7 +263,35 @@ pub struct MailSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
+    /// `local` (a folder, `root`: one machine, or a volume every process mounts) or `s3` (an
+    /// S3-compatible object store, `s3.*`: processes that share no disk).
+    pub backend: StorageBackend,
     pub root: String,
+    /// Where uploads wait while they are checked, before they go to the store (`s3` only; the
+    /// system's temporary folder when empty). Local scratch, never shared.
+    pub spool_dir: String,
+    pub s3: S3Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct S3Settings {
+    /// `https://s3.example.com` (or `http://` for a store on loopback); empty: AWS itself.
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    pub access_key_id: String,
+    pub secret_access_key: Option<SecretString>,
+    /// A CA bundle (PEM) to trust instead of the system's, for a store with its own CA.
+    pub ca_file: Option<String>,
+    /// Parts of a multipart upload, in bytes (at least 5 MiB, S3's minimum).
+    pub part_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -206,32 +206,23 @@ impl Sftp {
             .await
     }
 
-    /// A stored file on this machine is streamed (masters run to hundreds of megabytes); one in a
-    /// remote store is read whole first.
+    /// A stored file is streamed (masters run to hundreds of megabytes), from this machine's
+    /// disk or from the object store.
     async fn upload_stored(
         &self,
         sftp: &SftpSession,
         path: &str,
         key: &str,
     ) -> Result<(), DeliveryError> {
-        let missing = || DeliveryError::MissingFile(key.to_owned());
-        if let Some(local) = self.storage.local_path(key) {
-            let mut source = match tokio::fs::File::open(&local).await {
-                Ok(file) => file,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
-                Err(e) => return Err(e.into()),
-            };
-            let mut file = sftp.create(path).await.map_err(sftp_error)?;
-            tokio::io::copy(&mut source, &mut file)
-                .await
-                .map_err(|e| io(format!("cannot upload {path}: {e}")))?;
-            return self.close(file, path).await;
-        }
-        let bytes = self.storage.get(key).await.map_err(|e| match e {
-            StorageError::NotFound => missing(),
+        let mut source = self.storage.open(key).await.map_err(|e| match e {
+            StorageError::NotFound => DeliveryError::MissingFile(key.to_owned()),
             other => DeliveryError::Storage(other),
         })?;
-        self.write(sftp, path, &bytes).await
+        let mut file = sftp.create(path).await.map_err(sftp_error)?;
+        tokio::io::copy(&mut source, &mut file)
+            .await
+            .map_err(|e| io(format!("cannot upload {path}: {e}")))?;
+        self.close(file, path).await
     }
 
     async fn write(

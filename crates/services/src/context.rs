@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use backbeat_auth::{ApiKeys, Passwords, Tokens};
 use backbeat_cache::{ChatRedis, Gate, LikesCache, Packed, PageCache, PlaylistCache, RedisPool};
-use backbeat_config::Settings;
+use backbeat_config::secrecy::ExposeSecret;
+use backbeat_config::{Settings, StorageBackend};
 use backbeat_crawler::{Crawler, Rules};
 use backbeat_db::{DbPool, PooledConnection};
 use backbeat_mail::Mailer;
@@ -78,6 +80,44 @@ fn wistia(settings: &Settings) -> anyhow::Result<Option<Wistia>> {
     )?))
 }
 
+/// The configured file store: the local folder, or the S3-compatible object store.
+fn storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
+    let s = &settings.storage;
+    Ok(match s.backend {
+        StorageBackend::Local => backbeat_storage::local(&s.root),
+        StorageBackend::S3 => {
+            let ca_pem = match &s.s3.ca_file {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("storage.s3.ca_file: cannot read {path}"))?,
+                ),
+                None => None,
+            };
+            let spool = if s.spool_dir.is_empty() {
+                std::env::temp_dir().join("backbeat-uploads")
+            } else {
+                s.spool_dir.clone().into()
+            };
+            backbeat_storage::s3(backbeat_storage::S3Config {
+                endpoint: s.s3.endpoint.clone(),
+                region: s.s3.region.clone(),
+                bucket: s.s3.bucket.clone(),
+                access_key_id: s.s3.access_key_id.clone(),
+                secret_access_key: s
+                    .s3
+                    .secret_access_key
+                    .as_ref()
+                    .map(|k| k.expose_secret().to_owned())
+                    .unwrap_or_default(),
+                ca_pem,
+                part_bytes: s.s3.part_bytes,
+                spool,
+            })
+            .context("storage.s3")?
+        }
+    })
+}
+
 fn crawler(settings: &Settings) -> anyhow::Result<Crawler> {
     let v = &settings.verification;
     Ok(Crawler::new(Rules {
@@ -121,7 +161,7 @@ impl Context {
                 &settings.cache.prefix,
                 settings.videos.playlist_ttl_secs,
             ),
-            storage: backbeat_storage::local(&settings.storage.root),
+            storage: storage(&settings)?,
             mailer: backbeat_mail::from_settings(&settings.smtp, &settings.mail)?,
             passwords: Passwords::new(settings.auth.scrypt, settings.auth.max_concurrent_hashes)
                 .await?

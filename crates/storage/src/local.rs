@@ -1,11 +1,11 @@
 //! A folder on local disk (or a mounted volume shared by replicas).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rand::RngExt;
 
 use crate::incoming::TempFile;
-use crate::{Incoming, Received, Storage, StorageError};
+use crate::{Incoming, Received, Storage, StorageError, valid_key};
 
 /// Uploads in progress live here, on the same file system as the objects, so that committing one
 /// is a rename.
@@ -26,21 +26,10 @@ impl LocalFolder {
         Self { root: root.into() }
     }
 
-    /// The file behind a key. Keys are relative paths of plain segments: anything that could
-    /// climb out of the root (`..`, absolute paths, backslashes) is refused, and so are hidden
-    /// segments (the incoming folder).
+    /// The file behind a key (see [`valid_key`]).
     fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
-        let relative = Path::new(key);
-        let plain = !key.is_empty()
-            && !key.contains('\\')
-            && relative.components().all(|c| match c {
-                Component::Normal(segment) => !segment.to_string_lossy().starts_with('.'),
-                _ => false,
-            });
-        if !plain {
-            return Err(StorageError::InvalidKey(key.to_owned()));
-        }
-        Ok(self.root.join(relative))
+        valid_key(key)?;
+        Ok(self.root.join(key))
     }
 
     async fn parent_of(path: &Path) -> Result<(), StorageError> {
@@ -74,6 +63,16 @@ impl Storage for LocalFolder {
 
     fn reader(&self, key: &str) -> Result<Box<dyn std::io::Read + Send>, StorageError> {
         match std::fs::File::open(self.path(key)?) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
+            other => Ok(Box::new(other?)),
+        }
+    }
+
+    async fn open(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>, StorageError> {
+        match tokio::fs::File::open(self.path(key)?).await {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NotFound),
             other => Ok(Box::new(other?)),
         }

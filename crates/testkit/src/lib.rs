@@ -8,6 +8,7 @@
 pub mod broker;
 pub mod ddex;
 pub mod fixtures;
+pub mod garage;
 pub mod http;
 pub mod redis;
 pub mod releases;

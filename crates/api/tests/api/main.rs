@@ -14,6 +14,7 @@ mod docs;
 mod envelope;
 mod health;
 mod helpers;
+mod object_storage;
 mod playlists;
 mod rate_limits;
 mod releases;

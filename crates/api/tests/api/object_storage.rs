@@ -1,0 +1,186 @@
+//! The S3 backend against a real S3-compatible server (Garage on loopback): the storage contract
+//! every backend keeps, and the API serving covers from the store with nothing on its own disk.
+
+use std::io::Read;
+
+use backbeat_storage::{Storage, StorageError};
+use backbeat_testkit::garage::{self, Garage};
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use crate::helpers::*;
+
+fn store(garage: &Garage, spool: &std::path::Path) -> std::sync::Arc<dyn Storage> {
+    backbeat_storage::s3(backbeat_storage::S3Config {
+        endpoint: garage.endpoint(0),
+        region: "garage".to_owned(),
+        bucket: garage::BUCKET.to_owned(),
+        access_key_id: garage::ACCESS_KEY_ID.to_owned(),
+        secret_access_key: garage::SECRET_ACCESS_KEY.to_owned(),
+        ca_pem: None,
+        part_bytes: 5 << 20,
+        spool: spool.to_path_buf(),
+    })
+    .expect("store")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_s3_backend_keeps_the_storage_contract_on_a_real_store() {
+    let garage = Garage::start();
+    let spool = tempfile::tempdir().expect("spool");
+    let store = store(&garage, spool.path());
+
+    store.put("covers/a/1.png", b"small").await.expect("put");
+    assert_eq!(store.get("covers/a/1.png").await.expect("get"), b"small");
+    assert!(store.exists("covers/a/1.png").await.expect("exists"));
+    store.delete("covers/a/1.png").await.expect("delete");
+    store
+        .delete("covers/a/1.png")
+        .await
+        .expect("deleting twice is fine");
+    assert!(!store.exists("covers/a/1.png").await.expect("exists"));
+    assert!(matches!(
+        store.get("covers/a/1.png").await,
+        Err(StorageError::NotFound)
+    ));
+    for key in ["../x", "/x", "a/../../x", ".incoming/x", ""] {
+        assert!(
+            matches!(store.put(key, b"x").await, Err(StorageError::InvalidKey(_))),
+            "{key}"
+        );
+    }
+
+    // 12 MiB and a bit: three parts of 5 MiB, streamed from the spool, hashed on the way in.
+    let master: Vec<u8> = (0..12 * (1 << 20) + 12_345)
+        .map(|i: usize| (i * 7 % 251) as u8)
+        .collect();
+    let mut incoming = store.incoming(20 << 20).await.expect("incoming");
+    for chunk in master.chunks(64 * 1024) {
+        incoming.write(chunk).await.expect("write");
+    }
+    let received = incoming.finish().await.expect("finish");
+    assert_eq!(received.bytes, master.len() as u64);
+    assert_eq!(
+        received.sha256,
+        backbeat_storage::hex(&Sha256::digest(&master))
+    );
+    store
+        .commit(received, "audio/song-x/master.wav")
+        .await
+        .expect("commit");
+    assert_eq!(
+        std::fs::read_dir(spool.path()).expect("spool").count(),
+        0,
+        "the spool file goes once committed"
+    );
+    let key = "audio/song-x/master.wav";
+    assert_eq!(store.get(key).await.expect("get"), master);
+    let mut streamed = Vec::new();
+    store
+        .open(key)
+        .await
+        .expect("open")
+        .read_to_end(&mut streamed)
+        .await
+        .expect("stream");
+    assert_eq!(streamed.len(), master.len());
+    assert!(streamed == master);
+    // The blocking reader (usage imports read reports on a blocking thread).
+    let reader = store.reader(key).expect("reader");
+    let blocking = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let mut reader = reader;
+        reader.read_to_end(&mut out).expect("read");
+        out
+    })
+    .await
+    .expect("join");
+    assert!(blocking == master);
+    let copy = spool.path().join("copy.wav");
+    store.copy_to(key, &copy).await.expect("copy");
+    assert!(std::fs::read(&copy).expect("read") == master);
+    assert!(
+        store.local_path(key).is_none(),
+        "a remote store has no local files"
+    );
+    assert!(matches!(
+        store.open("audio/none.wav").await.map(|_| ()),
+        Err(StorageError::NotFound)
+    ));
+    let mut missing = store.reader("audio/none.wav").expect("opens lazily");
+    let failed = tokio::task::spawn_blocking(move || missing.read(&mut [0; 16]))
+        .await
+        .expect("join");
+    assert_eq!(
+        failed.expect_err("not found").kind(),
+        std::io::ErrorKind::NotFound
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn covers_go_to_the_store_and_are_served_from_it_with_nothing_on_local_disk() {
+    let garage = Garage::start();
+    let spool = tempfile::tempdir().expect("spool");
+    let app = spawn_app_with(|s| garage.apply(s, spool.path())).await;
+    let (_, token, _) = app.user("artist").await;
+    let album = app.album(Some(&token), "Night & Day", 2026).await;
+    let image = backbeat_testkit::fixtures::png(64, 64, backbeat_testkit::fixtures::Color::Rgb);
+    let response = app
+        .client
+        .post(app.url(&format!("/albums/{album}/covers")))
+        .bearer_auth(&token)
+        .header(
+            "content-type",
+            "multipart/form-data; boundary=----backbeat-test-boundary",
+        )
+        .body(backbeat_testkit::http::multipart(
+            "cover",
+            "cover.png",
+            "image/png",
+            &image,
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body = expect_status(
+        app.get(&format!("/albums/{album}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let url = body["data"]["album"]["coverUrl"]
+        .as_str()
+        .expect("coverUrl");
+    let served = app.client.get(url).send().await.expect("cover");
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(
+        served.bytes().await.expect("bytes").as_ref(),
+        image.as_slice()
+    );
+    // In the bucket, not in the app's storage folder.
+    let key = url.split("/media/").nth(1).expect("key");
+    assert!(
+        store(&garage, spool.path())
+            .exists(key)
+            .await
+            .expect("exists")
+    );
+    let local: Vec<_> = walk(app.storage.path());
+    assert!(local.is_empty(), "files on local disk: {local:?}");
+    assert_eq!(std::fs::read_dir(spool.path()).expect("spool").count(), 0);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
