@@ -90,7 +90,10 @@ impl Stack {
     }
 
     fn worker_command(&self) -> Command {
-        let s = &self.settings;
+        Self::worker_command_with(&self.settings)
+    }
+
+    fn worker_command_with(s: &Settings) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_backbeat-worker"));
         command
             .env("APP_DATABASE__NAME", &s.database.name)
@@ -206,6 +209,34 @@ impl Stack {
             )
             .env("APP_STORAGE__ROOT", &s.storage.root)
             .env(
+                "APP_STORAGE__BACKEND",
+                match s.storage.backend {
+                    backbeat_config::StorageBackend::Local => "local",
+                    backbeat_config::StorageBackend::S3 => "s3",
+                },
+            )
+            .env("APP_STORAGE__SPOOL_DIR", &s.storage.spool_dir)
+            .env("APP_STORAGE__S3__ENDPOINT", &s.storage.s3.endpoint)
+            .env("APP_STORAGE__S3__REGION", &s.storage.s3.region)
+            .env("APP_STORAGE__S3__BUCKET", &s.storage.s3.bucket)
+            .env(
+                "APP_STORAGE__S3__ACCESS_KEY_ID",
+                &s.storage.s3.access_key_id,
+            )
+            .env(
+                "APP_STORAGE__S3__SECRET_ACCESS_KEY",
+                s.storage
+                    .s3
+                    .secret_access_key
+                    .as_ref()
+                    .map(|k| k.expose_secret().to_owned())
+                    .unwrap_or_default(),
+            )
+            .env(
+                "APP_STORAGE__S3__PART_BYTES",
+                s.storage.s3.part_bytes.to_string(),
+            )
+            .env(
                 "APP_DISTRIBUTION__DELIVERY_ROOT",
                 &s.distribution.delivery_root,
             )
@@ -250,6 +281,16 @@ impl Stack {
             }
         }
         let worker = Self::start(setsid);
+        worker.wait_for_log("consuming jobs", Duration::from_secs(30));
+        worker
+    }
+
+    /// A worker with settings of its own (storage and drop folders elsewhere), in its own
+    /// working directory: a process on another machine.
+    pub fn spawn_worker_with(&self, settings: &Settings, dir: &std::path::Path) -> Worker {
+        let mut command = Self::worker_command_with(settings);
+        command.current_dir(dir);
+        let worker = Self::start(command);
         worker.wait_for_log("consuming jobs", Duration::from_secs(30));
         worker
     }

@@ -5,6 +5,7 @@ mod bulk;
 mod distribution;
 mod endpoint;
 mod helpers;
+mod no_shared_disk;
 mod ownership;
 mod priority;
 mod retries;

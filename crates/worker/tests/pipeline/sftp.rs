@@ -14,11 +14,11 @@ use crate::distribution::{WAIT, check_package, fetch_distribution, retry_distrib
 use crate::helpers::*;
 
 /// Where the platform asks for its packages, under the login directory; made on first delivery.
-const FOLDER: &str = "ddex/Incoming";
+pub(crate) const FOLDER: &str = "ddex/Incoming";
 
 /// Adds a platform delivering to `server`'s `FOLDER`, pinned to `host_key`; `changes` replace
 /// fields of that body.
-async fn sftp_platform(
+pub(crate) async fn sftp_platform(
     client: &Client,
     admin: &str,
     server: &SftpServer,
@@ -51,7 +51,12 @@ async fn sftp_platform(
         .clone()
 }
 
-async fn distribute(client: &Client, token: &str, album: &str, platform: &str) -> (String, Value) {
+pub(crate) async fn distribute(
+    client: &Client,
+    token: &str,
+    album: &str,
+    platform: &str,
+) -> (String, Value) {
     let started = client
         .expect(
             StatusCode::ACCEPTED,
