@@ -182,7 +182,7 @@ pub async fn run(
     };
     let albums = backbeat_testkit::releases::seed(
         &mut conn,
-        &files.path().join("storage"),
+        &backbeat_storage::LocalFolder::new(files.path().join("storage")),
         &owner,
         PREFIX,
         releases,

@@ -81,7 +81,7 @@ fn wistia(settings: &Settings) -> anyhow::Result<Option<Wistia>> {
 }
 
 /// The configured file store: the local folder, or the S3-compatible object store.
-fn storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
+pub fn storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
     let s = &settings.storage;
     Ok(match s.backend {
         StorageBackend::Local => backbeat_storage::local(&s.root),

@@ -1,8 +1,6 @@
 //! Many ready releases at once, seeded in SQL as the API would have stored them: one track each,
 //! all sharing one master and one artwork in storage (for bulk tests and benchmarks).
 
-use std::path::Path;
-
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -19,7 +17,7 @@ fn hex(bytes: &[u8]) -> String {
 /// index, so two seeds in one database must use bases `count` apart. Returns the album ids.
 pub async fn seed(
     conn: &mut AsyncPgConnection,
-    storage_root: &Path,
+    storage: &dyn backbeat_storage::Storage,
     owner: &str,
     prefix: &str,
     count: usize,
@@ -32,9 +30,7 @@ pub async fn seed(
         (format!("audio/{prefix}/master.wav"), audio.as_slice()),
         (format!("artwork/{prefix}/cover.jpg"), artwork),
     ] {
-        let path = storage_root.join(key);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("storage dir");
-        std::fs::write(path, bytes).expect("storage file");
+        storage.put(&key, bytes).await.expect("stored");
     }
     let ids: Vec<String> = (0..count)
         .map(|i| format!("album-{prefix}{i:011}"))

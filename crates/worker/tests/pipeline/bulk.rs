@@ -46,7 +46,7 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     let (owner, token) = client.user("label", Some("label@example.com")).await;
     let albums = backbeat_testkit::releases::seed(
         &mut stack.db.connect().await,
-        std::path::Path::new(&stack.settings.storage.root),
+        &*stack.storage(),
         &owner,
         "bulk",
         RELEASES,
@@ -249,7 +249,7 @@ async fn a_paced_worker_delivers_no_faster_than_its_pace() {
     let (owner, token) = client.user("label", None).await;
     let albums = backbeat_testkit::releases::seed(
         &mut stack.db.connect().await,
-        std::path::Path::new(&stack.settings.storage.root),
+        &*stack.storage(),
         &owner,
         "paced",
         6,

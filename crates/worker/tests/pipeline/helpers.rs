@@ -85,6 +85,11 @@ impl Stack {
         Api(Client::with_request_id(address, "test-request-0001"))
     }
 
+    /// The store the stack's processes use (its folder, or its S3 bucket).
+    pub fn storage(&self) -> std::sync::Arc<dyn backbeat_storage::Storage> {
+        backbeat_services::context::storage(&self.settings).expect("storage")
+    }
+
     pub async fn api(&self) -> Api {
         self.api_with(|_| {}).await
     }

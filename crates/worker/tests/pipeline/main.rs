@@ -3,6 +3,7 @@
 
 mod bulk;
 mod distribution;
+mod drill;
 mod endpoint;
 mod helpers;
 mod no_shared_disk;

@@ -260,7 +260,7 @@ async fn a_bulk_job_uploads_every_release_to_an_rsa_only_sftp_server() {
     let (owner, token) = client.user("label", None).await;
     let albums = backbeat_testkit::releases::seed(
         &mut stack.db.connect().await,
-        std::path::Path::new(&stack.settings.storage.root),
+        &*stack.storage(),
         &owner,
         "sftp",
         7,
