@@ -14,6 +14,9 @@ use backbeat_config::secrecy::ExposeSecret;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{Value, json};
 
+use backbeat_storage::Storage;
+use backbeat_testkit::garage::{self, Garage};
+
 use crate::seed::Catalog;
 use crate::stack::{Processes, http, job, job_id, login, percentile, process};
 use crate::{DATABASE, Options};
@@ -30,6 +33,7 @@ fn command(
     round: usize,
     fsync: bool,
     pace: u32,
+    store: &[(String, String)],
 ) -> Command {
     let mut command = process(name);
     command
@@ -43,8 +47,53 @@ fn command(
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_LOG__FILTER", "warn")
         .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
+        .envs(store.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::null());
     command
+}
+
+/// The same releases' files in a one-node Garage on loopback, and the settings pointing at it.
+async fn s3_copy(files: &Path) -> anyhow::Result<(Garage, Vec<(String, String)>)> {
+    let garage = Garage::start();
+    let store = backbeat_storage::S3Store::new(backbeat_storage::S3Config {
+        endpoint: garage.endpoint(0),
+        region: "garage".to_owned(),
+        bucket: garage::BUCKET.to_owned(),
+        access_key_id: garage::ACCESS_KEY_ID.to_owned(),
+        secret_access_key: garage::SECRET_ACCESS_KEY.to_owned(),
+        ca_pem: None,
+        part_bytes: 16 << 20,
+        spool: files.join("spool"),
+    })?;
+    let local = backbeat_storage::LocalFolder::new(files.join("storage"));
+    for key in [
+        format!("audio/{PREFIX}/master.wav"),
+        format!("artwork/{PREFIX}/cover.jpg"),
+    ] {
+        store.put(&key, &local.get(&key).await?).await?;
+    }
+    let env = [
+        ("APP_STORAGE__BACKEND", "s3".to_owned()),
+        (
+            "APP_STORAGE__SPOOL_DIR",
+            files.join("spool").display().to_string(),
+        ),
+        ("APP_STORAGE__S3__ENDPOINT", garage.endpoint(0)),
+        ("APP_STORAGE__S3__REGION", "garage".to_owned()),
+        ("APP_STORAGE__S3__BUCKET", garage::BUCKET.to_owned()),
+        (
+            "APP_STORAGE__S3__ACCESS_KEY_ID",
+            garage::ACCESS_KEY_ID.to_owned(),
+        ),
+        (
+            "APP_STORAGE__S3__SECRET_ACCESS_KEY",
+            garage::SECRET_ACCESS_KEY.to_owned(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok((garage, env))
 }
 
 /// Latencies of an open-loop stream of `GET /albums/{id}`: one request every `1/rate` s whatever
@@ -197,7 +246,8 @@ pub async fn run(
          - release build; one track per release (1 s WAV, 3000x3000 JPEG artwork); every pair builds its ERN 4.3 \
          message and writes its package (XML, audio, artwork, manifest) to the platform's drop folder, \
          atomically{}\n\
-         - each worker paced at `distribution.bulk_pairs_per_second` ({}), or as fast as it can\n\n\
+         - each worker paced at `distribution.bulk_pairs_per_second` ({}), or as fast as it can\n         - rows marked \"files from S3\": every master and artwork read from an S3-compatible store \
+         (a one-node Garage on loopback) instead of the local folder\n\n\
          | workers | pacing per worker | pairs delivered | seconds | pairs/s |\n|---|---|---|---|---|\n",
         if fsync {
             ", flushed to disk (fsync) before it appears"
@@ -212,21 +262,44 @@ pub async fn run(
     let mut latencies: Vec<(usize, Vec<Duration>, Vec<Duration>)> = Vec::new();
     // One worker, two workers, as fast as they can, then at the configured pace; then each
     // again under a read load, at the configured pace (what a deployment runs).
-    let mut rounds = vec![(1, false, 0), (2, false, 0)];
+    let (_garage, s3_env) = s3_copy(files.path()).await?;
+    let mut rounds = vec![(1, false, 0, false), (2, false, 0, false)];
+    // The same, every stored file read from the object store.
+    rounds.extend([(1, false, 0, true), (2, false, 0, true)]);
     if configured > 0 {
-        rounds.extend([(1, false, configured), (2, false, configured)]);
+        rounds.extend([(1, false, configured, false), (2, false, configured, false)]);
     }
-    rounds.extend([(1, true, configured), (2, true, configured)]);
-    for (round, (workers, reads, pace)) in rounds.into_iter().enumerate() {
+    rounds.extend([(1, true, configured, false), (2, true, configured, false)]);
+    // (workers, pairs/s) from the local folder and from S3, unpaced
+    let mut by_store: Vec<(usize, bool, f64)> = Vec::new();
+    for (round, (workers, reads, pace, s3)) in rounds.into_iter().enumerate() {
+        let store: &[(String, String)] = if s3 { &s3_env } else { &[] };
         reset(&mut conn).await?;
         let mut processes = Processes(vec![
-            command("backbeat-api", options, files.path(), round, fsync, pace)
-                .arg("serve")
-                .spawn()?,
+            command(
+                "backbeat-api",
+                options,
+                files.path(),
+                round,
+                fsync,
+                pace,
+                store,
+            )
+            .arg("serve")
+            .spawn()?,
         ]);
         for _ in 0..workers {
             processes.0.push(
-                command("backbeat-worker", options, files.path(), round, fsync, pace).spawn()?,
+                command(
+                    "backbeat-worker",
+                    options,
+                    files.path(),
+                    round,
+                    fsync,
+                    pace,
+                    store,
+                )
+                .spawn()?,
             );
         }
         crate::wait_until_ready(options.port).await?;
@@ -254,12 +327,18 @@ pub async fn run(
         if !reads {
             let (delivered, seconds, _) =
                 bulk(options.port, &token, &albums, &platform_ids).await?;
+            let rate = delivered as f64 / seconds;
             report.push_str(&format!(
-                "| {workers} | {} | {delivered} | {seconds:.1} | **{:.0}** |\n",
+                "| {workers}{} | {} | {delivered} | {seconds:.1} | **{rate:.0}** |\n",
+                if s3 { ", files from S3" } else { "" },
                 pacing(pace),
-                delivered as f64 / seconds
             ));
-            rates.push((pace, delivered as f64 / seconds));
+            if pace == 0 {
+                by_store.push((workers, s3, rate));
+            }
+            if !s3 {
+                rates.push((pace, rate));
+            }
             continue;
         }
         let stop = Arc::new(AtomicBool::new(false));
@@ -297,6 +376,18 @@ pub async fn run(
                 two / one.max(f64::MIN_POSITIVE)
             ));
         }
+    }
+    for workers in [1, 2] {
+        let rate = |s3| {
+            by_store
+                .iter()
+                .find(|(w, from_s3, _)| *w == workers && *from_s3 == s3)
+                .map_or(0.0, |(_, _, r)| *r)
+        };
+        report.push_str(&format!(
+            "{workers} worker(s), as fast as they go, files from S3 / from the local folder: **{:.2}x**\n",
+            rate(true) / rate(false).max(f64::MIN_POSITIVE)
+        ));
     }
     report.push_str(&format!(
         "\n## `GET /albums/{{id}}` at rest and while the bulk job runs (same run)\n\n\

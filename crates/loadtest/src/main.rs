@@ -18,6 +18,7 @@ mod reads;
 mod royalties;
 mod seed;
 mod stack;
+mod uploads;
 mod videos;
 
 use std::path::PathBuf;
@@ -122,6 +123,12 @@ enum Cmd {
         #[arg(long, default_value_t = 6_000)]
         limit: usize,
     },
+    /// A master upload (200 MiB WAV) into the local folder and into an S3-compatible store:
+    /// seconds and the API's peak RSS.
+    Upload {
+        #[arg(long, default_value_t = 200)]
+        megabytes: usize,
+    },
     /// Print EXPLAIN ANALYZE of the song search on the seeded database.
     Explain {
         #[arg(long, default_value = "love")]
@@ -199,6 +206,18 @@ async fn main() -> anyhow::Result<()> {
 
 {report}"
                 ),
+            )?;
+        }
+        Cmd::Upload { megabytes } => {
+            let reuse = Options {
+                reuse: true,
+                ..options.clone()
+            };
+            seed::seed(&settings, &reuse).await?;
+            let report = uploads::run(&options, megabytes).await?;
+            write_report(
+                "upload.md",
+                &format!("# backbeat upload benchmark\n\n{report}"),
             )?;
         }
         Cmd::Likes => {

@@ -104,3 +104,44 @@ async fn rabbitmq_over_tls_trusts_the_configured_ca_and_only_it() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["checks"]["rabbitmq"], "down");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_object_store_over_tls_trusts_the_configured_ca_and_only_it() {
+    let certs = Certificates::generate();
+    let garage = backbeat_testkit::garage::Garage::start();
+    let plain: u16 = garage
+        .endpoint(0)
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let proxy = tls::terminating_proxy(&certs, plain).await;
+    let spool = tempfile::tempdir().expect("spool");
+    let mut settings = backbeat_config::Settings::load_from(std::iter::empty::<(String, String)>())
+        .expect("settings");
+    garage.apply(&mut settings, spool.path());
+    settings.storage.s3.endpoint = format!("https://localhost:{}", proxy.port);
+    settings.storage.s3.ca_file = Some(certs.ca());
+    let trusted = backbeat_services::context::storage(&settings).expect("store");
+    trusted
+        .put("covers/tls/a.png", b"over tls")
+        .await
+        .expect("put over TLS");
+    assert_eq!(
+        trusted.get("covers/tls/a.png").await.expect("get"),
+        b"over tls"
+    );
+
+    // Without the CA the store's certificate is refused, and nothing is sent in plaintext.
+    settings.storage.s3.ca_file = None;
+    let untrusted = backbeat_services::context::storage(&settings).expect("store");
+    let refused = untrusted.put("covers/tls/b.png", b"x").await;
+    assert!(
+        matches!(refused, Err(backbeat_storage::StorageError::Remote(_))),
+        "{refused:?}"
+    );
+    assert!(
+        !trusted.exists("covers/tls/b.png").await.expect("exists"),
+        "the untrusted client wrote nothing"
+    );
+}
