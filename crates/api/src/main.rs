@@ -10,8 +10,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(78); // EX_CONFIG
         }
     };
-    backbeat_telemetry::init(&settings.log);
-    match backbeat_api::cli::run(cli, settings).await {
+    backbeat_telemetry::init(&settings.log, "backbeat-api");
+    let result = backbeat_api::cli::run(cli, settings).await;
+    // The last requests' spans go out before the process does.
+    backbeat_telemetry::flush();
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "backbeat-api failed");

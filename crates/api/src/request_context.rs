@@ -53,6 +53,13 @@ pub async fn request_context(
         method = %req.method(),
         path = %req.path(),
     );
+    // A caller's W3C traceparent makes this request a span of its trace.
+    backbeat_telemetry::set_parent(
+        &span,
+        req.headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+    );
     let started = Instant::now();
     let method = req.method().to_string();
     // Handlers' and extractors' errors arrive as responses, and so do the inner middlewares'.

@@ -508,6 +508,11 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub filter: String,
+    /// An OTLP/HTTP collector (`http://otel-collector:4318`): traces are exported there, one
+    /// trace from a request through the outbox and RabbitMQ to the job and its calls. Empty: off.
+    pub otlp_endpoint: String,
+    /// How long finished spans wait before they are sent, in a batch.
+    pub otlp_flush_ms: u64,
 }
 
 impl Settings {

@@ -123,6 +123,7 @@ impl Crawler {
     }
 
     /// Fetches `url`, following redirects under the rules.
+    #[tracing::instrument(target = "backbeat_calls", name = "crawler fetch", skip_all)]
     pub async fn fetch(&self, url: &str) -> Result<Page, FetchError> {
         let mut url = Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_owned()))?;
         let mut seen = HashSet::new();

@@ -37,6 +37,8 @@ pub struct Job {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// While `running`: when its worker last said it is at work.
     pub heartbeat_at: Option<DateTime<Utc>>,
+    /// The W3C traceparent of the request that started it.
+    pub trace_parent: Option<String>,
 }
 
 pub struct NewJob<'a> {
@@ -46,7 +48,11 @@ pub struct NewJob<'a> {
     pub max_attempts: i32,
     pub user_id: Option<&'a UserId>,
     pub request_id: Option<&'a str>,
+    pub trace_parent: Option<&'a str>,
 }
+
+/// What a job's new outbox row copies from it: kind, request id, traceparent.
+type Requeued = (String, Option<String>, Option<String>);
 
 /// The channel the outbox relays listen on. NOTIFY is delivered at commit, so a relay wakes only
 /// once the rows it is told about are visible.
@@ -72,6 +78,7 @@ async fn write(conn: &mut AsyncPgConnection, job: NewJob<'_>, once: bool) -> Res
         jobs::max_attempts.eq(job.max_attempts),
         jobs::user_id.eq(job.user_id),
         jobs::request_id.eq(job.request_id),
+        jobs::trace_parent.eq(job.trace_parent),
     );
     let inserted = if once {
         diesel::insert_into(jobs::table)
@@ -93,6 +100,7 @@ async fn write(conn: &mut AsyncPgConnection, job: NewJob<'_>, once: bool) -> Res
             outbox::job_id.eq(job.id),
             outbox::kind.eq(job.kind),
             outbox::request_id.eq(job.request_id),
+            outbox::trace_parent.eq(job.trace_parent),
         ))
         .execute(conn)
         .await?;
@@ -283,7 +291,7 @@ pub async fn retry_later(
     delay: Duration,
 ) -> Result<Option<DateTime<Utc>>, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
-        let scheduled: Option<(DateTime<Utc>, String, Option<String>)> =
+        let scheduled: Option<(DateTime<Utc>, Requeued)> =
             diesel::update(this_attempt(id, attempt))
                 .set((
                     jobs::status.eq(JobStatus::Retrying),
@@ -293,13 +301,12 @@ pub async fn retry_later(
                 ))
                 .returning((
                     jobs::next_attempt_at.assume_not_null(),
-                    jobs::kind,
-                    jobs::request_id,
+                    (jobs::kind, jobs::request_id, jobs::trace_parent),
                 ))
                 .get_result(conn)
                 .await
                 .optional()?;
-        let Some((due, kind, request_id)) = scheduled else {
+        let Some((due, (kind, request_id, trace_parent))) = scheduled else {
             return Ok(None);
         };
         diesel::insert_into(outbox::table)
@@ -307,6 +314,7 @@ pub async fn retry_later(
                 outbox::job_id.eq(id),
                 outbox::kind.eq(kind),
                 outbox::request_id.eq(request_id),
+                outbox::trace_parent.eq(trace_parent),
                 outbox::available_at.eq(due),
             ))
             .execute(conn)
@@ -353,16 +361,17 @@ pub async fn release(
     attempt: i32,
 ) -> Result<bool, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
-        let released: Option<(String, Option<String>)> = diesel::update(this_attempt(id, attempt))
-            .set((
-                jobs::status.eq(JobStatus::Queued),
-                jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
-            ))
-            .returning((jobs::kind, jobs::request_id))
-            .get_result(conn)
-            .await
-            .optional()?;
-        let Some((kind, request_id)) = released else {
+        let released: Option<Requeued> =
+            diesel::update(this_attempt(id, attempt))
+                .set((
+                    jobs::status.eq(JobStatus::Queued),
+                    jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
+                ))
+                .returning((jobs::kind, jobs::request_id, jobs::trace_parent))
+                .get_result(conn)
+                .await
+                .optional()?;
+        let Some((kind, request_id, trace_parent)) = released else {
             return Ok(false);
         };
         diesel::insert_into(outbox::table)
@@ -370,6 +379,7 @@ pub async fn release(
                 outbox::job_id.eq(id),
                 outbox::kind.eq(kind),
                 outbox::request_id.eq(request_id),
+                outbox::trace_parent.eq(trace_parent),
             ))
             .execute(conn)
             .await?;
@@ -408,7 +418,7 @@ pub async fn recover_stalled(
     let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let recovered: Vec<Recovered> = diesel::sql_query(
         "WITH stalled AS ( \
-             SELECT j.id, j.kind, j.request_id, j.status FROM jobs j \
+             SELECT j.id, j.kind, j.request_id, j.trace_parent, j.status FROM jobs j \
              WHERE j.status IN ('queued', 'running', 'retrying', 'failed') \
                AND j.kind = ANY($1) \
                AND CASE j.status \
@@ -424,8 +434,8 @@ pub async fn recover_stalled(
                           * interval '1 millisecond')) \
              FOR UPDATE OF j SKIP LOCKED \
          ), queued AS ( \
-             INSERT INTO outbox (job_id, kind, request_id) \
-             SELECT id, kind, request_id FROM stalled \
+             INSERT INTO outbox (job_id, kind, request_id, trace_parent) \
+             SELECT id, kind, request_id, trace_parent FROM stalled \
          ) \
          SELECT id, kind, status FROM stalled ORDER BY id",
     )
@@ -467,7 +477,7 @@ pub async fn dead(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<Job>, 
 /// Puts a dead job back in the queue with a fresh set of attempts; `false` when it is not dead.
 pub async fn replay(conn: &mut AsyncPgConnection, id: &JobId) -> Result<bool, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
-        let job: Option<(String, Option<String>)> = diesel::update(
+        let job: Option<Requeued> = diesel::update(
             jobs::table
                 .find(id)
                 .filter(jobs::status.eq(JobStatus::Dead)),
@@ -477,11 +487,11 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: &JobId) -> Result<bool, Db
             jobs::attempts.eq(0),
             jobs::finished_at.eq(None::<DateTime<Utc>>),
         ))
-        .returning((jobs::kind, jobs::request_id))
+        .returning((jobs::kind, jobs::request_id, jobs::trace_parent))
         .get_result(conn)
         .await
         .optional()?;
-        let Some((kind, request_id)) = job else {
+        let Some((kind, request_id, trace_parent)) = job else {
             return Ok(false);
         };
         diesel::insert_into(outbox::table)
@@ -489,6 +499,7 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: &JobId) -> Result<bool, Db
                 outbox::job_id.eq(id),
                 outbox::kind.eq(kind),
                 outbox::request_id.eq(request_id),
+                outbox::trace_parent.eq(trace_parent),
             ))
             .execute(conn)
             .await?;

@@ -19,6 +19,8 @@ pub struct Pending {
     pub job_id: JobId,
     pub kind: String,
     pub request_id: Option<String>,
+    /// The W3C traceparent of the request that started the job, when traces are on.
+    pub trace_parent: Option<String>,
 }
 
 /// Locks up to `limit` unsent rows that are due (a retry's row waits for its time), oldest

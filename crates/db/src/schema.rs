@@ -160,6 +160,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         next_attempt_at -> Nullable<Timestamptz>,
         heartbeat_at -> Nullable<Timestamptz>,
+        trace_parent -> Nullable<Text>,
     }
 }
 
@@ -172,6 +173,7 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         available_at -> Timestamptz,
+        trace_parent -> Nullable<Text>,
     }
 }
 

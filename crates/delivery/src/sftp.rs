@@ -373,6 +373,7 @@ fn sftp_error(error: russh_sftp::client::error::Error) -> DeliveryError {
 
 #[async_trait::async_trait]
 impl Delivery for Sftp {
+    #[tracing::instrument(target = "backbeat_calls", name = "sftp deliver", skip_all, fields(host = %self.target.host))]
     async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError> {
         let connection = self.open().await?;
         let outcome = self.upload(&connection, package).await;
@@ -381,6 +382,7 @@ impl Delivery for Sftp {
     }
 
     /// One login serves the whole batch.
+    #[tracing::instrument(target = "backbeat_calls", name = "sftp deliver", skip_all, fields(host = %self.target.host, packages = packages.len()))]
     async fn deliver_many(&self, packages: &[Package]) -> Vec<Result<Outcome, DeliveryError>> {
         let connection = match self.open().await {
             Ok(connection) => connection,

@@ -68,6 +68,7 @@ impl SmtpSender {
     }
 
     /// Sends one email; a connection that fails is dropped, never reused.
+    #[tracing::instrument(target = "backbeat_calls", name = "smtp send", skip_all)]
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), MailError> {
         let mut connection = match self.reuse().await {
             Some(connection) => connection,

@@ -16,13 +16,20 @@ pub async fn confirm_channel(connection: &Connection) -> Result<Channel, QueueEr
     Ok(channel)
 }
 
-/// Persistent, JSON, with the job id as message id and the request id as a header.
+/// Persistent, JSON, with the job id as message id and the request id and W3C traceparent as
+/// headers.
 pub fn properties(message: &JobMessage, extra_headers: &[(&str, String)]) -> BasicProperties {
     let mut headers = FieldTable::default();
     if let Some(request_id) = &message.request_id {
         headers.insert(
             ShortString::from("x-request-id"),
             AMQPValue::LongString(request_id.as_str().into()),
+        );
+    }
+    if let Some(trace_parent) = &message.trace_parent {
+        headers.insert(
+            ShortString::from("traceparent"),
+            AMQPValue::LongString(trace_parent.as_str().into()),
         );
     }
     for (name, value) in extra_headers {

@@ -129,6 +129,7 @@ impl S3Store {
 
 #[async_trait::async_trait]
 impl Storage for S3Store {
+    #[tracing::instrument(target = "backbeat_calls", name = "s3 put", skip_all, fields(key = %key))]
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
         let path = Self::path(key)?;
         self.store
@@ -138,6 +139,7 @@ impl Storage for S3Store {
         Ok(())
     }
 
+    #[tracing::instrument(target = "backbeat_calls", name = "s3 get", skip_all, fields(key = %key))]
     async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         let path = Self::path(key)?;
         let found = self.store.get(&path).await.map_err(remote)?;
@@ -159,6 +161,7 @@ impl Storage for S3Store {
         Ok(Box::new(tokio_util::io::SyncIoBridge::new(reader)))
     }
 
+    #[tracing::instrument(target = "backbeat_calls", name = "s3 open", skip_all, fields(key = %key))]
     async fn open(&self, key: &str) -> Result<Box<dyn AsyncRead + Send + Unpin>, StorageError> {
         let path = Self::path(key)?;
         let found = self.store.get(&path).await.map_err(remote)?;
@@ -196,6 +199,7 @@ impl Storage for S3Store {
         Ok(Incoming::new(file, TempFile::new(path), limit))
     }
 
+    #[tracing::instrument(target = "backbeat_calls", name = "s3 commit", skip_all, fields(key = %key))]
     async fn commit(&self, received: Received, key: &str) -> Result<(), StorageError> {
         let path = Self::path(key)?;
         let file = tokio::fs::File::open(received.path()).await?;

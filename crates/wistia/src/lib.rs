@@ -227,6 +227,7 @@ impl Wistia {
     }
 
     /// The body of a 200, after waiting for the limiter and retrying what may pass later.
+    #[tracing::instrument(target = "backbeat_calls", name = "wistia request", skip_all, fields(path = %url.path()))]
     async fn get(&self, url: Url) -> Result<Vec<u8>, Error> {
         let mut retries = 0;
         loop {

@@ -48,7 +48,8 @@ pub async fn isolated<F>(job: F) -> Result<Value, JobError>
 where
     F: Future<Output = Result<Value, JobError>> + Send + 'static,
 {
-    match tokio::spawn(job).await {
+    // In the job's span: its log lines and its calls' spans belong to the job.
+    match tokio::spawn(job.in_current_span()).await {
         Ok(outcome) => outcome,
         Err(error) if error.is_panic() => {
             let panic = error.into_panic();
@@ -269,6 +270,8 @@ impl Process {
             request_id = message.request_id.as_deref().unwrap_or(""),
             attempt = tracing::field::Empty,
         );
+        // One trace from the request through the outbox and the broker to here.
+        backbeat_telemetry::set_parent(&span, message.trace_parent.as_deref());
         let job_id = JobId::from(message.job_id);
         self.attempt(delivery, slots, job_id).instrument(span).await;
     }
@@ -505,6 +508,12 @@ fn forwarded_properties(original: &BasicProperties, error: &str) -> BasicPropert
             .headers()
             .as_ref()
             .and_then(|h| h.inner().get("x-request-id"))
+            .and_then(|v| v.as_long_string())
+            .map(|v| v.to_string()),
+        trace_parent: original
+            .headers()
+            .as_ref()
+            .and_then(|h| h.inner().get("traceparent"))
             .and_then(|v| v.as_long_string())
             .map(|v| v.to_string()),
     };

@@ -53,7 +53,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(78); // EX_CONFIG
         }
     };
-    backbeat_telemetry::init(&settings.log);
+    backbeat_telemetry::init(&settings.log, "backbeat-worker");
     let command = cli.command.unwrap_or(Command::Run);
     if matches!(command, Command::Run) {
         // Before the runtime's threads exist, so that every one of them inherits it.
@@ -85,6 +85,8 @@ fn main() -> std::process::ExitCode {
             Command::SftpKey => sftp_key(&settings),
         }
     });
+    // The last spans (the drained jobs') go out before the process does.
+    backbeat_telemetry::flush();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -35,7 +35,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let queues = TestQueues::new(&settings);
     queues.apply(&mut settings);
     // Warnings and errors (with their cause chains) show in a failing test's output.
-    backbeat_telemetry::init(&settings.log);
+    backbeat_telemetry::init(&settings.log, "backbeat-api");
     let app = Application::build(settings.clone())
         .await
         .expect("application builds");

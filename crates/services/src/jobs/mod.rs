@@ -68,6 +68,8 @@ pub async fn enqueue<J: Job + kinds::Registered>(
     let kind = J::KIND;
     let payload = serde_json::to_value(job).map_err(crate::Error::internal)?;
     let max_attempts = i32::try_from(kind.max_attempts(&ctx.settings.jobs)).unwrap_or(i32::MAX);
+    // The caller's trace (a request's, or a parent job's) continues in the job.
+    let trace_parent = backbeat_telemetry::traceparent();
     backbeat_db::jobs::insert(
         conn,
         NewJob {
@@ -77,6 +79,7 @@ pub async fn enqueue<J: Job + kinds::Registered>(
             max_attempts,
             user_id: origin.user,
             request_id: origin.request_id,
+            trace_parent: trace_parent.as_deref(),
         },
     )
     .await?;
@@ -96,6 +99,7 @@ pub async fn enqueue_once<J: Job + kinds::Registered>(
     let kind = J::KIND;
     let payload = serde_json::to_value(job).map_err(crate::Error::internal)?;
     let max_attempts = i32::try_from(kind.max_attempts(&ctx.settings.jobs)).unwrap_or(i32::MAX);
+    let trace_parent = backbeat_telemetry::traceparent();
     Ok(backbeat_db::jobs::insert_once(
         conn,
         NewJob {
@@ -105,6 +109,7 @@ pub async fn enqueue_once<J: Job + kinds::Registered>(
             max_attempts,
             user_id: origin.user,
             request_id: origin.request_id,
+            trace_parent: trace_parent.as_deref(),
         },
     )
     .await?)

@@ -173,6 +173,7 @@ impl Relay {
                 let message = JobMessage {
                     job_id: row.job_id.to_string(),
                     request_id: row.request_id.clone(),
+                    trace_parent: row.trace_parent.clone(),
                 };
                 let body = serde_json::to_vec(&message)
                     .map_err(|e| QueueError::Unroutable(e.to_string()))?;

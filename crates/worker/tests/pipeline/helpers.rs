@@ -65,7 +65,7 @@ impl Stack {
         configure(&mut settings);
         let queues = TestQueues::new(&settings);
         queues.apply(&mut settings);
-        backbeat_telemetry::init(&settings.log);
+        backbeat_telemetry::init(&settings.log, "backbeat-api");
         Self {
             settings,
             smtp,
@@ -254,6 +254,8 @@ impl Stack {
                 "APP_DISTRIBUTION__BULK_CHUNK_RELEASES",
                 s.distribution.bulk_chunk_releases.to_string(),
             )
+            .env("APP_LOG__OTLP_ENDPOINT", &s.log.otlp_endpoint)
+            .env("APP_LOG__OTLP_FLUSH_MS", s.log.otlp_flush_ms.to_string())
             .env("APP_LOG__FORMAT", "json")
             .env("APP_LOG__FILTER", "info");
         command

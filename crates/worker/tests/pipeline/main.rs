@@ -14,6 +14,7 @@ mod royalties;
 mod scheduler;
 mod sftp;
 mod topology;
+mod traces;
 mod usage;
 mod verification;
 mod videos;
@@ -350,6 +351,7 @@ async fn poison_messages_and_bad_payloads_are_dead_lettered_at_once() {
             max_attempts: 3,
             user_id: None,
             request_id: None,
+            trace_parent: None,
         },
     )
     .await

@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN trace_parent;
+ALTER TABLE jobs DROP COLUMN trace_parent;
