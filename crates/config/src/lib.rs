@@ -292,6 +292,8 @@ pub struct S3Settings {
     pub ca_file: Option<String>,
     /// Parts of a multipart upload, in bytes (at least 5 MiB, S3's minimum).
     pub part_bytes: usize,
+    /// Objects kept in the spool after a delivery read them, in bytes (0: none).
+    pub cache_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -361,16 +361,15 @@ pub async fn release(
     attempt: i32,
 ) -> Result<bool, DbError> {
     conn.transaction::<_, DbError, _>(async |conn| {
-        let released: Option<Requeued> =
-            diesel::update(this_attempt(id, attempt))
-                .set((
-                    jobs::status.eq(JobStatus::Queued),
-                    jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
-                ))
-                .returning((jobs::kind, jobs::request_id, jobs::trace_parent))
-                .get_result(conn)
-                .await
-                .optional()?;
+        let released: Option<Requeued> = diesel::update(this_attempt(id, attempt))
+            .set((
+                jobs::status.eq(JobStatus::Queued),
+                jobs::heartbeat_at.eq(None::<DateTime<Utc>>),
+            ))
+            .returning((jobs::kind, jobs::request_id, jobs::trace_parent))
+            .get_result(conn)
+            .await
+            .optional()?;
         let Some((kind, request_id, trace_parent)) = released else {
             return Ok(false);
         };

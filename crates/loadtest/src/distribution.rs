@@ -64,6 +64,7 @@ async fn s3_copy(files: &Path) -> anyhow::Result<(Garage, Vec<(String, String)>)
         ca_pem: None,
         part_bytes: 16 << 20,
         spool: files.join("spool"),
+        cache_bytes: 0,
     })?;
     let local = backbeat_storage::LocalFolder::new(files.join("storage"));
     for key in [
@@ -89,6 +90,8 @@ async fn s3_copy(files: &Path) -> anyhow::Result<(Garage, Vec<(String, String)>)
             "APP_STORAGE__S3__SECRET_ACCESS_KEY",
             garage::SECRET_ACCESS_KEY.to_owned(),
         ),
+        // Every package downloads its files; the cached round turns the cache back on.
+        ("APP_STORAGE__S3__CACHE_BYTES", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -247,7 +250,10 @@ pub async fn run(
          message and writes its package (XML, audio, artwork, manifest) to the platform's drop folder, \
          atomically{}\n\
          - each worker paced at `distribution.bulk_pairs_per_second` ({}), or as fast as it can\n         - rows marked \"files from S3\": every master and artwork read from an S3-compatible store \
-         (a one-node Garage on loopback) instead of the local folder\n\n\
+         (a one-node Garage on loopback) instead of the local folder; without a cache every package \
+         downloads its files, with the worker's cache (`storage.s3.cache_bytes`) each object is \
+         downloaded once per worker (here every release shares one master and one artwork, so that \
+         row is a best case; a real catalog saves the platforms' multiplicity)\n\n\
          | workers | pacing per worker | pairs delivered | seconds | pairs/s |\n|---|---|---|---|---|\n",
         if fsync {
             ", flushed to disk (fsync) before it appears"
@@ -263,17 +269,27 @@ pub async fn run(
     // One worker, two workers, as fast as they can, then at the configured pace; then each
     // again under a read load, at the configured pace (what a deployment runs).
     let (_garage, s3_env) = s3_copy(files.path()).await?;
-    let mut rounds = vec![(1, false, 0, false), (2, false, 0, false)];
+    let mut s3_cached = s3_env.clone();
+    s3_cached.push((
+        "APP_STORAGE__S3__CACHE_BYTES".to_owned(),
+        (2u64 << 30).to_string(),
+    ));
+    // (workers, read load, pace, store: 0 local, 1 S3 without a cache, 2 S3 with its cache)
+    let mut rounds = vec![(1, false, 0, 0), (2, false, 0, 0)];
     // The same, every stored file read from the object store.
-    rounds.extend([(1, false, 0, true), (2, false, 0, true)]);
+    rounds.extend([(1, false, 0, 1), (2, false, 0, 1), (2, false, 0, 2)]);
     if configured > 0 {
-        rounds.extend([(1, false, configured, false), (2, false, configured, false)]);
+        rounds.extend([(1, false, configured, 0), (2, false, configured, 0)]);
     }
-    rounds.extend([(1, true, configured, false), (2, true, configured, false)]);
-    // (workers, pairs/s) from the local folder and from S3, unpaced
-    let mut by_store: Vec<(usize, bool, f64)> = Vec::new();
-    for (round, (workers, reads, pace, s3)) in rounds.into_iter().enumerate() {
-        let store: &[(String, String)] = if s3 { &s3_env } else { &[] };
+    rounds.extend([(1, true, configured, 0), (2, true, configured, 0)]);
+    // (workers, store, pairs/s), unpaced
+    let mut by_store: Vec<(usize, u8, f64)> = Vec::new();
+    for (round, (workers, reads, pace, store_kind)) in rounds.into_iter().enumerate() {
+        let store: &[(String, String)] = match store_kind {
+            1 => &s3_env,
+            2 => &s3_cached,
+            _ => &[],
+        };
         reset(&mut conn).await?;
         let mut processes = Processes(vec![
             command(
@@ -330,13 +346,17 @@ pub async fn run(
             let rate = delivered as f64 / seconds;
             report.push_str(&format!(
                 "| {workers}{} | {} | {delivered} | {seconds:.1} | **{rate:.0}** |\n",
-                if s3 { ", files from S3" } else { "" },
+                match store_kind {
+                    1 => ", files from S3, no cache",
+                    2 => ", files from S3 through the worker's cache",
+                    _ => "",
+                },
                 pacing(pace),
             ));
             if pace == 0 {
-                by_store.push((workers, s3, rate));
+                by_store.push((workers, store_kind, rate));
             }
-            if !s3 {
+            if store_kind == 0 {
                 rates.push((pace, rate));
             }
             continue;
@@ -377,16 +397,20 @@ pub async fn run(
             ));
         }
     }
-    for workers in [1, 2] {
-        let rate = |s3| {
-            by_store
-                .iter()
-                .find(|(w, from_s3, _)| *w == workers && *from_s3 == s3)
-                .map_or(0.0, |(_, _, r)| *r)
-        };
+    let rate = |workers: usize, kind: u8| {
+        by_store
+            .iter()
+            .find(|(w, k, _)| *w == workers && *k == kind)
+            .map_or(0.0, |(_, _, r)| *r)
+    };
+    for (workers, kind, what) in [
+        (1, 1, "files from S3 without a cache"),
+        (2, 1, "files from S3 without a cache"),
+        (2, 2, "files from S3 through the cache"),
+    ] {
         report.push_str(&format!(
-            "{workers} worker(s), as fast as they go, files from S3 / from the local folder: **{:.2}x**\n",
-            rate(true) / rate(false).max(f64::MIN_POSITIVE)
+            "{workers} worker(s), as fast as they go, {what} / from the local folder: **{:.2}x**\n",
+            rate(workers, kind) / rate(workers, 0).max(f64::MIN_POSITIVE)
         ));
     }
     report.push_str(&format!(

@@ -111,6 +111,7 @@ pub fn storage(settings: &Settings) -> anyhow::Result<Arc<dyn Storage>> {
                     .unwrap_or_default(),
                 ca_pem,
                 part_bytes: s.s3.part_bytes,
+                cache_bytes: s.s3.cache_bytes,
                 spool,
             })
             .context("storage.s3")?

@@ -13,6 +13,7 @@ use futures_util::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStoreExt, PutPayload, WriteMultipart};
+use sha2::Digest;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use crate::incoming::TempFile;
@@ -33,8 +34,12 @@ pub struct S3Config {
     /// PEM certificates to trust besides the system's roots.
     pub ca_pem: Option<Vec<u8>>,
     pub part_bytes: usize,
-    /// Local scratch for uploads being checked.
+    /// Local scratch for uploads being checked, and the object cache.
     pub spool: PathBuf,
+    /// Bytes of objects kept on local disk after a delivery read them (keys are never reused,
+    /// so a copy never goes stale): one release's master serves all its platforms' packages
+    /// with one download. 0: no cache.
+    pub cache_bytes: u64,
 }
 
 impl std::fmt::Debug for S3Config {
@@ -55,6 +60,7 @@ pub struct S3Store {
     bucket: String,
     part_bytes: usize,
     spool: PathBuf,
+    cache_bytes: u64,
 }
 
 impl S3Store {
@@ -85,12 +91,66 @@ impl S3Store {
             bucket: config.bucket,
             part_bytes: config.part_bytes.max(5 << 20),
             spool: config.spool,
+            cache_bytes: config.cache_bytes,
         })
     }
 
     fn path(key: &str) -> Result<ObjectPath, StorageError> {
         valid_key(key)?;
         ObjectPath::parse(key).map_err(|_| StorageError::InvalidKey(key.to_owned()))
+    }
+
+    /// The cached copy of `key`'s object, fetched first when missing; `None` without a cache.
+    async fn cached(&self, key: &str) -> Result<Option<PathBuf>, StorageError> {
+        if self.cache_bytes == 0 {
+            return Ok(None);
+        }
+        let folder = self.spool.join("objects");
+        let path = folder.join(crate::hex(&sha2::Sha256::digest(key.as_bytes())));
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(Some(path));
+        }
+        tokio::fs::create_dir_all(&folder).await?;
+        let name: [u8; 16] = rand::random();
+        let partial = TempFile::new(folder.join(format!(".{}", crate::hex(&name))));
+        let mut source = self.stream(key).await?;
+        let mut file = tokio::fs::File::create(partial.path()).await?;
+        tokio::io::copy(&mut source, &mut file).await?;
+        file.flush().await?;
+        // Two workers fetching one object: the last rename wins, both copies are whole.
+        tokio::fs::rename(partial.path(), &path).await?;
+        partial.disarm();
+        self.evict(&folder).await?;
+        Ok(Some(path))
+    }
+
+    /// Removes the least recently fetched copies until the cache fits its size.
+    async fn evict(&self, folder: &Path) -> Result<(), StorageError> {
+        let mut entries = Vec::new();
+        let mut read = tokio::fs::read_dir(folder).await?;
+        while let Some(entry) = read.next_entry().await? {
+            let meta = entry.metadata().await?;
+            if meta.is_file() && !entry.file_name().to_string_lossy().starts_with('.') {
+                entries.push((meta.modified()?, meta.len(), entry.path()));
+            }
+        }
+        let mut total: u64 = entries.iter().map(|(_, len, _)| len).sum();
+        entries.sort();
+        for (_, len, path) in entries {
+            if total <= self.cache_bytes {
+                break;
+            }
+            let _ = tokio::fs::remove_file(&path).await;
+            total = total.saturating_sub(len);
+        }
+        Ok(())
+    }
+
+    async fn stream(&self, key: &str) -> Result<Box<dyn AsyncRead + Send + Unpin>, StorageError> {
+        let path = Self::path(key)?;
+        let found = self.store.get(&path).await.map_err(remote)?;
+        let stream = found.into_stream().map_err(|e| remote(e).into_io());
+        Ok(Box::new(tokio_util::io::StreamReader::new(stream)))
     }
 
     /// Streams `source` into the object as a multipart upload; an upload that fails is aborted
@@ -163,10 +223,10 @@ impl Storage for S3Store {
 
     #[tracing::instrument(target = "backbeat_calls", name = "s3 open", skip_all, fields(key = %key))]
     async fn open(&self, key: &str) -> Result<Box<dyn AsyncRead + Send + Unpin>, StorageError> {
-        let path = Self::path(key)?;
-        let found = self.store.get(&path).await.map_err(remote)?;
-        let stream = found.into_stream().map_err(|e| remote(e).into_io());
-        Ok(Box::new(tokio_util::io::StreamReader::new(stream)))
+        match self.cached(key).await? {
+            Some(path) => Ok(Box::new(tokio::fs::File::open(path).await?)),
+            None => self.stream(key).await,
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
@@ -208,7 +268,14 @@ impl Storage for S3Store {
     }
 
     async fn copy_to(&self, key: &str, destination: &Path) -> Result<(), StorageError> {
-        let mut source = self.open(key).await?;
+        if let Some(cached) = self.cached(key).await? {
+            // A link where the file system allows (the drop folder on the same disk), else a copy.
+            if tokio::fs::hard_link(&cached, destination).await.is_err() {
+                tokio::fs::copy(&cached, destination).await?;
+            }
+            return Ok(());
+        }
+        let mut source = self.stream(key).await?;
         let mut file = tokio::fs::File::create(destination).await?;
         tokio::io::copy(&mut source, &mut file).await?;
         file.flush().await?;

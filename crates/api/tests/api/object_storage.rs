@@ -12,6 +12,14 @@ use tokio::io::AsyncReadExt;
 use crate::helpers::*;
 
 fn store(garage: &Garage, spool: &std::path::Path) -> std::sync::Arc<dyn Storage> {
+    cached_store(garage, spool, 0)
+}
+
+fn cached_store(
+    garage: &Garage,
+    spool: &std::path::Path,
+    cache_bytes: u64,
+) -> std::sync::Arc<dyn Storage> {
     backbeat_storage::s3(backbeat_storage::S3Config {
         endpoint: garage.endpoint(0),
         region: "garage".to_owned(),
@@ -21,6 +29,7 @@ fn store(garage: &Garage, spool: &std::path::Path) -> std::sync::Arc<dyn Storage
         ca_pem: None,
         part_bytes: 5 << 20,
         spool: spool.to_path_buf(),
+        cache_bytes,
     })
     .expect("store")
 }
@@ -116,6 +125,58 @@ async fn the_s3_backend_keeps_the_storage_contract_on_a_real_store() {
         failed.expect_err("not found").kind(),
         std::io::ErrorKind::NotFound
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_read_each_object_once_through_a_bounded_local_cache() {
+    let garage = Garage::start();
+    let spool = tempfile::tempdir().expect("spool");
+    let out = tempfile::tempdir().expect("out");
+    let plain = store(&garage, spool.path());
+    let big = vec![7u8; 3 << 20];
+    plain.put("audio/a/master.wav", &big).await.expect("put");
+    plain
+        .put("artwork/a/cover.jpg", &[9u8; 2 << 20])
+        .await
+        .expect("put");
+    // Room for the master, not for both.
+    let cached = cached_store(&garage, spool.path(), (4 << 20) as u64);
+    let objects = spool.path().join("objects");
+    cached
+        .copy_to("audio/a/master.wav", &out.path().join("1.wav"))
+        .await
+        .expect("copy");
+    // A second package's copy is served from the cache, even once the object is gone.
+    plain.delete("audio/a/master.wav").await.expect("delete");
+    cached
+        .copy_to("audio/a/master.wav", &out.path().join("2.wav"))
+        .await
+        .expect("from the cache");
+    assert!(std::fs::read(out.path().join("2.wav")).expect("read") == big);
+    let mut streamed = Vec::new();
+    cached
+        .open("audio/a/master.wav")
+        .await
+        .expect("open")
+        .read_to_end(&mut streamed)
+        .await
+        .expect("read");
+    assert!(streamed == big);
+    assert_eq!(std::fs::read_dir(&objects).expect("cache").count(), 1);
+    // Past its size, the least recently fetched copy goes.
+    cached
+        .copy_to("artwork/a/cover.jpg", &out.path().join("cover.jpg"))
+        .await
+        .expect("copy");
+    assert_eq!(std::fs::read_dir(&objects).expect("cache").count(), 1);
+    assert!(matches!(
+        cached
+            .copy_to("audio/a/master.wav", &out.path().join("3.wav"))
+            .await,
+        Err(StorageError::NotFound)
+    ));
+    // The packages keep their files whatever the cache drops.
+    assert!(std::fs::read(out.path().join("1.wav")).expect("read") == big);
 }
 
 #[tokio::test(flavor = "multi_thread")]

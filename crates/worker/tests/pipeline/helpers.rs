@@ -242,6 +242,10 @@ impl Stack {
                 s.storage.s3.part_bytes.to_string(),
             )
             .env(
+                "APP_STORAGE__S3__CACHE_BYTES",
+                s.storage.s3.cache_bytes.to_string(),
+            )
+            .env(
                 "APP_DISTRIBUTION__DELIVERY_ROOT",
                 &s.distribution.delivery_root,
             )
