@@ -15,7 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::{Value, json};
 
 use backbeat_storage::Storage;
-use backbeat_testkit::garage::{self, Garage};
+use backbeat_testkit::garage::Garage;
 
 use crate::seed::Catalog;
 use crate::stack::{Processes, http, job, job_id, login, percentile, process};
@@ -52,20 +52,20 @@ fn command(
     command
 }
 
+/// Where a round's workers read the releases' files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    Local,
+    /// Every package downloads its files.
+    S3,
+    /// Through the worker's object cache.
+    S3Cached,
+}
+
 /// The same releases' files in a one-node Garage on loopback, and the settings pointing at it.
 async fn s3_copy(files: &Path) -> anyhow::Result<(Garage, Vec<(String, String)>)> {
     let garage = Garage::start();
-    let store = backbeat_storage::S3Store::new(backbeat_storage::S3Config {
-        endpoint: garage.endpoint(0),
-        region: "garage".to_owned(),
-        bucket: garage::BUCKET.to_owned(),
-        access_key_id: garage::ACCESS_KEY_ID.to_owned(),
-        secret_access_key: garage::SECRET_ACCESS_KEY.to_owned(),
-        ca_pem: None,
-        part_bytes: 16 << 20,
-        spool: files.join("spool"),
-        cache_bytes: 0,
-    })?;
+    let store = backbeat_storage::S3Store::new(garage.config(&files.join("spool"), 0))?;
     let local = backbeat_storage::LocalFolder::new(files.join("storage"));
     for key in [
         format!("audio/{PREFIX}/master.wav"),
@@ -73,29 +73,7 @@ async fn s3_copy(files: &Path) -> anyhow::Result<(Garage, Vec<(String, String)>)
     ] {
         store.put(&key, &local.get(&key).await?).await?;
     }
-    let env = [
-        ("APP_STORAGE__BACKEND", "s3".to_owned()),
-        (
-            "APP_STORAGE__SPOOL_DIR",
-            files.join("spool").display().to_string(),
-        ),
-        ("APP_STORAGE__S3__ENDPOINT", garage.endpoint(0)),
-        ("APP_STORAGE__S3__REGION", "garage".to_owned()),
-        ("APP_STORAGE__S3__BUCKET", garage::BUCKET.to_owned()),
-        (
-            "APP_STORAGE__S3__ACCESS_KEY_ID",
-            garage::ACCESS_KEY_ID.to_owned(),
-        ),
-        (
-            "APP_STORAGE__S3__SECRET_ACCESS_KEY",
-            garage::SECRET_ACCESS_KEY.to_owned(),
-        ),
-        // Every package downloads its files; the cached round turns the cache back on.
-        ("APP_STORAGE__S3__CACHE_BYTES", "0".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = garage.env(&files.join("spool"));
     Ok((garage, env))
 }
 
@@ -274,21 +252,26 @@ pub async fn run(
         "APP_STORAGE__S3__CACHE_BYTES".to_owned(),
         (2u64 << 30).to_string(),
     ));
-    // (workers, read load, pace, store: 0 local, 1 S3 without a cache, 2 S3 with its cache)
-    let mut rounds = vec![(1, false, 0, 0), (2, false, 0, 0)];
+    use Store::*;
+    // (workers, read load, pace, store)
+    let mut rounds = vec![(1, false, 0, Local), (2, false, 0, Local)];
     // The same, every stored file read from the object store.
-    rounds.extend([(1, false, 0, 1), (2, false, 0, 1), (2, false, 0, 2)]);
+    rounds.extend([
+        (1, false, 0, S3),
+        (2, false, 0, S3),
+        (2, false, 0, S3Cached),
+    ]);
     if configured > 0 {
-        rounds.extend([(1, false, configured, 0), (2, false, configured, 0)]);
+        rounds.extend([(1, false, configured, Local), (2, false, configured, Local)]);
     }
-    rounds.extend([(1, true, configured, 0), (2, true, configured, 0)]);
+    rounds.extend([(1, true, configured, Local), (2, true, configured, Local)]);
     // (workers, store, pairs/s), unpaced
-    let mut by_store: Vec<(usize, u8, f64)> = Vec::new();
-    for (round, (workers, reads, pace, store_kind)) in rounds.into_iter().enumerate() {
-        let store: &[(String, String)] = match store_kind {
-            1 => &s3_env,
-            2 => &s3_cached,
-            _ => &[],
+    let mut by_store: Vec<(usize, Store, f64)> = Vec::new();
+    for (round, (workers, reads, pace, kind)) in rounds.into_iter().enumerate() {
+        let store: &[(String, String)] = match kind {
+            Local => &[],
+            S3 => &s3_env,
+            S3Cached => &s3_cached,
         };
         reset(&mut conn).await?;
         let mut processes = Processes(vec![
@@ -346,17 +329,17 @@ pub async fn run(
             let rate = delivered as f64 / seconds;
             report.push_str(&format!(
                 "| {workers}{} | {} | {delivered} | {seconds:.1} | **{rate:.0}** |\n",
-                match store_kind {
-                    1 => ", files from S3, no cache",
-                    2 => ", files from S3 through the worker's cache",
-                    _ => "",
+                match kind {
+                    Local => "",
+                    S3 => ", files from S3, no cache",
+                    S3Cached => ", files from S3 through the worker's cache",
                 },
                 pacing(pace),
             ));
             if pace == 0 {
-                by_store.push((workers, store_kind, rate));
+                by_store.push((workers, kind, rate));
             }
-            if store_kind == 0 {
+            if kind == Local {
                 rates.push((pace, rate));
             }
             continue;
@@ -397,20 +380,20 @@ pub async fn run(
             ));
         }
     }
-    let rate = |workers: usize, kind: u8| {
+    let rate = |workers: usize, kind: Store| {
         by_store
             .iter()
             .find(|(w, k, _)| *w == workers && *k == kind)
             .map_or(0.0, |(_, _, r)| *r)
     };
     for (workers, kind, what) in [
-        (1, 1, "files from S3 without a cache"),
-        (2, 1, "files from S3 without a cache"),
-        (2, 2, "files from S3 through the cache"),
+        (1, S3, "files from S3 without a cache"),
+        (2, S3, "files from S3 without a cache"),
+        (2, S3Cached, "files from S3 through the cache"),
     ] {
         report.push_str(&format!(
             "{workers} worker(s), as fast as they go, {what} / from the local folder: **{:.2}x**\n",
-            rate(workers, kind) / rate(workers, 0).max(f64::MIN_POSITIVE)
+            rate(workers, kind) / rate(workers, Local).max(f64::MIN_POSITIVE)
         ));
     }
     report.push_str(&format!(

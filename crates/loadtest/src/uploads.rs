@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use backbeat_testkit::garage::{self, Garage};
+use backbeat_testkit::garage::Garage;
 use serde_json::{Value, json};
 
 use crate::stack::{http, login, memory_mib};
@@ -42,21 +42,9 @@ pub async fn run(options: &Options, megabytes: usize) -> anyhow::Result<String> 
     let garage = Garage::start();
     let files = tempfile::tempdir()?;
     let local_root = files.path().join("storage").display().to_string();
-    let spool = files.path().join("spool").display().to_string();
-    let endpoint = garage.endpoint(0);
     let local: Vec<(&str, &str)> = vec![("APP_STORAGE__ROOT", &local_root)];
-    let s3: Vec<(&str, &str)> = vec![
-        ("APP_STORAGE__BACKEND", "s3"),
-        ("APP_STORAGE__SPOOL_DIR", &spool),
-        ("APP_STORAGE__S3__ENDPOINT", &endpoint),
-        ("APP_STORAGE__S3__REGION", "garage"),
-        ("APP_STORAGE__S3__BUCKET", garage::BUCKET),
-        ("APP_STORAGE__S3__ACCESS_KEY_ID", garage::ACCESS_KEY_ID),
-        (
-            "APP_STORAGE__S3__SECRET_ACCESS_KEY",
-            garage::SECRET_ACCESS_KEY,
-        ),
-    ];
+    let s3 = garage.env(&files.path().join("spool"));
+    let s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut rows = String::new();
     let mut seconds = Vec::new();
     for (label, env) in [("local folder", &local), ("S3 (Garage on loopback)", &s3)] {

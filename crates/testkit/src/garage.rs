@@ -170,6 +170,41 @@ impl Garage {
         format!("http://127.0.0.1:{}", self.nodes[i].s3_port)
     }
 
+    /// A client of this store (node 0), spooling uploads in `spool`, caching up to `cache_bytes`.
+    pub fn config(&self, spool: &Path, cache_bytes: u64) -> backbeat_storage::S3Config {
+        backbeat_storage::S3Config {
+            endpoint: self.endpoint(0),
+            region: "garage".to_owned(),
+            bucket: BUCKET.to_owned(),
+            access_key_id: ACCESS_KEY_ID.to_owned(),
+            secret_access_key: SECRET_ACCESS_KEY.to_owned(),
+            ca_pem: None,
+            part_bytes: 5 << 20,
+            spool: spool.to_path_buf(),
+            cache_bytes,
+        }
+    }
+
+    /// The `APP_` variables that point a process at this store (node 0), without a cache.
+    pub fn env(&self, spool: &Path) -> Vec<(String, String)> {
+        [
+            ("APP_STORAGE__BACKEND", "s3".to_owned()),
+            ("APP_STORAGE__SPOOL_DIR", spool.display().to_string()),
+            ("APP_STORAGE__S3__ENDPOINT", self.endpoint(0)),
+            ("APP_STORAGE__S3__REGION", "garage".to_owned()),
+            ("APP_STORAGE__S3__BUCKET", BUCKET.to_owned()),
+            ("APP_STORAGE__S3__ACCESS_KEY_ID", ACCESS_KEY_ID.to_owned()),
+            (
+                "APP_STORAGE__S3__SECRET_ACCESS_KEY",
+                SECRET_ACCESS_KEY.to_owned(),
+            ),
+            ("APP_STORAGE__S3__CACHE_BYTES", "0".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// Points `settings` at this store (node 0), with uploads spooled in `spool`.
     pub fn apply(&self, settings: &mut Settings, spool: &Path) {
         let s = &mut settings.storage;

@@ -27,6 +27,20 @@ use rand::RngExt;
 
 pub use backbeat_config;
 
+/// Every file under `dir`, at any depth (none when it does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 const TEMPLATE_LOCK_KEY: i64 = 0x6262_7465_6d70_6c74;
 pub const TEST_DATABASE_PREFIX: &str = "backbeat_test_";
 

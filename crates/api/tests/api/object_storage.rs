@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use backbeat_storage::{Storage, StorageError};
-use backbeat_testkit::garage::{self, Garage};
+use backbeat_testkit::garage::Garage;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -20,18 +20,7 @@ fn cached_store(
     spool: &std::path::Path,
     cache_bytes: u64,
 ) -> std::sync::Arc<dyn Storage> {
-    backbeat_storage::s3(backbeat_storage::S3Config {
-        endpoint: garage.endpoint(0),
-        region: "garage".to_owned(),
-        bucket: garage::BUCKET.to_owned(),
-        access_key_id: garage::ACCESS_KEY_ID.to_owned(),
-        secret_access_key: garage::SECRET_ACCESS_KEY.to_owned(),
-        ca_pem: None,
-        part_bytes: 5 << 20,
-        spool: spool.to_path_buf(),
-        cache_bytes,
-    })
-    .expect("store")
+    backbeat_storage::s3(garage.config(spool, cache_bytes)).expect("store")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -228,20 +217,23 @@ async fn covers_go_to_the_store_and_are_served_from_it_with_nothing_on_local_dis
             .await
             .expect("exists")
     );
-    let local: Vec<_> = walk(app.storage.path());
+    let local = backbeat_testkit::files_under(app.storage.path());
     assert!(local.is_empty(), "files on local disk: {local:?}");
     assert_eq!(std::fs::read_dir(spool.path()).expect("spool").count(), 0);
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+#[test]
+fn a_ca_file_that_cannot_be_read_stops_start_up_naming_the_setting() {
+    let mut settings = backbeat_config::Settings::load_from(std::iter::empty::<(String, String)>())
+        .expect("settings");
+    settings.storage.backend = backbeat_config::StorageBackend::S3;
+    settings.storage.s3.endpoint = "https://localhost:1".to_owned();
+    settings.storage.s3.ca_file = Some("/nonexistent/ca.pem".to_owned());
+    let Err(error) = backbeat_services::context::storage(&settings) else {
+        panic!("a store without its CA");
+    };
+    assert!(
+        format!("{error:#}").contains("storage.s3.ca_file"),
+        "{error:#}"
+    );
 }

@@ -34,6 +34,46 @@ pub(crate) async fn start_bulk(
     body["data"]["jobId"].as_str().expect("jobId").to_owned()
 }
 
+/// The job's `progress`.
+pub(crate) async fn progress(
+    client: &backbeat_testkit::http::Client,
+    token: &str,
+    job: &str,
+) -> serde_json::Value {
+    client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/jobs/{job}"),
+            None,
+            Some(token),
+        )
+        .await["data"]["job"]["progress"]
+        .clone()
+}
+
+/// Waits until the job has planned its `total` items and finished at least `done` of them.
+pub(crate) async fn wait_until_done(
+    client: &backbeat_testkit::http::Client,
+    token: &str,
+    job: &str,
+    total: i64,
+    done: i64,
+) {
+    let started = Instant::now();
+    loop {
+        let now = progress(client, token, job).await;
+        if now["total"] == total && now["done"].as_i64().is_some_and(|d| d >= done) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "no progress: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
     let stack = Stack::new(|s| {
@@ -72,38 +112,10 @@ async fn a_thousand_releases_to_eight_platforms_survive_a_killed_worker() {
 
     // Killed without warning once about a quarter is done.
     let total = (RELEASES * PLATFORMS) as i64;
-    let started = Instant::now();
-    loop {
-        let body = client
-            .expect(
-                StatusCode::OK,
-                Method::GET,
-                &format!("/jobs/{job}"),
-                None,
-                Some(&token),
-            )
-            .await;
-        let progress = &body["data"]["job"]["progress"];
-        if progress["total"] == total && progress["done"].as_i64().is_some_and(|d| d >= total / 4) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(180),
-            "no progress: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_done(client, &token, &job, total, total / 4).await;
     first.signal("-KILL");
     first.wait_exit(Duration::from_secs(10));
-    let done_at_kill = client
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            &format!("/jobs/{job}"),
-            None,
-            Some(&token),
-        )
-        .await["data"]["job"]["progress"]["done"]
+    let done_at_kill = progress(client, &token, &job).await["done"]
         .as_i64()
         .expect("done");
     assert!(

@@ -3,14 +3,13 @@
 //! package arrives once, nothing is lost, the job succeeds.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use backbeat_testkit::ddex::assert_valid;
 use backbeat_testkit::garage::Garage;
-use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::bulk::start_bulk;
+use crate::bulk::{progress, start_bulk, wait_until_done};
 use crate::helpers::*;
 
 const RELEASES: usize = 200;
@@ -57,37 +56,9 @@ async fn a_bulk_distribution_survives_a_store_node_killed_halfway() {
     .await;
 
     let total = (RELEASES * PLATFORMS) as i64;
-    let started = Instant::now();
-    loop {
-        let body = client
-            .expect(
-                StatusCode::OK,
-                Method::GET,
-                &format!("/jobs/{job}"),
-                None,
-                Some(&token),
-            )
-            .await;
-        let progress = &body["data"]["job"]["progress"];
-        if progress["total"] == total && progress["done"].as_i64().is_some_and(|d| d >= total / 2) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(240),
-            "no progress: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_done(client, &token, &job, total, total / 2).await;
     garage.kill(2);
-    let done_at_kill = client
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            &format!("/jobs/{job}"),
-            None,
-            Some(&token),
-        )
-        .await["data"]["job"]["progress"]["done"]
+    let done_at_kill = progress(client, &token, &job).await["done"]
         .as_i64()
         .expect("done");
     assert!(

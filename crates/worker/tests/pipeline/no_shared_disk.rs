@@ -13,20 +13,6 @@ use crate::helpers::*;
 use crate::sftp::{FOLDER, distribute, sftp_platform};
 use crate::usage::import;
 
-/// Every file under `dir`.
-fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_api_and_a_worker_that_share_no_disk_run_the_whole_path_through_s3() {
     let garage = Garage::start();
@@ -169,16 +155,16 @@ async fn an_api_and_a_worker_that_share_no_disk_run_the_whole_path_through_s3() 
 
     // Neither process keeps a stored file on its own disk: the worker only its cache of the
     // objects it delivered (spool/objects, a copy it may drop at any time).
-    let kept = files(api_disk.path());
+    let kept = backbeat_testkit::files_under(api_disk.path());
     assert!(kept.is_empty(), "the API's disk: {kept:?}");
     let cache = worker_disk.path().join("spool/objects");
-    let kept: Vec<_> = files(worker_disk.path())
+    let kept: Vec<_> = backbeat_testkit::files_under(worker_disk.path())
         .into_iter()
         .filter(|f| !f.starts_with(&cache))
         .collect();
     assert!(kept.is_empty(), "the worker's disk: {kept:?}");
     assert!(
-        !files(&cache).is_empty(),
+        !backbeat_testkit::files_under(&cache).is_empty(),
         "deliveries read through the cache"
     );
 }
