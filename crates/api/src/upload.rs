@@ -140,6 +140,7 @@ fn refused(field: &str, limit: u64, error: StorageError) -> ApiError {
     match error {
         StorageError::TooLarge(_) => too_large(field, limit),
         StorageError::Corrupt(reason) => ApiError::field(field, reason),
+        remote @ StorageError::Remote(_) => ApiError::Unavailable(remote.into()),
         other => ApiError::internal(other),
     }
 }

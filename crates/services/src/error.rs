@@ -84,6 +84,17 @@ impl From<backbeat_auth::HashError> for Error {
     }
 }
 
+/// The object store being unreachable is a dependency down (503 with `Retry-After`), like the
+/// database; anything else about a stored file is backbeat's fault.
+impl From<backbeat_storage::StorageError> for Error {
+    fn from(error: backbeat_storage::StorageError) -> Self {
+        match error {
+            remote @ backbeat_storage::StorageError::Remote(_) => Error::Unavailable(remote.into()),
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
 impl From<FieldError> for Error {
     fn from(error: FieldError) -> Self {
         Error::Invalid(vec![error])

@@ -77,6 +77,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Removes the object; removing one that is already gone is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
     async fn exists(&self, key: &str) -> Result<bool, StorageError>;
+    /// Answers when the store can be reached (readiness): one cheap request.
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.exists("health/ping").await.map(|_| ())
+    }
     /// A temporary file for an upload of at most `limit` bytes; dropped unless committed.
     async fn incoming(&self, limit: u64) -> Result<Incoming, StorageError>;
     /// Moves a finished upload under `key` (atomically).

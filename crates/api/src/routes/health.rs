@@ -25,15 +25,19 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(
     get, path = "/health/ready", tag = "operations",
     responses(
-        (status = 200, description = "PostgreSQL, Redis and RabbitMQ all answer, and the outbox relay publishes", body = DataEnvelope<Readiness>),
+        (status = 200, description = "PostgreSQL, Redis, RabbitMQ and the file storage all answer, and the outbox relay publishes", body = DataEnvelope<Readiness>),
         (status = 503, description = "A dependency is down; `message` and `checks` name it (`UNAVAILABLE`)", body = ErrorBody),
     )
 )]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let (database, redis, rabbitmq) = tokio::join!(
+    let (database, redis, rabbitmq, storage) = tokio::join!(
         check("database", backbeat_db::pool::ping(&state.db)),
         check("redis", backbeat_cache::ping(&state.redis)),
         check("rabbitmq", state.broker.ping()),
+        check(
+            "storage",
+            backbeat_storage::Storage::ping(&*state.ctx.storage)
+        ),
     );
     let relay = state
         .relay_health
@@ -42,6 +46,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         ("database", database),
         ("redis", redis),
         ("rabbitmq", rabbitmq),
+        ("storage", storage),
         ("relay", relay),
     ];
     let summary: serde_json::Map<String, serde_json::Value> = checks

@@ -18,7 +18,7 @@ async fn ready_checks_every_dependency() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         body["data"]["checks"],
-        serde_json::json!({"database": "ok", "redis": "ok", "rabbitmq": "ok", "relay": "ok"})
+        serde_json::json!({"database": "ok", "redis": "ok", "rabbitmq": "ok", "storage": "ok", "relay": "ok"})
     );
 }
 

@@ -237,3 +237,66 @@ fn a_ca_file_that_cannot_be_read_stops_start_up_naming_the_setting() {
         "{error:#}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_store_answers_503_with_retry_after_and_readiness_names_it() {
+    // An object store nobody answers for: no server is needed to test its absence.
+    let spool = tempfile::tempdir().expect("spool");
+    let port = closed_port();
+    let app = spawn_app_with(|s| {
+        let st = &mut s.storage;
+        st.backend = backbeat_config::StorageBackend::S3;
+        st.spool_dir = spool.path().display().to_string();
+        st.s3.endpoint = format!("http://127.0.0.1:{port}");
+        st.s3.region = "garage".to_owned();
+        st.s3.bucket = "backbeat".to_owned();
+        st.s3.access_key_id = "GK0123456789abcdef01234567".to_owned();
+        st.s3.secret_access_key = Some("secret".to_owned().into());
+    })
+    .await;
+    let (_, token, _) = app.user("artist").await;
+    let album = app.album(Some(&token), "Night & Day", 2026).await;
+    let image = backbeat_testkit::fixtures::png(64, 64, backbeat_testkit::fixtures::Color::Rgb);
+    let response = app
+        .client
+        .post(app.url(&format!("/albums/{album}/covers")))
+        .bearer_auth(&token)
+        .header(
+            "content-type",
+            "multipart/form-data; boundary=----backbeat-test-boundary",
+        )
+        .body(backbeat_testkit::http::multipart(
+            "cover",
+            "cover.png",
+            "image/png",
+            &image,
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("5")
+    );
+    let body = expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE").await;
+    assert!(!body.to_string().contains(&port.to_string()), "{body}");
+    // Nothing of the upload is left behind, and the album has no cover.
+    assert_eq!(std::fs::read_dir(spool.path()).expect("spool").count(), 0);
+    let album_body = expect_status(
+        app.get(&format!("/albums/{album}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        album_body["data"]["album"]["coverUrl"].is_null(),
+        "{album_body}"
+    );
+
+    let ready = app.get("/health/ready", None).await;
+    let body = expect_error(ready, StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE").await;
+    assert_eq!(body["checks"]["storage"], "down", "{body}");
+    assert_eq!(body["checks"]["database"], "ok", "{body}");
+}

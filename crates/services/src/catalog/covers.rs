@@ -20,10 +20,7 @@ pub async fn replace(ctx: &Context, album: Writable<Album>, bytes: Vec<u8>) -> R
     let name: [u8; 16] = rand::rng().random();
     let name: String = name.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("covers/{}/{name}.{}", album.id, format.extension());
-    ctx.storage
-        .put(&key, &bytes)
-        .await
-        .map_err(Error::internal)?;
+    ctx.storage.put(&key, &bytes).await?;
     let set = match ctx.conn().await {
         Ok(mut conn) => albums::set_cover(&mut conn, &album.id, &key)
             .await
@@ -66,6 +63,6 @@ pub async fn read(ctx: &Context, key: &str) -> Result<(ImageFormat, Vec<u8>)> {
     match ctx.storage.get(key).await {
         Ok(bytes) => Ok((format, bytes)),
         Err(StorageError::NotFound | StorageError::InvalidKey(_)) => Err(not_found()),
-        Err(error) => Err(Error::internal(error)),
+        Err(error) => Err(error.into()),
     }
 }

@@ -70,10 +70,7 @@ async fn commit_and_record(
     key: &str,
     record: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<Option<String>, DbError>,
 ) -> Result<()> {
-    ctx.storage
-        .commit(received, key)
-        .await
-        .map_err(Error::internal)?;
+    ctx.storage.commit(received, key).await?;
     let recorded = match ctx.conn().await {
         Ok(mut conn) => record(&mut conn).await.map_err(Error::from),
         Err(error) => Err(error),

@@ -73,10 +73,7 @@ pub async fn create(
         upload.format.as_str()
     );
     let (bytes, sha256) = (received.bytes, received.sha256.clone());
-    ctx.storage
-        .commit(received, &key)
-        .await
-        .map_err(Error::internal)?;
+    ctx.storage.commit(received, &key).await?;
     let created = conn
         .transaction::<_, Error, _>(async |conn| {
             let job = jobs::enqueue(
