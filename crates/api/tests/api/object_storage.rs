@@ -23,6 +23,25 @@ fn cached_store(
     backbeat_storage::s3(garage.config(spool, cache_bytes)).expect("store")
 }
 
+async fn upload_cover(app: &TestApp, token: &str, album: &str, image: &[u8]) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/albums/{album}/covers")))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            "multipart/form-data; boundary=----backbeat-test-boundary",
+        )
+        .body(backbeat_testkit::http::multipart(
+            "cover",
+            "cover.png",
+            "image/png",
+            image,
+        ))
+        .send()
+        .await
+        .expect("upload")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_s3_backend_keeps_the_storage_contract_on_a_real_store() {
     let garage = Garage::start();
@@ -176,23 +195,7 @@ async fn covers_go_to_the_store_and_are_served_from_it_with_nothing_on_local_dis
     let (_, token, _) = app.user("artist").await;
     let album = app.album(Some(&token), "Night & Day", 2026).await;
     let image = backbeat_testkit::fixtures::png(64, 64, backbeat_testkit::fixtures::Color::Rgb);
-    let response = app
-        .client
-        .post(app.url(&format!("/albums/{album}/covers")))
-        .bearer_auth(&token)
-        .header(
-            "content-type",
-            "multipart/form-data; boundary=----backbeat-test-boundary",
-        )
-        .body(backbeat_testkit::http::multipart(
-            "cover",
-            "cover.png",
-            "image/png",
-            &image,
-        ))
-        .send()
-        .await
-        .expect("upload");
+    let response = upload_cover(&app, &token, &album, &image).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let body = expect_status(
         app.get(&format!("/albums/{album}"), None).await,
@@ -257,23 +260,7 @@ async fn an_unreachable_store_answers_503_with_retry_after_and_readiness_names_i
     let (_, token, _) = app.user("artist").await;
     let album = app.album(Some(&token), "Night & Day", 2026).await;
     let image = backbeat_testkit::fixtures::png(64, 64, backbeat_testkit::fixtures::Color::Rgb);
-    let response = app
-        .client
-        .post(app.url(&format!("/albums/{album}/covers")))
-        .bearer_auth(&token)
-        .header(
-            "content-type",
-            "multipart/form-data; boundary=----backbeat-test-boundary",
-        )
-        .body(backbeat_testkit::http::multipart(
-            "cover",
-            "cover.png",
-            "image/png",
-            &image,
-        ))
-        .send()
-        .await
-        .expect("upload");
+    let response = upload_cover(&app, &token, &album, &image).await;
     assert_eq!(
         response
             .headers()
