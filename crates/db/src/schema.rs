@@ -263,6 +263,9 @@ diesel::table! {
         sftp_port -> Int4,
         sftp_username -> Nullable<Text>,
         sftp_host_key -> Nullable<Text>,
+        delivery_profile -> Text,
+        batch_max_releases -> Int4,
+        acknowledgement_folder -> Text,
     }
 }
 
@@ -283,6 +286,11 @@ diesel::table! {
         job_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        platform_status -> Nullable<Text>,
+        platform_status_at -> Nullable<Timestamptz>,
+        platform_error_code -> Nullable<Text>,
+        platform_error -> Nullable<Text>,
+        platform_file -> Nullable<Text>,
     }
 }
 
@@ -293,6 +301,8 @@ diesel::table! {
         status -> Text,
         note -> Nullable<Text>,
         at -> Timestamptz,
+        platform_status -> Nullable<Text>,
+        file -> Nullable<Text>,
     }
 }
 
@@ -319,7 +329,53 @@ diesel::joinable!(distributions -> platforms (platform_id));
 diesel::joinable!(distribution_events -> distributions (distribution_id));
 diesel::joinable!(job_items -> jobs (job_id));
 
+diesel::table! {
+    delivery_batches (platform_id, id) {
+        platform_id -> Text,
+        id -> Text,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    distribution_messages (message_id) {
+        message_id -> Text,
+        distribution_id -> Text,
+        platform_id -> Text,
+        kind -> Text,
+        package -> Text,
+        release_icpn -> Text,
+        xml_path -> Text,
+        xml_sha256 -> Text,
+        batch_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    acknowledgement_files (id) {
+        id -> Int8,
+        platform_id -> Text,
+        name -> Text,
+        sha256 -> Text,
+        content -> Bytea,
+        received_at -> Timestamptz,
+        message_id -> Nullable<Text>,
+        outcome -> Text,
+        code -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        releases -> Int4,
+    }
+}
+
+diesel::joinable!(distribution_messages -> distributions (distribution_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    delivery_batches,
+    distribution_messages,
+    acknowledgement_files,
     albums,
     rooms,
     room_members,

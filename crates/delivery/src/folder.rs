@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use backbeat_storage::{Storage, StorageError};
 use rand::RngExt;
 
+use crate::inbox::FolderInbox;
 use crate::package::MANIFEST;
-use crate::{Content, Delivery, DeliveryError, Outcome, Package};
+use crate::{Content, Delivery, DeliveryError, Inbox, Outcome, Package};
 
 /// Packages being written, on the drop folder's file system (so that renaming one is atomic).
 /// Platforms ignore hidden entries.
@@ -133,14 +134,14 @@ impl DropFolder {
         let partials = folder.join(PARTIAL);
         std::fs::create_dir_all(&partials)?;
         // Leftovers of an attempt that died mid-write; the folder only holds packages in flight.
-        let prefix = format!("{name}.");
+        let prefix = format!("{}.", leaf(name));
         for entry in std::fs::read_dir(&partials)?.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&prefix) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
         let suffix: u64 = rand::rng().random();
-        let partial = partials.join(format!("{name}.{suffix:016x}"));
+        let partial = partials.join(format!("{}.{suffix:016x}", leaf(name)));
         std::fs::create_dir(&partial)?;
         match Self::fill(&partial, files, manifest, fsync) {
             Ok(()) => Ok(Some(partial)),
@@ -284,6 +285,12 @@ impl DropFolder {
         fsync: bool,
     ) -> Result<bool, DeliveryError> {
         let target = folder.join(name);
+        // A package of a batch goes into the batch's folder, made by its first package.
+        let parent = target.parent().unwrap_or(folder).to_path_buf();
+        let made = parent != folder && !parent.exists();
+        if made {
+            std::fs::create_dir_all(&parent)?;
+        }
         if let Err(error) = std::fs::rename(partial, &target) {
             let _ = std::fs::remove_dir_all(partial);
             if target.exists() {
@@ -292,10 +299,49 @@ impl DropFolder {
             return Err(error.into());
         }
         if fsync {
-            sync(folder)?;
+            sync(&parent)?;
+            if made {
+                sync(folder)?;
+            }
         }
         Ok(true)
     }
+
+    /// Writes one file whole under the drop folder: written and flushed beside its place, then
+    /// renamed over it, so a reader sees the old file, or the new one, never a part.
+    fn place_file(
+        folder: &Path,
+        path: &str,
+        bytes: &[u8],
+        fsync: bool,
+    ) -> Result<(), DeliveryError> {
+        let target = folder.join(path);
+        let parent = target.parent().unwrap_or(folder).to_path_buf();
+        std::fs::create_dir_all(&parent)?;
+        let suffix: u64 = rand::rng().random();
+        let temporary = parent.join(format!(".{}.{suffix:016x}", leaf(path)));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(bytes)?;
+            if fsync {
+                file.sync_all()?;
+            }
+            std::fs::rename(&temporary, &target)
+        })();
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error.into());
+        }
+        if fsync {
+            sync(&parent)?;
+        }
+        Ok(())
+    }
+}
+
+/// The last segment of a `/`-separated path: a package's own folder name.
+fn leaf(name: &str) -> &str {
+    name.rsplit_once('/').map_or(name, |(_, leaf)| leaf)
 }
 
 impl DropFolder {
@@ -319,6 +365,22 @@ impl DropFolder {
 
 #[async_trait::async_trait]
 impl Delivery for DropFolder {
+    async fn place(&self, path: &str, bytes: &[u8]) -> Result<(), DeliveryError> {
+        let (folder, path, bytes, fsync) = (
+            self.folder.clone(),
+            path.to_owned(),
+            bytes.to_vec(),
+            self.fsync,
+        );
+        blocking(move || Self::place_file(&folder, &path, &bytes, fsync)).await
+    }
+
+    async fn inbox(&self, folder: &str) -> Result<Box<dyn Inbox>, DeliveryError> {
+        Ok(Box::new(FolderInbox {
+            folder: self.folder.join(folder),
+        }))
+    }
+
     async fn deliver_many(&self, packages: &[Package]) -> Vec<Result<Outcome, DeliveryError>> {
         let resolved: Vec<Vec<(String, Source)>> =
             packages.iter().map(|p| self.sources(p)).collect();

@@ -1,13 +1,16 @@
 //! Getting a release package to a platform. A [`Package`] is a named set of files (the DDEX
 //! message, audio, artwork) plus a checksum manifest; a [`Delivery`] puts it where the platform
 //! picks it up: a drop folder ([`DropFolder`]) or the platform's SFTP server ([`Sftp`]). S3 and
-//! HTTPS would implement the same trait.
+//! HTTPS would implement the same trait. The same place is where the platform answers: an
+//! [`Inbox`] reads the files it writes back (acknowledgements) and archives them once read.
 
 mod folder;
+mod inbox;
 mod package;
 mod sftp;
 
 pub use folder::DropFolder;
+pub use inbox::{Inbox, PROCESSED};
 pub use package::{Content, Package, PackageFile};
 pub use sftp::{Sftp, SftpTarget, public_key as sftp_public_key};
 
@@ -58,4 +61,11 @@ pub trait Delivery: Send + Sync + std::fmt::Debug {
         }
         outcomes
     }
+
+    /// Writes one file whole at `path` (relative to the delivery folder, `/`-separated): a
+    /// reader sees all of it or none of it. Writing the same bytes again is harmless.
+    async fn place(&self, path: &str, bytes: &[u8]) -> Result<(), DeliveryError>;
+
+    /// Opens `folder` (relative to the delivery folder) to read what the platform put there.
+    async fn inbox(&self, folder: &str) -> Result<Box<dyn Inbox>, DeliveryError>;
 }

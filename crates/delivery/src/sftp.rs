@@ -16,7 +16,7 @@ use russh_sftp::client::SftpSession;
 use tokio::io::AsyncWriteExt;
 
 use crate::package::MANIFEST;
-use crate::{Content, Delivery, DeliveryError, Outcome, Package};
+use crate::{Content, Delivery, DeliveryError, Inbox, Outcome, Package};
 
 /// Connecting, logging in and every request after that each get this long.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -153,14 +153,22 @@ impl Sftp {
         ensure_dir(sftp, folder).await?;
         ensure_dir(sftp, &partials).await?;
         // Leftovers of an attempt that died mid-upload; the folder only holds packages in flight.
-        let prefix = format!("{}.", package.name);
+        let leaf = package
+            .name
+            .rsplit_once('/')
+            .map_or(package.name.as_str(), |(_, leaf)| leaf);
+        let prefix = format!("{leaf}.");
         for entry in sftp.read_dir(&partials).await.map_err(sftp_error)? {
             if entry.file_name().starts_with(&prefix) {
                 remove_tree(sftp, &format!("{partials}/{}", entry.file_name())).await?;
             }
         }
+        // A package of a batch goes into the batch's folder, made by its first package.
+        if let Some((parent, _)) = target.rsplit_once('/') {
+            ensure_dir(sftp, parent).await?;
+        }
         let suffix: u64 = rand::rng().random();
-        let partial = format!("{partials}/{}.{suffix:016x}", package.name);
+        let partial = format!("{partials}/{leaf}.{suffix:016x}");
         sftp.create_dir(&partial).await.map_err(sftp_error)?;
         let written = self.fill(sftp, &partial, package).await;
         if let Err(error) = written {
@@ -371,8 +379,95 @@ fn sftp_error(error: russh_sftp::client::error::Error) -> DeliveryError {
     io(format!("SFTP: {error}"))
 }
 
+/// The platform's answers on its SFTP server, read over one login.
+struct SftpInbox {
+    connection: Connection,
+    folder: String,
+}
+
+#[async_trait::async_trait]
+impl Inbox for SftpInbox {
+    async fn files(&mut self) -> Result<Vec<String>, DeliveryError> {
+        let sftp = &self.connection.sftp;
+        if !sftp.try_exists(&self.folder).await.map_err(sftp_error)? {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<String> = sftp
+            .read_dir(&self.folder)
+            .await
+            .map_err(sftp_error)?
+            .filter(|entry| entry.file_type().is_file() && !entry.file_name().starts_with('.'))
+            .map(|entry| entry.file_name())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    async fn read(&mut self, name: &str, max: u64) -> Result<Vec<u8>, DeliveryError> {
+        use tokio::io::AsyncReadExt;
+        let path = format!("{}/{name}", self.folder);
+        let file = self.connection.sftp.open(&path).await.map_err(sftp_error)?;
+        let mut bytes = Vec::new();
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| io(format!("cannot read {path}: {e}")))?;
+        Ok(bytes)
+    }
+
+    async fn archive(&mut self, name: &str) -> Result<(), DeliveryError> {
+        let sftp = &self.connection.sftp;
+        let into = format!("{}/{}", self.folder, crate::PROCESSED);
+        ensure_dir(sftp, &into).await?;
+        let (from, to) = (format!("{}/{name}", self.folder), format!("{into}/{name}"));
+        // SFTP's rename does not replace: a file of that name archived before goes first.
+        if sftp.try_exists(&to).await.map_err(sftp_error)? {
+            if !sftp.try_exists(&from).await.map_err(sftp_error)? {
+                return Ok(());
+            }
+            sftp.remove_file(&to).await.map_err(sftp_error)?;
+        }
+        sftp.rename(&from, &to).await.map_err(sftp_error)
+    }
+
+    async fn close(self: Box<Self>) {
+        self.connection.close().await;
+    }
+}
+
 #[async_trait::async_trait]
 impl Delivery for Sftp {
+    async fn place(&self, path: &str, bytes: &[u8]) -> Result<(), DeliveryError> {
+        let connection = self.open().await?;
+        let placed = async {
+            let sftp = &connection.sftp;
+            let target = format!("{}/{path}", connection.folder);
+            let parent = target.rsplit_once('/').map_or(".", |(parent, _)| parent);
+            ensure_dir(sftp, parent).await?;
+            let suffix: u64 = rand::rng().random();
+            let temporary = format!("{parent}/.{}.{suffix:016x}", path.replace('/', "_"));
+            self.write(sftp, &temporary, bytes).await?;
+            // SFTP's rename does not replace: the same file placed before goes first.
+            if sftp.try_exists(&target).await.map_err(sftp_error)? {
+                sftp.remove_file(&target).await.map_err(sftp_error)?;
+            }
+            if let Err(error) = sftp.rename(&temporary, &target).await {
+                let _ = sftp.remove_file(&temporary).await;
+                return Err(sftp_error(error));
+            }
+            Ok(())
+        }
+        .await;
+        connection.close().await;
+        placed
+    }
+
+    async fn inbox(&self, folder: &str) -> Result<Box<dyn Inbox>, DeliveryError> {
+        let connection = self.open().await?;
+        let folder = format!("{}/{folder}", connection.folder);
+        Ok(Box::new(SftpInbox { connection, folder }))
+    }
+
     #[tracing::instrument(target = "backbeat_calls", name = "sftp deliver", skip_all, fields(host = %self.target.host))]
     async fn deliver(&self, package: &Package) -> Result<Outcome, DeliveryError> {
         let connection = self.open().await?;

@@ -90,11 +90,11 @@ pub struct ReleaseMessage<'a> {
     pub deals_end: Option<DateTime<Utc>>,
 }
 
-fn date_time(at: DateTime<Utc>) -> String {
+pub(super) fn date_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn text<W: io::Write>(w: &mut Writer<W>, name: &str, value: &str) -> io::Result<()> {
+pub(super) fn text<W: io::Write>(w: &mut Writer<W>, name: &str, value: &str) -> io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(value))?;
     Ok(())
@@ -140,7 +140,11 @@ impl Parties {
     }
 }
 
-fn party_header<W: io::Write>(w: &mut Writer<W>, element: &str, party: &Party) -> io::Result<()> {
+pub(super) fn party_header<W: io::Write>(
+    w: &mut Writer<W>,
+    element: &str,
+    party: &Party,
+) -> io::Result<()> {
     w.create_element(element).write_inner_content(|w| {
         text(w, "PartyId", &party.dpid)?;
         w.create_element("PartyName")
