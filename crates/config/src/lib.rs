@@ -226,6 +226,8 @@ pub struct SchedulerSettings {
     pub retention_secs: u64,
     /// How often scheduled distributions whose release time has come are queued.
     pub due_distributions_secs: u64,
+    /// How often the platforms' acknowledgement folders are read.
+    pub acknowledgements_secs: u64,
     /// How often verification codes past their validity become `expired`.
     pub verification_expiry_secs: u64,
     /// How often the videos are synced from Wistia (idle while no token is configured).

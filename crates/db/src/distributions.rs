@@ -32,6 +32,13 @@ pub struct Distribution {
     pub error: Option<String>,
     pub job_id: Option<JobId>,
     pub created_at: DateTime<Utc>,
+    /// What the platform did with it (`acknowledged`, `ingested`, `rejected`), from its latest
+    /// acknowledgement, with when, why (a rejection) and the file it came from.
+    pub platform_status: Option<String>,
+    pub platform_status_at: Option<DateTime<Utc>>,
+    pub platform_error_code: Option<String>,
+    pub platform_error: Option<String>,
+    pub platform_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -55,6 +62,19 @@ pub struct Event {
     pub status: DistributionStatus,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// Set on an event that records what the platform said, with the file it said it in.
+    pub platform_status: Option<String>,
+    pub file: Option<String>,
+}
+
+/// What a platform's acknowledgement says about one distribution.
+#[derive(Debug, Clone)]
+pub struct PlatformStatus<'a> {
+    pub status: &'a str,
+    pub at: DateTime<Utc>,
+    pub error_code: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub file: &'a str,
 }
 
 /// What a status change sets besides the status: `None` leaves a field, `Some(None)` clears it.
@@ -265,6 +285,38 @@ pub async fn transition(
         record_events(conn, &moved_ids, to, note).await?;
     }
     Ok(moved)
+}
+
+/// Records what the platform said about the distribution, in its columns and its history (the
+/// event keeps backbeat's status beside it). Call inside a transaction.
+pub async fn record_platform_status(
+    conn: &mut AsyncPgConnection,
+    id: &DistributionId,
+    platform: &PlatformStatus<'_>,
+) -> Result<(), DbError> {
+    let status: DistributionStatus = diesel::update(distributions::table.find(id))
+        .set((
+            distributions::platform_status.eq(platform.status),
+            distributions::platform_status_at.eq(platform.at),
+            distributions::platform_error_code.eq(platform.error_code),
+            distributions::platform_error.eq(platform.error),
+            distributions::platform_file.eq(platform.file),
+        ))
+        .returning(distributions::status)
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(distribution_events::table)
+        .values((
+            distribution_events::distribution_id.eq(id),
+            distribution_events::status.eq(status),
+            distribution_events::note.eq(platform.error),
+            distribution_events::at.eq(platform.at),
+            distribution_events::platform_status.eq(platform.status),
+            distribution_events::file.eq(platform.file),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Locks up to `limit` scheduled distributions whose release time has come, skipping those

@@ -1,6 +1,7 @@
 //! PostgreSQL for backbeat: the connection pool, the diesel schema, embedded migrations and the
 //! queries of each feature (one module per feature, named after it).
 
+pub mod acknowledgements;
 pub mod advances;
 pub mod albums;
 pub mod analytics;
@@ -9,6 +10,7 @@ pub mod artists;
 pub mod audit_events;
 pub mod chat_messages;
 pub mod collaborations;
+pub mod distribution_messages;
 pub mod distributions;
 pub mod error;
 pub mod fx_rates;

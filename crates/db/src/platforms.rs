@@ -29,6 +29,12 @@ pub struct Platform {
     pub sftp_username: Option<String>,
     /// `SHA256:...`, the fingerprint of the host key the server must show.
     pub sftp_host_key: Option<String>,
+    /// `release_by_release` or `batch` (ECHO's batch profile, closed by a BatchComplete).
+    pub delivery_profile: String,
+    /// Releases per batch at most (batch profile).
+    pub batch_max_releases: i32,
+    /// Where the platform writes acknowledgements, under the delivery folder.
+    pub acknowledgement_folder: String,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -44,6 +50,9 @@ pub struct PlatformPatch {
     pub sftp_port: Option<i32>,
     pub sftp_username: Option<String>,
     pub sftp_host_key: Option<String>,
+    pub delivery_profile: Option<String>,
+    pub batch_max_releases: Option<i32>,
+    pub acknowledgement_folder: Option<String>,
 }
 
 impl PlatformPatch {
@@ -58,6 +67,9 @@ impl PlatformPatch {
             && self.sftp_port.is_none()
             && self.sftp_username.is_none()
             && self.sftp_host_key.is_none()
+            && self.delivery_profile.is_none()
+            && self.batch_max_releases.is_none()
+            && self.acknowledgement_folder.is_none()
     }
 }
 

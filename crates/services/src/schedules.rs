@@ -47,6 +47,11 @@ pub fn periodic(settings: &Settings) -> Vec<Periodic> {
             tick: queue_due_distributions,
         },
         Periodic {
+            name: "collect_acknowledgements",
+            every: Duration::from_secs(settings.scheduler.acknowledgements_secs),
+            tick: collect_acknowledgements,
+        },
+        Periodic {
             name: "expire_verification_codes",
             every: Duration::from_secs(settings.scheduler.verification_expiry_secs),
             tick: expire_verification_codes,
@@ -80,6 +85,16 @@ fn queue_due_distributions<'a>(
     conn: &'a mut AsyncPgConnection,
 ) -> TickFuture<'a> {
     Box::pin(crate::distribution::due::queue_due(ctx, conn))
+}
+
+/// The platforms' acknowledgements are read by a job (their servers can be slow).
+fn collect_acknowledgements<'a>(
+    ctx: &'a Context,
+    conn: &'a mut AsyncPgConnection,
+) -> TickFuture<'a> {
+    Box::pin(crate::distribution::acknowledgements::queue_collection(
+        ctx, conn,
+    ))
 }
 
 /// Verification codes past their validity become `expired`.

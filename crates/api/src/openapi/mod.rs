@@ -17,14 +17,14 @@ use crate::access::Access;
 
 use crate::error::{ErrorBody, ErrorCode, FieldDetail};
 use crate::routes::{
-    ROUTED, admin_audit, admin_users, admin_verifications, album_analytics, album_artwork,
-    album_covers, album_distributions, album_likes, album_readiness, albums, analytics, api_keys,
-    artist_verifications, artists, authentications, bulk_distributions, collaborations,
-    distributions, exports, health, job_items, jobs, media, messages, payee_advances, platforms,
-    playlist_activities, playlist_songs, playlists, room_members, room_messages, rooms, royalty_fx,
-    royalty_runs, royalty_statements, song_analytics, song_audio, song_splits, songs, tags,
-    usage_report_rejections, usage_report_unmatched, usage_reports, users, verifications,
-    video_playlist, video_sync, video_tags, video_visibility, videos,
+    ROUTED, admin_acknowledgements, admin_audit, admin_users, admin_verifications, album_analytics,
+    album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
+    analytics, api_keys, artist_verifications, artists, authentications, bulk_distributions,
+    collaborations, distributions, exports, health, job_items, jobs, media, messages,
+    payee_advances, platforms, playlist_activities, playlist_songs, playlists, room_members,
+    room_messages, rooms, royalty_fx, royalty_runs, royalty_statements, song_analytics, song_audio,
+    song_splits, songs, tags, usage_report_rejections, usage_report_unmatched, usage_reports,
+    users, verifications, video_playlist, video_sync, video_tags, video_visibility, videos,
 };
 
 #[derive(OpenApi)]
@@ -56,6 +56,7 @@ use crate::routes::{
         admin_users::list,
         admin_users::update,
         admin_audit::list,
+        admin_acknowledgements::list,
         admin_verifications::list,
         admin_verifications::approve,
         admin_verifications::reject,

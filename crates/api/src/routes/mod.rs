@@ -8,6 +8,7 @@
 //! Route modules never import each other: what several share lives in the services (rules) or
 //! in `views` (response shapes).
 
+pub mod admin_acknowledgements;
 pub mod admin_audit;
 pub mod admin_users;
 pub mod admin_verifications;
@@ -222,6 +223,7 @@ route_table! {
     "/admin/users" => { get: admin_users::list => Admin }
     "/admin/users/{id}" => { patch: admin_users::update => Admin }
     "/admin/audit" => { get: admin_audit::list => Admin }
+    "/admin/acknowledgements" => { get: admin_acknowledgements::list => Admin }
     "/admin/verifications" => { get: admin_verifications::list => Admin }
     "/admin/verifications/{id}/approve" => { post: admin_verifications::approve => Admin }
     "/admin/verifications/{id}/reject" => { post: admin_verifications::reject => Admin }

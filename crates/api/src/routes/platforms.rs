@@ -69,6 +69,27 @@ pub struct PlatformRequest {
         example = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
     )]
     sftp_host_key: Option<String>,
+    /// `release_by_release` (the default): each package is announced by appearing whole.
+    /// `batch` (DDEX ECHO's batch profile): packages go into a batch folder named by its creation
+    /// time, closed by `BatchComplete_{batchId}.xml` once every package in it is in place.
+    #[schema(
+        pattern = "^(release_by_release|batch)$",
+        nullable = false,
+        example = "batch"
+    )]
+    delivery_profile: Option<String>,
+    /// Releases per batch at most; 100 when absent.
+    #[schema(minimum = 1, maximum = 10000, nullable = false, example = 100)]
+    batch_max_releases: Option<i32>,
+    /// Where the platform writes its acknowledgements, under the delivery folder;
+    /// `acknowledgements` when absent.
+    #[schema(
+        pattern = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$",
+        max_length = 200,
+        nullable = false,
+        example = "acknowledgements"
+    )]
+    acknowledgement_folder: Option<String>,
 }
 
 /// The body of `PATCH /platforms/{id}`: every field optional.
@@ -102,6 +123,16 @@ pub struct PlatformChanges {
     sftp_username: Option<String>,
     #[schema(pattern = "^SHA256:[A-Za-z0-9+/]{43}$", nullable = false)]
     sftp_host_key: Option<String>,
+    #[schema(pattern = "^(release_by_release|batch)$", nullable = false)]
+    delivery_profile: Option<String>,
+    #[schema(minimum = 1, maximum = 10000, nullable = false)]
+    batch_max_releases: Option<i32>,
+    #[schema(
+        pattern = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$",
+        max_length = 200,
+        nullable = false
+    )]
+    acknowledgement_folder: Option<String>,
     /// The distributor's fee on this platform's revenue in basis points; `null`: the configured
     /// default (`royalties.default_fee_bps`, 1500). Applies to periods run from then on.
     #[schema(minimum = 0, maximum = 10000, example = 1200)]
@@ -159,6 +190,25 @@ fn folder(value: String) -> Result<String, FieldError> {
             "must be a relative path of up to 200 characters: names of letters, digits, `_` or `-` separated by `/`",
         )
     })
+}
+
+fn delivery_profile(value: String) -> Result<String, FieldError> {
+    matches!(value.as_str(), "release_by_release" | "batch")
+        .then_some(value)
+        .ok_or_else(|| {
+            FieldError::new("deliveryProfile", "must be `release_by_release` or `batch`")
+        })
+}
+
+fn batch_max_releases(value: i64) -> Result<i32, FieldError> {
+    i32::try_from(value)
+        .ok()
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(|| FieldError::new("batchMaxReleases", "must be from 1 to 10000"))
+}
+
+fn acknowledgement_folder(value: String) -> Result<String, FieldError> {
+    folder(value).map_err(|e| FieldError::new("acknowledgementFolder", e.message))
 }
 
 fn delivery_method(value: String) -> Result<String, FieldError> {
@@ -278,6 +328,15 @@ pub async fn create(
     let host_key = f
         .optional_string("sftpHostKey")
         .and_then(|v| f.check(sftp_host_key(v)));
+    let profile = f
+        .optional_string("deliveryProfile")
+        .and_then(|v| f.check(delivery_profile(v)));
+    let batch_max = f
+        .optional_integer("batchMaxReleases")
+        .and_then(|v| f.check(batch_max_releases(v)));
+    let ack_folder = f
+        .optional_string("acknowledgementFolder")
+        .and_then(|v| f.check(acknowledgement_folder(v)));
     let (code, name, party_id, delivery_folder) =
         f.finish((code, name, party, Some(delivery_folder)))?;
     let platform = platforms::create(
@@ -293,6 +352,9 @@ pub async fn create(
             sftp_port: port,
             sftp_username: username,
             sftp_host_key: host_key,
+            delivery_profile: profile,
+            batch_max_releases: batch_max,
+            acknowledgement_folder: ack_folder,
         },
     )
     .await?;
@@ -350,6 +412,15 @@ pub async fn update(
         .and_then(|v| f.check(sftp_host_key(v)));
     let raw = f.patch_integer("feeBps");
     let fee_bps = f.parse_patch(raw, fee_bps);
+    let profile = f
+        .present_string("deliveryProfile")
+        .and_then(|v| f.check(delivery_profile(v)));
+    let batch_max = f
+        .present_integer("batchMaxReleases")
+        .and_then(|v| f.check(batch_max_releases(v)));
+    let ack_folder = f
+        .present_string("acknowledgementFolder")
+        .and_then(|v| f.check(acknowledgement_folder(v)));
     f.done()?;
     let platform = platforms::update(
         &state,
@@ -366,6 +437,9 @@ pub async fn update(
             sftp_port: port,
             sftp_username: username,
             sftp_host_key: host_key,
+            delivery_profile: profile,
+            batch_max_releases: batch_max,
+            acknowledgement_folder: ack_folder,
         },
     )
     .await?;

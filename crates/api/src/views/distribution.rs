@@ -56,19 +56,32 @@ pub struct ArtistList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
     /// `folder` (the platform's drop folder) or `sftp` (its SFTP server).
     #[schema(example = "folder")]
     pub method: String,
+    /// `release_by_release`: each package is announced by appearing whole; `batch` (DDEX ECHO's
+    /// batch profile): packages go into a folder named by the batch's creation time, closed by
+    /// `BatchComplete_{batchId}.xml`.
+    #[schema(example = "batch")]
+    pub profile: String,
+    /// Releases per batch at most (batch profile).
+    #[schema(example = 100)]
+    pub batch_max_releases: i32,
     /// Admins only: where exactly packages go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<DeliverySettingsView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct DeliverySettingsView {
     /// As set: `null` is the platform's code (folder) or the login directory (SFTP).
     pub folder: Option<String>,
+    /// Where the platform writes its acknowledgements, under the delivery folder.
+    #[schema(example = "acknowledgements")]
+    pub acknowledgement_folder: String,
     /// The SFTP server, once described (kept when the method goes back to `folder`).
     pub sftp: Option<SftpView>,
 }
@@ -109,6 +122,7 @@ impl PlatformView {
     pub fn new(p: Platform, settings: bool) -> Self {
         let settings = settings.then_some(DeliverySettingsView {
             folder: p.delivery_folder,
+            acknowledgement_folder: p.acknowledgement_folder,
             sftp: match (p.sftp_host, p.sftp_username, p.sftp_host_key) {
                 (Some(host), Some(username), Some(host_key)) => Some(SftpView {
                     host,
@@ -127,6 +141,8 @@ impl PlatformView {
             party_id: p.party_id,
             delivery: DeliveryView {
                 method: p.delivery_method,
+                profile: p.delivery_profile,
+                batch_max_releases: p.batch_max_releases,
                 settings,
             },
             fee_bps: p.fee_bps,
@@ -244,10 +260,17 @@ pub struct ArtworkData {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
+    /// backbeat's status at that point.
     pub status: String,
     pub at: DateTime<Utc>,
     pub note: Option<String>,
+    /// Set when the entry records what the platform said: `acknowledged`, `ingested` or
+    /// `rejected` (the note is then the platform's reason).
+    pub platform_status: Option<String>,
+    /// The acknowledgement file the platform said it in.
+    pub file: Option<String>,
 }
 
 impl From<Event> for HistoryEntry {
@@ -256,8 +279,28 @@ impl From<Event> for HistoryEntry {
             status: e.status.to_string(),
             at: e.at,
             note: e.note,
+            platform_status: e.platform_status,
+            file: e.file,
         }
     }
+}
+
+/// What the platform did with the release, from its latest acknowledgement.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformStatusView {
+    /// `acknowledged` (received, files fine), `ingested` or `rejected`.
+    #[schema(example = "rejected")]
+    pub status: String,
+    pub at: DateTime<Utc>,
+    /// A rejection's code, as the platform gave it.
+    #[schema(example = "Rejected")]
+    pub error_code: Option<String>,
+    /// A rejection's reason, as the platform wrote it.
+    pub error: Option<String>,
+    /// The acknowledgement file it came from.
+    #[schema(example = "ACK_20261207101500123.xml")]
+    pub file: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -276,6 +319,8 @@ pub struct DistributionView {
     pub error: Option<String>,
     /// The last job acting on it (delivery or takedown).
     pub job_id: Option<String>,
+    /// What the platform said, once it acknowledged a message; `null` until then.
+    pub platform_status: Option<PlatformStatusView>,
     pub history: Vec<HistoryEntry>,
 }
 
@@ -296,6 +341,16 @@ impl From<WithHistory> for DistributionView {
             message_id: if delivered { d.message_id } else { None },
             error: d.error,
             job_id: d.job_id.map(String::from),
+            platform_status: match (d.platform_status, d.platform_status_at, d.platform_file) {
+                (Some(status), Some(at), Some(file)) => Some(PlatformStatusView {
+                    status,
+                    at,
+                    error_code: d.platform_error_code,
+                    error: d.platform_error,
+                    file,
+                }),
+                _ => None,
+            },
             history: w.history.into_iter().map(HistoryEntry::from).collect(),
         }
     }
@@ -368,4 +423,51 @@ impl From<Item> for ItemView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemList {
     pub items: Vec<ItemView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcknowledgementFileView {
+    pub id: i64,
+    pub platform_id: String,
+    #[schema(example = "ACK_20261207101500123.xml")]
+    pub name: String,
+    pub sha256: String,
+    pub received_at: DateTime<Utc>,
+    /// The acknowledgement's own MessageId, when it could be read.
+    pub message_id: Option<String>,
+    /// `applied` or `refused`.
+    #[schema(example = "refused")]
+    pub outcome: String,
+    /// A refusal's reason: `MALFORMED`, `UNKNOWN_MESSAGE`, `DUPLICATE` or `TOO_LARGE`.
+    #[schema(example = "MALFORMED")]
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// Release statuses the file holds.
+    pub releases: i32,
+    /// The file as the platform wrote it (UTF-8; bytes that are not are replaced).
+    pub content: String,
+}
+
+impl From<backbeat_db::acknowledgements::File> for AcknowledgementFileView {
+    fn from(f: backbeat_db::acknowledgements::File) -> Self {
+        Self {
+            id: f.id,
+            platform_id: f.platform_id.into_inner(),
+            name: f.name,
+            sha256: f.sha256,
+            received_at: f.received_at,
+            message_id: f.message_id,
+            outcome: f.outcome,
+            code: f.code,
+            reason: f.reason,
+            releases: f.releases,
+            content: String::from_utf8_lossy(&f.content).into_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcknowledgementFiles {
+    pub files: Vec<AcknowledgementFileView>,
 }

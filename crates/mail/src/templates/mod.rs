@@ -4,11 +4,13 @@
 
 pub mod artist_verified;
 pub mod bulk_distribution;
+pub mod platform_rejection;
 pub mod playlist_export;
 pub mod royalty_statement;
 
 pub use artist_verified::ArtistVerified;
 pub use bulk_distribution::BulkDistribution;
+pub use platform_rejection::PlatformRejection;
 pub use playlist_export::PlaylistExport;
 pub use royalty_statement::RoyaltyStatement;
 

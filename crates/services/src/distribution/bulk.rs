@@ -20,7 +20,7 @@ use backbeat_db::distributions::{self, Change, NewDistribution};
 use backbeat_db::job_items::{self, Finished, Item, NewItem};
 use backbeat_db::platforms::{self, Platform};
 use backbeat_db::{albums, jobs as job_rows, users};
-use backbeat_delivery::{DeliveryError, Outcome, Package};
+use backbeat_delivery::{DeliveryError, Outcome};
 use backbeat_domain::Actor;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::{AlbumId, DistributionId, JobId, PlatformId};
@@ -34,8 +34,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::csv_export::{CsvError, CsvExport, Kind::Text};
-use crate::distribution::delivery::{Failure, package};
+use crate::distribution::delivery::{Failure, outgoing};
 use crate::distribution::release::{self, Snapshot};
+use crate::distribution::send::{Outgoing, send};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
 use crate::mail::send_once;
 use crate::{Context, Error, Result};
@@ -495,7 +496,7 @@ impl Job for BulkChunk {
         // Every package is built here; each platform's are then written as one batch, which
         // shares its flushes to disk.
         let mut results: Vec<(Pair, Result<Outcome, Failure>)> = Vec::new();
-        let mut batches: BTreeMap<PlatformId, Vec<(Pair, Package)>> = BTreeMap::new();
+        let mut batches: BTreeMap<PlatformId, Vec<(Pair, Outgoing)>> = BTreeMap::new();
         for pair in pairs {
             match pair.distribution.status {
                 // Finished by a previous run after all.
@@ -505,7 +506,7 @@ impl Job for BulkChunk {
                 DistributionStatus::Delivering => {
                     let snapshot: &Snapshot = &snapshots[&pair.distribution.album_id];
                     let platform = &platforms[&pair.distribution.platform_id];
-                    match package(ctx, &pair.distribution, snapshot, platform, None) {
+                    match outgoing(ctx, &pair.distribution, snapshot, platform, None) {
                         Ok(built) => batches
                             .entry(platform.id.clone())
                             .or_default()
@@ -519,22 +520,26 @@ impl Job for BulkChunk {
                 }
             }
         }
-        let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
+        let last_attempt = job.is_last_attempt();
+        let delivered: Vec<Result<Vec<(Pair, Result<Outcome, Failure>)>, JobError>> =
             futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
-                let delivery = release::delivery(ctx, &platforms[&platform], pair_time(ctx));
+                let platform = &platforms[&platform];
                 async move {
-                    let (pairs, packages): (Vec<Pair>, Vec<Package>) = batch.into_iter().unzip();
-                    let outcomes = delivery.deliver_many(&packages).await;
-                    pairs
+                    let (pairs, messages): (Vec<Pair>, Vec<Outgoing>) = batch.into_iter().unzip();
+                    let outcomes =
+                        send(ctx, platform, messages, pair_time(ctx), last_attempt).await?;
+                    Ok(pairs
                         .into_iter()
                         .zip(outcomes)
                         .map(|(pair, outcome)| (pair, outcome.map_err(Failure::Delivery)))
-                        .collect()
+                        .collect())
                 }
             }))
             .buffer_unordered(PLATFORMS_IN_FLIGHT)
             .collect()
             .await;
+        let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
+            delivered.into_iter().collect::<Result<_, _>>()?;
         let written = delivered.iter().map(Vec::len).sum();
         results.extend(delivered.into_iter().flatten());
         let recorded = record(ctx, bulk, job, results).await;

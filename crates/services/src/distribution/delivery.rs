@@ -5,7 +5,7 @@
 
 use backbeat_db::distributions::{self, Change, Distribution};
 use backbeat_db::platforms::{self, Platform};
-use backbeat_delivery::{DeliveryError, Outcome, Package};
+use backbeat_delivery::{DeliveryError, Outcome};
 use backbeat_domain::ddex::ReleaseMessage;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::DistributionId;
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::distribution::release::{self, Snapshot};
+use crate::distribution::send::{Kind, Outgoing, send};
 use crate::jobs::{Job, JobError, JobRun};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,35 +56,46 @@ impl Failure {
     }
 }
 
-/// Builds the message and delivers the package.
+/// Builds the message and sends it on the platform's profile; the outer error is backbeat's
+/// own (its database), the inner one the delivery's.
 pub async fn deliver(
     ctx: &Context,
     distribution: &Distribution,
     snapshot: &Snapshot,
     platform: &Platform,
     takedown: Option<DateTime<Utc>>,
-) -> Result<Outcome, Failure> {
-    let package = package(ctx, distribution, snapshot, platform, takedown)?;
-    release::delivery(ctx, platform, None)
-        .deliver(&package)
-        .await
-        .map_err(Failure::Delivery)
+    last_attempt: bool,
+) -> Result<Result<Outcome, Failure>, JobError> {
+    let message = match outgoing(ctx, distribution, snapshot, platform, takedown) {
+        Ok(message) => message,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let mut outcomes = send(ctx, platform, vec![message], None, last_attempt).await?;
+    Ok(outcomes
+        .pop()
+        .unwrap_or(Err(DeliveryError::Rejected("nothing was sent".to_owned())))
+        .map_err(Failure::Delivery))
 }
 
-/// The package of one message about a distribution: its delivery, or its takedown (deals ending
-/// at `takedown`). The same distribution always gives the same package (name and bytes).
-pub fn package(
+/// One message about a distribution, with its package: its delivery, or its takedown (deals
+/// ending at `takedown`). The same distribution always gives the same message (id, package name
+/// and bytes).
+pub fn outgoing(
     ctx: &Context,
     distribution: &Distribution,
     snapshot: &Snapshot,
     platform: &Platform,
     takedown: Option<DateTime<Utc>>,
-) -> Result<Package, Failure> {
+) -> Result<Outgoing, Failure> {
     let release = snapshot
         .ern_release(distribution.release_at)
         .map_err(Failure::NotReady)?;
-    let (message_id, created_at) = match takedown {
-        Some(at) => (super::takedown_message_id(&distribution.id), at),
+    let (message_id, created_at, kind) = match takedown {
+        Some(at) => (
+            super::takedown_message_id(&distribution.id),
+            at,
+            Kind::Takedown,
+        ),
         None => (
             distribution
                 .message_id
@@ -92,6 +104,7 @@ pub fn package(
             distribution
                 .message_created_at
                 .unwrap_or(distribution.created_at),
+            Kind::New,
         ),
     };
     let sender = release::sender(ctx);
@@ -106,7 +119,13 @@ pub fn package(
         release: &release,
         deals_end: takedown,
     };
-    Ok(snapshot.package(&message))
+    Ok(Outgoing {
+        distribution_id: distribution.id.clone(),
+        kind,
+        package: snapshot.package(&message),
+        icpn: release.upc.as_str().to_owned(),
+        message_id,
+    })
 }
 
 /// The distribution, its platform and its release, or why the job has nothing to do.
@@ -168,7 +187,16 @@ impl Job for DeliverDistribution {
         }
         let (distribution, platform, snapshot) = load(ctx, id).await?;
         job.progress(ctx, 0, 1).await?;
-        match deliver(ctx, &distribution, &snapshot, &platform, None).await {
+        match deliver(
+            ctx,
+            &distribution,
+            &snapshot,
+            &platform,
+            None,
+            job.is_last_attempt(),
+        )
+        .await?
+        {
             Ok(outcome) => {
                 distributions::transition(
                     &mut *ctx.conn().await?,

@@ -4,12 +4,14 @@
 //! delivery or taken down after ([`takedown`]), retried after a failure; [`bulk`] does all of
 //! it for many releases and platforms at once.
 
+pub mod acknowledgements;
 pub mod bulk;
 pub mod delivery;
 pub mod due;
 pub mod platforms;
 pub mod readiness;
 pub mod release;
+pub mod send;
 pub mod takedown;
 
 use backbeat_db::distributions::{

@@ -34,6 +34,12 @@ pub struct NewPlatform {
     pub sftp_port: Option<i32>,
     pub sftp_username: Option<String>,
     pub sftp_host_key: Option<String>,
+    /// `release_by_release` (the default) or `batch`.
+    pub delivery_profile: Option<String>,
+    /// 100 when absent.
+    pub batch_max_releases: Option<i32>,
+    /// `acknowledgements` when absent.
+    pub acknowledgement_folder: Option<String>,
 }
 
 /// SFTP delivery needs the whole server description; the fields at fault are named.
@@ -72,6 +78,13 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         sftp_host: input.sftp_host,
         sftp_username: input.sftp_username,
         sftp_host_key: input.sftp_host_key,
+        delivery_profile: input
+            .delivery_profile
+            .unwrap_or_else(|| "release_by_release".to_owned()),
+        batch_max_releases: input.batch_max_releases.unwrap_or(100),
+        acknowledgement_folder: input
+            .acknowledgement_folder
+            .unwrap_or_else(|| "acknowledgements".to_owned()),
     };
     check_delivery(&platform)?;
     let mut conn = ctx.conn().await?;

@@ -36,15 +36,22 @@ impl Job for TakeDown {
                 distribution.status
             )));
         }
-        let outcome = deliver(ctx, &distribution, &snapshot, &platform, Some(takedown_at))
-            .await
-            .map_err(|failure| {
-                if failure.is_permanent() || job.is_last_attempt() {
-                    JobError::Permanent(failure.message())
-                } else {
-                    JobError::Retry(failure.message())
-                }
-            })?;
+        let outcome = deliver(
+            ctx,
+            &distribution,
+            &snapshot,
+            &platform,
+            Some(takedown_at),
+            job.is_last_attempt(),
+        )
+        .await?
+        .map_err(|failure| {
+            if failure.is_permanent() || job.is_last_attempt() {
+                JobError::Permanent(failure.message())
+            } else {
+                JobError::Retry(failure.message())
+            }
+        })?;
         distributions::transition(
             &mut *ctx.conn().await?,
             std::slice::from_ref(id),

@@ -77,6 +77,10 @@ kinds! {
     BulkDistribution("bulk_distribution") => crate::distribution::bulk::BulkDistribute,
     /// One chunk of a bulk distribution.
     BulkDistributionChunk("bulk_distribution_chunk") => crate::distribution::bulk::BulkChunk,
+    /// Read the platforms' acknowledgement files and record what they say.
+    AcknowledgementCollection("acknowledgement_collection") => crate::distribution::acknowledgements::CollectAcknowledgements,
+    /// Email a release's owner that a platform rejected it.
+    PlatformRejectionEmail("platform_rejection_email") => crate::distribution::acknowledgements::EmailRejection,
     /// Import a platform's usage report into the period's usage lines.
     UsageImport("usage_import") => crate::usage::import::ImportUsageReport,
     /// Turn a period's usage into royalty statements.

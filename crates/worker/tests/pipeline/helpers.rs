@@ -158,6 +158,10 @@ impl Stack {
                 s.scheduler.due_distributions_secs.to_string(),
             )
             .env(
+                "APP_SCHEDULER__ACKNOWLEDGEMENTS_SECS",
+                s.scheduler.acknowledgements_secs.to_string(),
+            )
+            .env(
                 "APP_SCHEDULER__VERIFICATION_EXPIRY_SECS",
                 s.scheduler.verification_expiry_secs.to_string(),
             )
