@@ -10,6 +10,7 @@ pub mod ddex;
 pub mod fixtures;
 pub mod garage;
 pub mod http;
+pub mod platform;
 pub mod redis;
 pub mod releases;
 pub mod sftp;

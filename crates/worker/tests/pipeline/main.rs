@@ -2,6 +2,7 @@
 //! PostgreSQL, and an SMTP server on loopback that receives the mail.
 
 mod bulk;
+mod choreography;
 mod distribution;
 mod drill;
 mod endpoint;
