@@ -368,3 +368,143 @@ async fn the_report_csv_writes_formula_titles_as_text() {
         String::from_utf8_lossy(&body)
     );
 }
+
+/// The batch profile under the same trial, killed twice: every batch folder is closed by its
+/// manifest (none half-filled), each release is in one batch only, and once the platforms answer
+/// every pair carries the platform's status.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_releases_in_batches_to_four_platforms_survive_two_killed_workers() {
+    use backbeat_testkit::platform::{Answer, StandIn};
+    const BATCH_PLATFORMS: usize = 4;
+    const BATCH_MAX: usize = 40;
+    let stack = Stack::new(|s| {
+        s.distribution.fsync = false;
+        s.jobs.max_attempts = 5;
+        s.scheduler.acknowledgements_secs = 1;
+    })
+    .await;
+    let api = stack.api().await;
+    let client = &api.0;
+    let (_, admin) = api.admin(&mut stack.db.connect().await, "boss").await;
+    let (owner, token) = client.user("label", Some("label@example.com")).await;
+    let albums = backbeat_testkit::releases::seed(
+        &mut stack.db.connect().await,
+        &*stack.storage(),
+        &owner,
+        "batch",
+        RELEASES,
+        NOT_READY,
+        20_000,
+    )
+    .await;
+    let platforms: Vec<(String, String)> = client
+        .platforms(&token)
+        .await
+        .into_iter()
+        .take(BATCH_PLATFORMS)
+        .collect();
+    for (_, id) in &platforms {
+        client
+            .expect(
+                StatusCode::OK,
+                Method::PATCH,
+                &format!("/platforms/{id}"),
+                Some(json!({"deliveryProfile": "batch", "batchMaxReleases": BATCH_MAX})),
+                Some(&admin),
+            )
+            .await;
+    }
+    let platform_ids: Vec<&str> = platforms.iter().map(|(_, id)| id.as_str()).collect();
+    let mut worker = stack.spawn_worker();
+    let job = start_bulk(
+        client,
+        &token,
+        json!({"albumIds": albums, "platformIds": platform_ids}),
+    )
+    .await;
+    let total = (RELEASES * BATCH_PLATFORMS) as i64;
+    for share in [4, 2] {
+        wait_until_done(client, &token, &job, total, total / share).await;
+        worker.signal("-KILL");
+        worker.wait_exit(Duration::from_secs(10));
+        let done = progress(client, &token, &job).await["done"]
+            .as_i64()
+            .expect("done");
+        assert!(done < total, "the kill came too late to test anything");
+        worker = stack.spawn_worker();
+    }
+    let finished = client
+        .wait_job(&token, &job, Duration::from_secs(300))
+        .await;
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    let delivered = RELEASES - NOT_READY;
+    assert_eq!(
+        finished["result"]["delivered"],
+        json!(delivered * BATCH_PLATFORMS)
+    );
+
+    // Each platform's batches: every folder closed and checked whole, every release once.
+    let mut stand_ins = Vec::new();
+    for (code, _) in &platforms {
+        let mut stand_in = StandIn::new(stack.drop_folder(code));
+        let folders = stand_in.batch_folders();
+        let batches = stand_in.take_batches();
+        assert_eq!(
+            batches.len(),
+            folders.len(),
+            "{code}: a batch folder without its BatchComplete"
+        );
+        stack.packages(code);
+        let upcs: BTreeSet<&str> = batches
+            .iter()
+            .flat_map(|b| b.messages.iter().map(|m| m.icpn.as_str()))
+            .collect();
+        let messages: usize = batches.iter().map(|b| b.messages.len()).sum();
+        assert_eq!((messages, upcs.len()), (delivered, delivered), "{code}");
+        assert!(
+            batches.iter().all(|b| b.messages.len() <= BATCH_MAX),
+            "{code}"
+        );
+        let sample = &batches[0].messages[0];
+        let xml = std::fs::read(sample.package.join(format!("{}.xml", sample.icpn))).expect("xml");
+        assert_valid(&xml);
+        for batch in &batches {
+            stand_in.answer(batch, |_| Answer::Ingested);
+        }
+        stand_ins.push(stand_in);
+    }
+
+    // Every pair acknowledged, once the collector has read every answer.
+    let started = Instant::now();
+    loop {
+        let ingested: i64 = {
+            use backbeat_db::schema::distributions::dsl::*;
+            use diesel::prelude::*;
+            use diesel_async::RunQueryDsl;
+            distributions
+                .filter(platform_status.eq("ingested"))
+                .count()
+                .get_result(&mut stack.db.connect().await)
+                .await
+                .expect("count")
+        };
+        if ingested == (delivered * BATCH_PLATFORMS) as i64 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{ingested} pairs acknowledged"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let refused = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/admin/acknowledgements?outcome=refused",
+            None,
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(refused["data"]["files"], json!([]), "{refused}");
+}
