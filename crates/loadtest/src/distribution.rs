@@ -44,6 +44,7 @@ fn command(
         .env("APP_DISTRIBUTION__DELIVERY_ROOT", deliveries(files, round))
         .env("APP_DISTRIBUTION__FSYNC", fsync.to_string())
         .env("APP_DISTRIBUTION__BULK_PAIRS_PER_SECOND", pace.to_string())
+        .env("APP_SCHEDULER__ACKNOWLEDGEMENTS_SECS", "1")
         .env("APP_MAIL__OUTBOX_DIR", files.join("mail"))
         .env("APP_LOG__FILTER", "warn")
         .envs(crate::stack::NO_RATE_LIMITS.iter().copied())
@@ -174,10 +175,60 @@ fn pacing(pairs_per_second: u32) -> String {
 async fn reset(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     conn.batch_execute(&format!(
         "DELETE FROM distributions WHERE album_id LIKE 'album-{PREFIX}%';
-         DELETE FROM jobs WHERE kind LIKE 'bulk_distribution%';"
+         DELETE FROM delivery_batches WHERE NOT EXISTS (SELECT 1 FROM distribution_messages m
+             WHERE m.platform_id = delivery_batches.platform_id AND m.batch_id = delivery_batches.id);
+         DELETE FROM acknowledgement_files;
+         DELETE FROM jobs WHERE kind LIKE 'bulk_distribution%' OR kind LIKE 'acknowledgement%';
+         UPDATE platforms SET delivery_profile = 'release_by_release';"
     ))
     .await?;
     Ok(())
+}
+
+/// The platforms answer every batch of a round (ingested), and the workers collect the answers:
+/// returns (files, releases acknowledged, seconds from the first file written to the last status
+/// recorded).
+async fn acknowledge(
+    conn: &mut AsyncPgConnection,
+    root: &Path,
+    codes: &[String],
+) -> anyhow::Result<(usize, i64, f64)> {
+    use backbeat_testkit::platform::{Answer, StandIn};
+    let started = Instant::now();
+    let mut files = 0;
+    let mut releases = 0;
+    for code in codes {
+        let mut stand_in = StandIn::new(root.join(code));
+        for batch in stand_in.take_batches() {
+            stand_in.answer(&batch, |_| Answer::Ingested);
+            files += 1;
+            releases += batch.messages.len() as i64;
+        }
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    loop {
+        let row: Count = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM distributions
+                 WHERE album_id LIKE 'album-{PREFIX}%' AND platform_status = 'ingested'"
+            )),
+            conn,
+        )
+        .await?;
+        if row.n >= releases {
+            return Ok((files, row.n, started.elapsed().as_secs_f64()));
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "{} of {releases} acknowledgements applied",
+            row.n
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 pub async fn run(
@@ -253,27 +304,48 @@ pub async fn run(
         (2u64 << 30).to_string(),
     ));
     use Store::*;
-    // (workers, read load, pace, store)
-    let mut rounds = vec![(1, false, 0, Local), (2, false, 0, Local)];
+    // (workers, read load, pace, store, batch profile)
+    let mut rounds = vec![
+        (1, false, 0, Local, false),
+        (1, false, 0, Local, true),
+        (2, false, 0, Local, false),
+        (2, false, 0, Local, true),
+    ];
     // The same, every stored file read from the object store.
     rounds.extend([
-        (1, false, 0, S3),
-        (2, false, 0, S3),
-        (2, false, 0, S3Cached),
+        (1, false, 0, S3, false),
+        (2, false, 0, S3, false),
+        (2, false, 0, S3Cached, false),
     ]);
     if configured > 0 {
-        rounds.extend([(1, false, configured, Local), (2, false, configured, Local)]);
+        rounds.extend([
+            (1, false, configured, Local, false),
+            (2, false, configured, Local, false),
+        ]);
     }
-    rounds.extend([(1, true, configured, Local), (2, true, configured, Local)]);
+    rounds.extend([
+        (1, true, configured, Local, false),
+        (2, true, configured, Local, false),
+    ]);
+    // (workers, batch pairs/s, release-by-release pairs/s)
+    let mut by_profile: Vec<(usize, f64, f64)> = Vec::new();
+    // (workers, files, releases, seconds)
+    let mut intake: Vec<(usize, usize, i64, f64)> = Vec::new();
     // (workers, store, pairs/s), unpaced
     let mut by_store: Vec<(usize, Store, f64)> = Vec::new();
-    for (round, (workers, reads, pace, kind)) in rounds.into_iter().enumerate() {
+    for (round, (workers, reads, pace, kind, batch)) in rounds.into_iter().enumerate() {
         let store: &[(String, String)] = match kind {
             Local => &[],
             S3 => &s3_env,
             S3Cached => &s3_cached,
         };
         reset(&mut conn).await?;
+        if batch {
+            conn.batch_execute(
+                "UPDATE platforms SET delivery_profile = 'batch', batch_max_releases = 100",
+            )
+            .await?;
+        }
         let mut processes = Processes(vec![
             command(
                 "backbeat-api",
@@ -303,7 +375,7 @@ pub async fn run(
         }
         crate::wait_until_ready(options.port).await?;
         let token = login(options.port, "bench1").await?;
-        let platform_ids: Vec<String> = {
+        let (platform_ids, codes): (Vec<String>, Vec<String>) = {
             let body: Value = http()
                 .get(format!("http://127.0.0.1:{}/platforms", options.port))
                 .bearer_auth(&token)
@@ -316,8 +388,10 @@ pub async fn run(
                 .map(|list| {
                     list.iter()
                         .take(platforms)
-                        .filter_map(|p| p["id"].as_str().map(str::to_owned))
-                        .collect()
+                        .filter_map(|p| {
+                            Some((p["id"].as_str()?.to_owned(), p["code"].as_str()?.to_owned()))
+                        })
+                        .unzip()
                 })
                 .unwrap_or_default()
         };
@@ -329,13 +403,26 @@ pub async fn run(
             let rate = delivered as f64 / seconds;
             report.push_str(&format!(
                 "| {workers}{} | {} | {delivered} | {seconds:.1} | **{rate:.0}** |\n",
-                match kind {
-                    Local => "",
-                    S3 => ", files from S3, no cache",
-                    S3Cached => ", files from S3 through the worker's cache",
+                match (kind, batch) {
+                    (Local, true) => ", batch profile (100 releases per batch, BatchComplete last)",
+                    (Local, false) => "",
+                    (S3, _) => ", files from S3, no cache",
+                    (S3Cached, _) => ", files from S3 through the worker's cache",
                 },
                 pacing(pace),
             ));
+            if batch {
+                if let Some(last) = by_profile.iter_mut().find(|(w, _, _)| *w == workers) {
+                    last.1 = rate;
+                }
+                let answered =
+                    acknowledge(&mut conn, &deliveries(files.path(), round), &codes).await?;
+                intake.push((workers, answered.0, answered.1, answered.2));
+                continue;
+            }
+            if pace == 0 && kind == Local {
+                by_profile.push((workers, 0.0, rate));
+            }
             if pace == 0 {
                 by_store.push((workers, kind, rate));
             }
@@ -380,6 +467,12 @@ pub async fn run(
             ));
         }
     }
+    for (workers, batch, by_release) in &by_profile {
+        report.push_str(&format!(
+            "{workers} worker(s), as fast as they go, batch profile / release by release: **{:.2}x**\n",
+            batch / by_release.max(f64::MIN_POSITIVE)
+        ));
+    }
     let rate = |workers: usize, kind: Store| {
         by_store
             .iter()
@@ -394,6 +487,21 @@ pub async fn run(
         report.push_str(&format!(
             "{workers} worker(s), as fast as they go, {what} / from the local folder: **{:.2}x**\n",
             rate(workers, kind) / rate(workers, Local).max(f64::MIN_POSITIVE)
+        ));
+    }
+    report.push_str(
+        "\n## Acknowledgement intake\n\n\
+         - after each batch-profile round, a stand-in platform per drop folder checks every batch \
+         and writes one `ErnAcknowledgementStatusMessage` per batch (100 release statuses); the \
+         workers' scheduled collection (every 1 s) parses each file, applies it in one transaction \
+         and archives it; timed from the first file written to the last status recorded\n\n\
+         | workers | files | release statuses | seconds | files/s | statuses/s |\n|---|---|---|---|---|---|\n",
+    );
+    for (workers, files, releases, seconds) in &intake {
+        report.push_str(&format!(
+            "| {workers} | {files} | {releases} | {seconds:.1} | **{:.1}** | {:.0} |\n",
+            *files as f64 / seconds,
+            *releases as f64 / seconds
         ));
     }
     report.push_str(&format!(
