@@ -144,7 +144,11 @@ fn check(id: &str, folder: &Path, manifest: &[u8]) -> Batch {
         let xml = std::fs::read(folder.join(url))
             .unwrap_or_else(|e| panic!("batch {id}: {url} is listed but missing: {e}"));
         assert_eq!(&sha256(&xml), sum, "batch {id}: {url} checksum");
-        assert_eq!(texts(&xml, "MessageId"), [message_id.clone()], "{url}");
+        assert_eq!(
+            texts(&xml, "MessageId"),
+            std::slice::from_ref(message_id),
+            "{url}"
+        );
         let (package, _) = url.split_once('/').expect("package/xml");
         let package = folder.join(package);
         check_package(&package);

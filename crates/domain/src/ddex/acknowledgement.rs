@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn reads_each_release_and_its_messages() {
-        let message = parse(ACK.as_bytes()).unwrap();
+        let message = parse(ACK.as_bytes()).expect("test value");
         assert_eq!(message.message_id, "ACK-42");
         assert_eq!(message.releases.len(), 2);
         let first = &message.releases[0];
@@ -321,13 +321,13 @@ mod tests {
                 1,
             )
             .replacen("Ingested", "Received", 1);
-        let message = parse(xml.as_bytes()).unwrap();
+        let message = parse(xml.as_bytes()).expect("test value");
         let release = &message.releases[0];
         let ack = &release.acknowledgements[0];
         assert_eq!(release.verdict_for(ack), Verdict::Rejected);
         assert_eq!(release.error_code(ack), "ResourceCorrupt");
         let fine = ACK.replacen("Ingested", "Received", 1);
-        let message = parse(fine.as_bytes()).unwrap();
+        let message = parse(fine.as_bytes()).expect("test value");
         let release = &message.releases[0];
         assert_eq!(
             release.verdict_for(&release.acknowledgements[0]),
@@ -362,7 +362,7 @@ mod tests {
             ),
         ];
         for (xml, expected) in cases {
-            let error = parse(xml.as_bytes()).unwrap_err().to_string();
+            let error = parse(xml.as_bytes()).expect_err("refused").to_string();
             assert!(error.contains(expected), "{xml:?}: {error}");
         }
     }

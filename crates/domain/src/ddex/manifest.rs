@@ -147,13 +147,17 @@ mod tests {
             test: false,
             messages: &messages,
         }))
-        .unwrap();
+        .expect("test value");
         assert!(xml.contains("<RootDirectory>20261207101500123</RootDirectory>"));
         assert!(xml.contains("<NumberOfMessages>2</NumberOfMessages>"));
         assert!(xml.contains("<FullName>Spotify &amp; Co</FullName>"));
         assert!(xml.contains("<IsTestFlag>false</IsTestFlag>"));
-        let first = xml.find("<MessageId>dist-a.1</MessageId>").unwrap();
-        let second = xml.find("<MessageId>dist-b.2</MessageId>").unwrap();
+        let first = xml
+            .find("<MessageId>dist-a.1</MessageId>")
+            .expect("test value");
+        let second = xml
+            .find("<MessageId>dist-b.2</MessageId>")
+            .expect("test value");
         assert!(first < second);
         assert!(xml.contains(&format!("<HashSum>{}</HashSum>", "cd".repeat(32))));
         assert!(xml.contains("<DeliveryType>TakedownDelivery</DeliveryType>"));

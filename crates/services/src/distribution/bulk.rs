@@ -337,6 +337,9 @@ async fn csv_report(
     writer.finish().map_err(row_error)
 }
 
+/// A pair and how its delivery went.
+type Sent = (Pair, Result<Outcome, Failure>);
+
 /// An item on its way to delivery.
 struct Pair {
     seq: i32,
@@ -521,7 +524,7 @@ impl Job for BulkChunk {
             }
         }
         let last_attempt = job.is_last_attempt();
-        let delivered: Vec<Result<Vec<(Pair, Result<Outcome, Failure>)>, JobError>> =
+        let delivered: Vec<Result<Vec<Sent>, JobError>> =
             futures_util::stream::iter(batches.into_iter().map(|(platform, batch)| {
                 let platform = &platforms[&platform];
                 async move {
@@ -538,8 +541,7 @@ impl Job for BulkChunk {
             .buffer_unordered(PLATFORMS_IN_FLIGHT)
             .collect()
             .await;
-        let delivered: Vec<Vec<(Pair, Result<Outcome, Failure>)>> =
-            delivered.into_iter().collect::<Result<_, _>>()?;
+        let delivered: Vec<Vec<Sent>> = delivered.into_iter().collect::<Result<_, _>>()?;
         let written = delivered.iter().map(Vec::len).sum();
         results.extend(delivered.into_iter().flatten());
         let recorded = record(ctx, bulk, job, results).await;
