@@ -16,7 +16,7 @@ pub struct Message {
     pub message_id: String,
     pub distribution_id: DistributionId,
     pub platform_id: PlatformId,
-    /// `new` or `takedown`.
+    /// `new`, `update` or `takedown`.
     pub kind: String,
     /// The package's folder at the platform (`{batchId}/{name}` in a batch).
     pub package: String,
@@ -25,7 +25,12 @@ pub struct Message {
     pub xml_path: String,
     pub xml_sha256: String,
     pub batch_id: Option<String>,
+    /// The message's own creation time (its `MessageCreatedDateTime`).
+    pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The message without its header (see the update job): equal checksums say the same.
+    pub content_sha256: Option<String>,
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -39,6 +39,8 @@ pub struct Distribution {
     pub platform_error_code: Option<String>,
     pub platform_error: Option<String>,
     pub platform_file: Option<String>,
+    /// A test delivery an admin sent: never live, listed with its platform's only.
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -53,6 +55,7 @@ pub struct NewDistribution {
     pub message_id: Option<String>,
     pub message_created_at: Option<DateTime<Utc>>,
     pub job_id: Option<JobId>,
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -176,6 +179,7 @@ pub async fn live_to(
         .filter(distributions::album_id.eq(album))
         .filter(distributions::platform_id.eq_any(platforms))
         .filter(distributions::status.eq_any(DistributionStatus::LIVE))
+        .filter(distributions::test.eq(false))
         .select(Distribution::as_select())
         .load(conn)
         .await?)
@@ -185,19 +189,21 @@ pub async fn has_live(conn: &mut AsyncPgConnection, album: &AlbumId) -> Result<b
     Ok(diesel::select(diesel::dsl::exists(
         distributions::table
             .filter(distributions::album_id.eq(album))
-            .filter(distributions::status.eq_any(DistributionStatus::LIVE)),
+            .filter(distributions::status.eq_any(DistributionStatus::LIVE))
+            .filter(distributions::test.eq(false)),
     ))
     .get_result(conn)
     .await?)
 }
 
-/// Every distribution of an album, oldest first.
+/// Every distribution of an album (its test deliveries aside), oldest first.
 pub async fn of_album(
     conn: &mut AsyncPgConnection,
     album: &AlbumId,
 ) -> Result<Vec<Distribution>, DbError> {
     Ok(distributions::table
         .filter(distributions::album_id.eq(album))
+        .filter(distributions::test.eq(false))
         .order((distributions::created_at, distributions::id))
         .select(Distribution::as_select())
         .load(conn)
@@ -223,6 +229,8 @@ pub struct Filter<'a> {
     pub status: Option<DistributionStatus>,
     pub platform: Option<&'a PlatformId>,
     pub after: Option<&'a Cursor>,
+    /// Test deliveries instead of the live ones.
+    pub test: bool,
     /// Rows to load.
     pub limit: i64,
 }
@@ -232,7 +240,9 @@ pub async fn page(
     conn: &mut AsyncPgConnection,
     filter: &Filter<'_>,
 ) -> Result<Vec<Distribution>, DbError> {
-    let mut query = distributions::table.into_boxed();
+    let mut query = distributions::table
+        .filter(distributions::test.eq(filter.test))
+        .into_boxed();
     if let Some(owner) = filter.owner {
         query = query.filter(distributions::owner_id.eq(owner));
     }
@@ -285,6 +295,36 @@ pub async fn transition(
         record_events(conn, &moved_ids, to, note).await?;
     }
     Ok(moved)
+}
+
+/// Records an event that leaves the distributions' status as it is (an update sent, or why not).
+pub async fn note(
+    conn: &mut AsyncPgConnection,
+    ids: &[DistributionId],
+    status: DistributionStatus,
+    note: &str,
+) -> Result<(), DbError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    record_events(conn, ids, status, Some(note)).await
+}
+
+/// The album's delivered distributions that are still live (no takedown asked for), test
+/// deliveries aside: those that a change of the release is sent to.
+pub async fn delivered_of(
+    conn: &mut AsyncPgConnection,
+    album: &AlbumId,
+) -> Result<Vec<Distribution>, DbError> {
+    Ok(distributions::table
+        .filter(distributions::album_id.eq(album))
+        .filter(distributions::status.eq(DistributionStatus::Delivered))
+        .filter(distributions::takedown_at.is_null())
+        .filter(distributions::test.eq(false))
+        .order((distributions::created_at, distributions::id))
+        .select(Distribution::as_select())
+        .load(conn)
+        .await?)
 }
 
 /// Records what the platform said about the distribution, in its columns and its history (the

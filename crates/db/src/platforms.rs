@@ -35,6 +35,8 @@ pub struct Platform {
     pub batch_max_releases: i32,
     /// Where the platform writes acknowledgements, under the delivery folder.
     pub acknowledgement_folder: String,
+    /// Everything sent to it is a test message until an admin puts it live.
+    pub onboarding: bool,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -53,6 +55,7 @@ pub struct PlatformPatch {
     pub delivery_profile: Option<String>,
     pub batch_max_releases: Option<i32>,
     pub acknowledgement_folder: Option<String>,
+    pub onboarding: Option<bool>,
 }
 
 impl PlatformPatch {
@@ -70,6 +73,7 @@ impl PlatformPatch {
             && self.delivery_profile.is_none()
             && self.batch_max_releases.is_none()
             && self.acknowledgement_folder.is_none()
+            && self.onboarding.is_none()
     }
 }
 

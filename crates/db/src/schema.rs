@@ -266,6 +266,7 @@ diesel::table! {
         delivery_profile -> Text,
         batch_max_releases -> Int4,
         acknowledgement_folder -> Text,
+        onboarding -> Bool,
     }
 }
 
@@ -291,6 +292,7 @@ diesel::table! {
         platform_error_code -> Nullable<Text>,
         platform_error -> Nullable<Text>,
         platform_file -> Nullable<Text>,
+        test -> Bool,
     }
 }
 
@@ -351,6 +353,8 @@ diesel::table! {
         batch_id -> Nullable<Text>,
         created_at -> Timestamptz,
         delivered_at -> Nullable<Timestamptz>,
+        content_sha256 -> Nullable<Text>,
+        test -> Bool,
     }
 }
 

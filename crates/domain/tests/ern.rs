@@ -122,6 +122,7 @@ fn message<'a>(
         recipient,
         release,
         deals_end: end,
+        test: false,
     }
 }
 
@@ -204,6 +205,20 @@ fn a_takedown_ends_every_deal_and_validates() {
     ));
     assert_valid(&xml);
     assert_eq!(texts(&xml, "EndDateTime"), ["2027-01-01T12:00:00Z"; 2]);
+}
+
+#[test]
+fn a_test_message_says_so_and_validates() {
+    let (sender, recipient) = parties();
+    let release = release(Territories::Worldwide);
+    let live = new_release_message(&message(&release, &sender, &recipient, None));
+    assert_eq!(texts(&live, "MessageControlType"), ["LiveMessage"]);
+    let xml = new_release_message(&ReleaseMessage {
+        test: true,
+        ..message(&release, &sender, &recipient, None)
+    });
+    assert_valid(&xml);
+    assert_eq!(texts(&xml, "MessageControlType"), ["TestMessage"]);
 }
 
 #[test]

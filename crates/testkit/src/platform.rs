@@ -20,8 +20,12 @@ use crate::ddex::texts;
 pub struct Received {
     pub message_id: String,
     pub icpn: String,
+    /// `NewReleaseDelivery`, `ReDelivery` (an update) or `TakeDown`, as the manifest says.
+    pub delivery_type: String,
     /// The package's folder.
     pub package: PathBuf,
+    /// The message itself.
+    pub xml: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +130,7 @@ fn check(id: &str, folder: &Path, manifest: &[u8]) -> Batch {
     let message_ids = &ids[1..];
     let urls = texts(manifest, "URL");
     let icpns = texts(manifest, "ICPN");
+    let types = texts(manifest, "DeliveryType");
     let sums: Vec<String> = texts(manifest, "HashSum")
         .into_iter()
         .filter(|s| !s.trim().is_empty())
@@ -140,7 +145,14 @@ fn check(id: &str, folder: &Path, manifest: &[u8]) -> Batch {
     );
     let mut messages = Vec::new();
     let mut listed = BTreeSet::new();
-    for (((message_id, url), icpn), sum) in message_ids.iter().zip(&urls).zip(&icpns).zip(&sums) {
+    assert_eq!(types.len(), count, "batch {id}: a DeliveryType per message");
+    for ((((message_id, url), icpn), sum), delivery_type) in message_ids
+        .iter()
+        .zip(&urls)
+        .zip(&icpns)
+        .zip(&sums)
+        .zip(&types)
+    {
         let xml = std::fs::read(folder.join(url))
             .unwrap_or_else(|e| panic!("batch {id}: {url} is listed but missing: {e}"));
         assert_eq!(&sha256(&xml), sum, "batch {id}: {url} checksum");
@@ -159,7 +171,9 @@ fn check(id: &str, folder: &Path, manifest: &[u8]) -> Batch {
         messages.push(Received {
             message_id: message_id.clone(),
             icpn: icpn.clone(),
+            delivery_type: delivery_type.clone(),
             package,
+            xml,
         });
     }
     for entry in std::fs::read_dir(folder).expect("batch folder") {

@@ -21,10 +21,11 @@ use crate::routes::{
     album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
     analytics, api_keys, artist_verifications, artists, authentications, bulk_distributions,
     collaborations, distributions, exports, health, job_items, jobs, media, messages,
-    payee_advances, platforms, playlist_activities, playlist_songs, playlists, room_members,
-    room_messages, rooms, royalty_fx, royalty_runs, royalty_statements, song_analytics, song_audio,
-    song_splits, songs, tags, usage_report_rejections, usage_report_unmatched, usage_reports,
-    users, verifications, video_playlist, video_sync, video_tags, video_visibility, videos,
+    payee_advances, platform_test_deliveries, platforms, playlist_activities, playlist_songs,
+    playlists, room_members, room_messages, rooms, royalty_fx, royalty_runs, royalty_statements,
+    song_analytics, song_audio, song_splits, songs, tags, usage_report_rejections,
+    usage_report_unmatched, usage_reports, users, verifications, video_playlist, video_sync,
+    video_tags, video_visibility, videos,
 };
 
 #[derive(OpenApi)]
@@ -109,6 +110,8 @@ use crate::routes::{
         platforms::list,
         platforms::create,
         platforms::update,
+        platform_test_deliveries::create,
+        platform_test_deliveries::list,
         distributions::list,
         distributions::get,
         distributions::withdraw,

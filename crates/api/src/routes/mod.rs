@@ -37,6 +37,7 @@ pub mod jobs;
 pub mod media;
 pub mod messages;
 pub mod payee_advances;
+pub mod platform_test_deliveries;
 pub mod platforms;
 pub mod playlist_activities;
 pub mod playlist_songs;
@@ -190,6 +191,10 @@ route_table! {
     "/ws/chat" => { get: chat_socket::connect => Public }
     "/platforms" => { get: platforms::list => Scoped(DistributionRead), post: platforms::create => Admin }
     "/platforms/{id}" => { patch: platforms::update => Admin }
+    "/platforms/{id}/test-deliveries" => {
+        post: platform_test_deliveries::create => Admin,
+        get: platform_test_deliveries::list => Admin,
+    }
     "/distributions" => { get: distributions::list => Scoped(DistributionRead) }
     // Before `/distributions/{id}`, which would take `bulk` for an id.
     "/distributions/bulk" => { post: bulk_distributions::create => Scoped(DistributionWrite) }

@@ -90,6 +90,10 @@ pub struct PlatformRequest {
         example = "acknowledgements"
     )]
     acknowledgement_folder: Option<String>,
+    /// A platform in onboarding gets test messages only (`MessageControlType` TestMessage), and
+    /// admins may send it test deliveries; `false` (live) when absent.
+    #[schema(nullable = false, example = false)]
+    onboarding: Option<bool>,
 }
 
 /// The body of `PATCH /platforms/{id}`: every field optional.
@@ -133,6 +137,9 @@ pub struct PlatformChanges {
         nullable = false
     )]
     acknowledgement_folder: Option<String>,
+    /// `false` puts the platform live: what is sent to it from then on is live.
+    #[schema(nullable = false)]
+    onboarding: Option<bool>,
     /// The distributor's fee on this platform's revenue in basis points; `null`: the configured
     /// default (`royalties.default_fee_bps`, 1500). Applies to periods run from then on.
     #[schema(minimum = 0, maximum = 10000, example = 1200)]
@@ -337,6 +344,7 @@ pub async fn create(
     let ack_folder = f
         .optional_string("acknowledgementFolder")
         .and_then(|v| f.check(acknowledgement_folder(v)));
+    let onboarding = f.present_bool("onboarding");
     let (code, name, party_id, delivery_folder) =
         f.finish((code, name, party, Some(delivery_folder)))?;
     let platform = platforms::create(
@@ -355,6 +363,7 @@ pub async fn create(
             delivery_profile: profile,
             batch_max_releases: batch_max,
             acknowledgement_folder: ack_folder,
+            onboarding,
         },
     )
     .await?;
@@ -421,6 +430,7 @@ pub async fn update(
     let ack_folder = f
         .present_string("acknowledgementFolder")
         .and_then(|v| f.check(acknowledgement_folder(v)));
+    let onboarding = f.present_bool("onboarding");
     f.done()?;
     let platform = platforms::update(
         &state,
@@ -440,6 +450,7 @@ pub async fn update(
             delivery_profile: profile,
             batch_max_releases: batch_max,
             acknowledgement_folder: ack_folder,
+            onboarding,
         },
     )
     .await?;

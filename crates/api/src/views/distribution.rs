@@ -109,6 +109,8 @@ pub struct PlatformView {
     #[schema(example = "Spotify")]
     pub name: String,
     pub active: bool,
+    /// In onboarding: everything sent to it is a test message.
+    pub onboarding: bool,
     /// The platform's DDEX party id, the recipient of every message sent to it.
     #[schema(example = "PADPIDA2011072101T")]
     pub party_id: String,
@@ -138,6 +140,7 @@ impl PlatformView {
             code: p.code,
             name: p.name,
             active: p.active,
+            onboarding: p.onboarding,
             party_id: p.party_id,
             delivery: DeliveryView {
                 method: p.delivery_method,
@@ -354,6 +357,11 @@ impl From<WithHistory> for DistributionView {
             history: w.history.into_iter().map(HistoryEntry::from).collect(),
         }
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestDeliveryStarted {
+    pub distribution: DistributionStarted,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -195,8 +195,11 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         created["data"]["platform"]["delivery"],
         json!({
             "method": "sftp",
+            "profile": "release_by_release",
+            "batchMaxReleases": 100,
             "settings": {
                 "folder": "incoming",
+                "acknowledgementFolder": "acknowledgements",
                 "sftp": {"host": "sftp.example.com", "port": 22, "username": "backbeat", "hostKey": HOST_KEY},
             },
         })
@@ -269,7 +272,12 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         .clone();
     assert_eq!(
         napster["delivery"],
-        json!({"method": "folder", "settings": {"folder": null, "sftp": null}})
+        json!({
+            "method": "folder",
+            "profile": "release_by_release",
+            "batchMaxReleases": 100,
+            "settings": {"folder": null, "acknowledgementFolder": "acknowledgements", "sftp": null},
+        })
     );
 }
 
@@ -392,12 +400,14 @@ async fn a_distribution_request_checks_readiness_platforms_and_what_is_live() {
             "jobId",
             "messageId",
             "platformId",
+            "platformStatus",
             "releaseAt",
             "status"
         ]
     );
     assert_eq!(listed[0]["history"][0]["status"], "queued");
     assert!(listed[0]["messageId"].is_null(), "not delivered yet");
+    assert!(listed[0]["platformStatus"].is_null(), "nothing heard back");
 
     // Cancelled before delivery; then no more to do with it.
     let cancelled = listed[2]["id"].as_str().expect("id");

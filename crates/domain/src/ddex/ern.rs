@@ -88,6 +88,9 @@ pub struct ReleaseMessage<'a> {
     pub release: &'a Release,
     /// `Some`: a takedown; the deals end at this time.
     pub deals_end: Option<DateTime<Utc>>,
+    /// A test message (`MessageControlType` TestMessage): a platform in onboarding checks it
+    /// but puts nothing on sale.
+    pub test: bool,
 }
 
 pub(super) fn date_time(at: DateTime<Utc>) -> String {
@@ -531,7 +534,15 @@ fn write<W: io::Write>(w: &mut Writer<W>, message: &ReleaseMessage<'_>) -> io::R
                 party_header(w, "MessageSender", message.sender)?;
                 party_header(w, "MessageRecipient", message.recipient)?;
                 text(w, "MessageCreatedDateTime", &date_time(message.created_at))?;
-                text(w, "MessageControlType", "LiveMessage")
+                text(
+                    w,
+                    "MessageControlType",
+                    if message.test {
+                        "TestMessage"
+                    } else {
+                        "LiveMessage"
+                    },
+                )
             })?;
             w.create_element("PartyList").write_inner_content(|w| {
                 for (index, name) in parties.0.iter().enumerate() {

@@ -18,14 +18,17 @@ const NAMESPACE: &str = "http://ddex.net/xml/ern-c-sftp/17";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryType {
     NewReleaseDelivery,
-    TakedownDelivery,
+    /// A release sent again with corrected metadata or resources.
+    ReDelivery,
+    TakeDown,
 }
 
 impl DeliveryType {
     fn as_str(self) -> &'static str {
         match self {
             DeliveryType::NewReleaseDelivery => "NewReleaseDelivery",
-            DeliveryType::TakedownDelivery => "TakedownDelivery",
+            DeliveryType::ReDelivery => "ReDelivery",
+            DeliveryType::TakeDown => "TakeDown",
         }
     }
 }
@@ -135,7 +138,7 @@ mod tests {
                 message_id: "dist-b.2".to_owned(),
                 url: "0000000000024_dist-b.2/0000000000024.xml".to_owned(),
                 release_icpn: "0000000000024".to_owned(),
-                delivery_type: DeliveryType::TakedownDelivery,
+                delivery_type: DeliveryType::TakeDown,
                 sha256: "cd".repeat(32),
             },
         ];
@@ -160,7 +163,7 @@ mod tests {
             .expect("test value");
         assert!(first < second);
         assert!(xml.contains(&format!("<HashSum>{}</HashSum>", "cd".repeat(32))));
-        assert!(xml.contains("<DeliveryType>TakedownDelivery</DeliveryType>"));
+        assert!(xml.contains("<DeliveryType>TakeDown</DeliveryType>"));
         assert_eq!(
             file_name("20261207101500123"),
             "BatchComplete_20261207101500123.xml"

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
 
 use crate::catalog::access::Writable;
+use crate::distribution::updates;
 use crate::{Context, Error, Result, artists};
 
 pub struct AlbumInput {
@@ -169,12 +170,17 @@ pub async fn patch(
     };
     // The cached page shows the name and the year only.
     let shown = patch.name.is_some() || patch.year.is_some();
-    match albums::patch(&mut conn, id, &patch).await {
-        Err(e) if e.is_unique_violation(UPC_TAKEN) => {
-            return Err(Error::taken("upc", "is already used by another release"));
+    // A delivered release is sent again: queued with the change, so both commit or neither.
+    conn.transaction::<_, Error, _>(async |conn| {
+        match albums::patch(conn, id, &patch).await {
+            Err(e) if e.is_unique_violation(UPC_TAKEN) => {
+                return Err(Error::taken("upc", "is already used by another release"));
+            }
+            other => other?,
         }
-        other => other?,
-    }
+        updates::queue_each(ctx, conn, &[Some(id)]).await
+    })
+    .await?;
     if shown {
         pages_changed(ctx, [Some(id)]).await;
     }
@@ -210,9 +216,13 @@ pub async fn update(
 ) -> Result<()> {
     let mut conn = ctx.conn().await?;
     let album = writable(ctx, &mut conn, caller, id).await?;
-    if !albums::update(&mut conn, &album.id, &input.name, input.year).await? {
-        return Err(not_found());
-    }
+    conn.transaction::<_, Error, _>(async |conn| {
+        if !albums::update(conn, &album.id, &input.name, input.year).await? {
+            return Err(not_found());
+        }
+        updates::queue_each(ctx, conn, &[Some(&album.id)]).await
+    })
+    .await?;
     pages_changed(ctx, [Some(id)]).await;
     Ok(())
 }

@@ -12,10 +12,12 @@ use backbeat_domain::paging::{self, Cursor, PageCursor};
 use backbeat_domain::release::Contributor;
 use backbeat_domain::{Actor, FieldError, catalog};
 use bytes::Bytes;
+use diesel_async::AsyncConnection;
 
 use crate::catalog::access::Writable;
 use crate::catalog::albums::pages_changed;
 use crate::catalog::song_count::PLAN_PER_SEARCH_FROM;
+use crate::distribution::updates;
 use crate::{Context, Error, Result, artists};
 
 /// Search results per page unless `limit` says otherwise; an openMusic client never pages, so
@@ -161,18 +163,27 @@ pub async fn patch(
         .album_id
         .as_ref()
         .is_some_and(|album| album.as_ref() != song.album_id.as_ref());
-    match songs::patch(&mut conn, id, &patch).await {
-        Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
-            return Err(Error::taken("isrc", "is already used by another song"));
+    let moved_to = patch.album_id.clone();
+    // The releases it was and is on are sent again where delivered, queued with the change.
+    conn.transaction::<_, Error, _>(async |conn| {
+        match songs::patch(conn, id, &patch).await {
+            Err(e) if e.is_unique_violation(ISRC_TAKEN) => {
+                return Err(Error::taken("isrc", "is already used by another song"));
+            }
+            Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => {
+                return Err(Error::taken(
+                    "trackNumber",
+                    "is already used by another track on this disc of the album",
+                ));
+            }
+            other => other?,
         }
-        Err(e) if e.is_unique_violation(TRACK_NUMBER_TAKEN) => {
-            return Err(Error::taken(
-                "trackNumber",
-                "is already used by another track on this disc of the album",
-            ));
-        }
-        other => other?,
-    }
+        let now = moved_to
+            .as_ref()
+            .map_or(song.album_id.as_ref(), Option::as_ref);
+        updates::queue_each(ctx, conn, &[song.album_id.as_ref(), now]).await
+    })
+    .await?;
     if listed {
         ctx.song_pages.invalidate().await;
     }
@@ -220,9 +231,18 @@ pub async fn update(
         album_id: input.album_id,
         owner_id: song.owner_id,
     };
-    if !songs::update(&mut conn, &updated).await? {
-        return Err(not_found());
-    }
+    conn.transaction::<_, Error, _>(async |conn| {
+        if !songs::update(conn, &updated).await? {
+            return Err(not_found());
+        }
+        updates::queue_each(
+            ctx,
+            conn,
+            &[song.album_id.as_ref(), updated.album_id.as_ref()],
+        )
+        .await
+    })
+    .await?;
     ctx.song_pages.invalidate().await;
     pages_changed(ctx, [song.album_id.as_ref(), updated.album_id.as_ref()]).await;
     Ok(())

@@ -7,12 +7,14 @@
 use backbeat_db::albums::Album;
 use backbeat_db::media::{self, Artwork, AudioFile};
 use backbeat_db::songs::Song;
-use backbeat_db::{AsyncPgConnection, DbError};
+use backbeat_domain::ids::AlbumId;
 use backbeat_domain::media::ImageFormat;
 use backbeat_storage::{Incoming, Received};
+use diesel_async::AsyncConnection;
 use rand::RngExt;
 
 use crate::catalog::access::Writable;
+use crate::distribution::updates;
 use crate::{Context, Error, Result};
 
 /// What the caller is uploading, with its limit.
@@ -64,15 +66,33 @@ fn refused(field: &str, error: backbeat_media::MediaError) -> Error {
 
 /// Moves the upload under `key` and records it; the file it replaces is removed once the record
 /// commits, and the new file is removed if the record fails (nothing points at it).
+/// The file's record: it replaces the previous one, whose key comes back.
+enum Stored<'a> {
+    Audio(&'a AudioFile),
+    Artwork(&'a Artwork),
+}
+
 async fn commit_and_record(
     ctx: &Context,
     received: Received,
     key: &str,
-    record: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<Option<String>, DbError>,
+    release: Option<&AlbumId>,
+    file: Stored<'_>,
 ) -> Result<()> {
     ctx.storage.commit(received, key).await?;
+    // A release already delivered is sent again with the new file, queued with the change.
     let recorded = match ctx.conn().await {
-        Ok(mut conn) => record(&mut conn).await.map_err(Error::from),
+        Ok(mut conn) => {
+            conn.transaction::<_, Error, _>(async |conn| {
+                let previous = match file {
+                    Stored::Audio(audio) => media::set_audio(conn, audio).await?,
+                    Stored::Artwork(artwork) => media::set_artwork(conn, artwork).await?,
+                };
+                updates::queue_each(ctx, conn, &[release]).await?;
+                Ok(previous)
+            })
+            .await
+        }
         Err(error) => Err(error),
     };
     match recorded {
@@ -116,9 +136,13 @@ pub async fn store_audio(
         sha256: received.sha256.clone(),
         md5: received.md5.clone(),
     };
-    commit_and_record(ctx, received, &key, async |conn| {
-        media::set_audio(conn, &audio).await
-    })
+    commit_and_record(
+        ctx,
+        received,
+        &key,
+        song.album_id.as_ref(),
+        Stored::Audio(&audio),
+    )
     .await?;
     Ok(audio)
 }
@@ -152,9 +176,13 @@ pub async fn store_artwork(
         sha256: received.sha256.clone(),
         md5: received.md5.clone(),
     };
-    commit_and_record(ctx, received, &key, async |conn| {
-        media::set_artwork(conn, &artwork).await
-    })
+    commit_and_record(
+        ctx,
+        received,
+        &key,
+        Some(&album.id),
+        Stored::Artwork(&artwork),
+    )
     .await?;
     Ok(artwork)
 }

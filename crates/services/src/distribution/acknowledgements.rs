@@ -218,7 +218,9 @@ async fn take(
                     },
                 )
                 .await?;
-                if update.verdict == Verdict::Rejected {
+                // A test message's rejection is for the admin onboarding the platform, who
+                // sees it in the platform's test deliveries; the release's owner never asked.
+                if update.verdict == Verdict::Rejected && !update.message.test {
                     jobs::enqueue(
                         ctx,
                         conn,

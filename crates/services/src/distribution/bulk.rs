@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::csv_export::{CsvError, CsvExport, Kind::Text};
-use crate::distribution::delivery::{Failure, outgoing};
+use crate::distribution::delivery::{Failure, Purpose, outgoing};
 use crate::distribution::release::{self, Snapshot};
 use crate::distribution::send::{Outgoing, send};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
@@ -430,6 +430,7 @@ impl Job for BulkChunk {
                     status: DistributionStatus::Delivering,
                     release_at: now,
                     job_id: Some(job.id.clone()),
+                    test: false,
                 },
             ));
         }
@@ -509,7 +510,13 @@ impl Job for BulkChunk {
                 DistributionStatus::Delivering => {
                     let snapshot: &Snapshot = &snapshots[&pair.distribution.album_id];
                     let platform = &platforms[&pair.distribution.platform_id];
-                    match outgoing(ctx, &pair.distribution, snapshot, platform, None) {
+                    match outgoing(
+                        ctx,
+                        &pair.distribution,
+                        snapshot,
+                        platform,
+                        Purpose::Delivery,
+                    ) {
                         Ok(built) => batches
                             .entry(platform.id.clone())
                             .or_default()

@@ -6,13 +6,14 @@
 use backbeat_db::distributions::{self, Change, Distribution};
 use backbeat_db::platforms::{self, Platform};
 use backbeat_delivery::{DeliveryError, Outcome};
-use backbeat_domain::ddex::ReleaseMessage;
+use backbeat_domain::ddex::{ReleaseMessage, new_release_message};
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::ids::DistributionId;
 use backbeat_domain::readiness::Problem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::Context;
 use crate::distribution::release::{self, Snapshot};
@@ -56,6 +57,18 @@ impl Failure {
     }
 }
 
+/// Which of a distribution's messages: its delivery, an update (`{id}.{sequence}`, created at
+/// the time its record says), or its takedown (deals ending then).
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    Delivery,
+    Update {
+        sequence: u32,
+        created_at: DateTime<Utc>,
+    },
+    Takedown(DateTime<Utc>),
+}
+
 /// Builds the message and sends it on the platform's profile; the outer error is backbeat's
 /// own (its database), the inner one the delivery's.
 pub async fn deliver(
@@ -63,10 +76,10 @@ pub async fn deliver(
     distribution: &Distribution,
     snapshot: &Snapshot,
     platform: &Platform,
-    takedown: Option<DateTime<Utc>>,
+    purpose: Purpose,
     last_attempt: bool,
 ) -> Result<Result<Outcome, Failure>, JobError> {
-    let message = match outgoing(ctx, distribution, snapshot, platform, takedown) {
+    let message = match outgoing(ctx, distribution, snapshot, platform, purpose) {
         Ok(message) => message,
         Err(failure) => return Ok(Err(failure)),
     };
@@ -77,26 +90,36 @@ pub async fn deliver(
         .map_err(Failure::Delivery))
 }
 
-/// One message about a distribution, with its package: its delivery, or its takedown (deals
-/// ending at `takedown`). The same distribution always gives the same message (id, package name
-/// and bytes).
+/// One message about a distribution, with its package. The same distribution and purpose always
+/// give the same message (id, package name and bytes) while the release is unchanged. A test
+/// delivery, or anything sent to a platform in onboarding, is a test message.
 pub fn outgoing(
     ctx: &Context,
     distribution: &Distribution,
     snapshot: &Snapshot,
     platform: &Platform,
-    takedown: Option<DateTime<Utc>>,
+    purpose: Purpose,
 ) -> Result<Outgoing, Failure> {
     let release = snapshot
         .ern_release(distribution.release_at)
         .map_err(Failure::NotReady)?;
-    let (message_id, created_at, kind) = match takedown {
-        Some(at) => (
+    let (message_id, created_at, kind, deals_end) = match purpose {
+        Purpose::Takedown(at) => (
             super::takedown_message_id(&distribution.id),
             at,
             Kind::Takedown,
+            Some(at),
         ),
-        None => (
+        Purpose::Update {
+            sequence,
+            created_at,
+        } => (
+            super::message_id(&distribution.id, sequence),
+            created_at,
+            Kind::Update,
+            None,
+        ),
+        Purpose::Delivery => (
             distribution
                 .message_id
                 .clone()
@@ -105,6 +128,7 @@ pub fn outgoing(
                 .message_created_at
                 .unwrap_or(distribution.created_at),
             Kind::New,
+            None,
         ),
     };
     let sender = release::sender(ctx);
@@ -117,15 +141,35 @@ pub fn outgoing(
         sender: &sender,
         recipient: &recipient,
         release: &release,
-        deals_end: takedown,
+        deals_end,
+        test: distribution.test || platform.onboarding,
     };
     Ok(Outgoing {
         distribution_id: distribution.id.clone(),
         kind,
         package: snapshot.package(&message),
         icpn: release.upc.as_str().to_owned(),
+        content_sha256: content_sha256(&message),
+        test: message.test,
+        created_at,
         message_id,
     })
+}
+
+/// What a message says about its release, without its header (ids, time, live or test): two
+/// messages with the same checksum need not both be sent.
+pub fn content_sha256(message: &ReleaseMessage<'_>) -> String {
+    let bare = ReleaseMessage {
+        message_id: "",
+        thread_id: "",
+        created_at: DateTime::<Utc>::UNIX_EPOCH,
+        test: false,
+        ..*message
+    };
+    Sha256::digest(new_release_message(&bare))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The distribution, its platform and its release, or why the job has nothing to do.
@@ -192,7 +236,7 @@ impl Job for DeliverDistribution {
             &distribution,
             &snapshot,
             &platform,
-            None,
+            Purpose::Delivery,
             job.is_last_attempt(),
         )
         .await?

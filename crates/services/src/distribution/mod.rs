@@ -13,6 +13,8 @@ pub mod readiness;
 pub mod release;
 pub mod send;
 pub mod takedown;
+pub mod test_deliveries;
+pub mod updates;
 
 use backbeat_db::distributions::{
     self, Change, Distribution, Event, Filter, LIVE_EXISTS, NewDistribution,
@@ -37,13 +39,21 @@ pub struct WithHistory {
     pub history: Vec<Event>,
 }
 
-/// The first message about a distribution delivers it; the second takes it down.
+/// A distribution's messages are numbered: the first delivers it, the second (kept for it, so
+/// that a takedown job run again sends the same message) takes it down, and updates go on from
+/// [`FIRST_UPDATE`]. The number is in the message id and so in the package's name.
+pub fn message_id(id: &DistributionId, sequence: u32) -> String {
+    format!("{id}.{sequence}")
+}
+
+pub const FIRST_UPDATE: u32 = 3;
+
 pub fn delivery_message_id(id: &DistributionId) -> String {
-    format!("{id}.1")
+    message_id(id, 1)
 }
 
 pub fn takedown_message_id(id: &DistributionId) -> String {
-    format!("{id}.2")
+    message_id(id, 2)
 }
 
 fn not_found() -> Error {
@@ -127,6 +137,7 @@ pub async fn create(
                     status,
                     release_at,
                     job_id: job_id.clone(),
+                    test: false,
                 };
                 match distributions::insert_new(conn, std::slice::from_ref(&new), None).await {
                     Ok(ids) if ids.len() == 1 => {}
@@ -179,7 +190,7 @@ fn already_live(live: &[Distribution], platforms: &[backbeat_db::platforms::Plat
     ))
 }
 
-async fn with_history(
+pub(crate) async fn with_history(
     conn: &mut AsyncPgConnection,
     list: Vec<Distribution>,
 ) -> Result<Vec<WithHistory>> {
@@ -228,6 +239,7 @@ pub async fn page(
             owner: (!actor.role.is_admin()).then_some(&actor.user_id),
             status,
             platform,
+            test: false,
             after,
             limit: limit + 1,
         },

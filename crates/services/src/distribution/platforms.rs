@@ -40,6 +40,8 @@ pub struct NewPlatform {
     pub batch_max_releases: Option<i32>,
     /// `acknowledgements` when absent.
     pub acknowledgement_folder: Option<String>,
+    /// `false` (live) when absent.
+    pub onboarding: Option<bool>,
 }
 
 /// SFTP delivery needs the whole server description; the fields at fault are named.
@@ -85,6 +87,7 @@ pub async fn create(ctx: &Context, actor: &Actor, input: NewPlatform) -> Result<
         acknowledgement_folder: input
             .acknowledgement_folder
             .unwrap_or_else(|| "acknowledgements".to_owned()),
+        onboarding: input.onboarding.unwrap_or(false),
     };
     check_delivery(&platform)?;
     let mut conn = ctx.conn().await?;

@@ -16,7 +16,7 @@ use backbeat_db::platforms::Platform;
 use backbeat_delivery::{Content, DeliveryError, Outcome, Package};
 use backbeat_domain::ddex::manifest::{self, BatchMessage, DeliveryType, Manifest};
 use backbeat_domain::ids::DistributionId;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
 use crate::distribution::release;
@@ -28,6 +28,7 @@ pub const BATCH_PROFILE: &str = "batch";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     New,
+    Update,
     Takedown,
 }
 
@@ -35,13 +36,15 @@ impl Kind {
     fn as_str(self) -> &'static str {
         match self {
             Kind::New => "new",
+            Kind::Update => "update",
             Kind::Takedown => "takedown",
         }
     }
 
     fn delivery_type(kind: &str) -> DeliveryType {
         match kind {
-            "takedown" => DeliveryType::TakedownDelivery,
+            "takedown" => DeliveryType::TakeDown,
+            "update" => DeliveryType::ReDelivery,
             _ => DeliveryType::NewReleaseDelivery,
         }
     }
@@ -56,6 +59,10 @@ pub struct Outgoing {
     /// The release's ICPN (UPC), as the message names it.
     pub icpn: String,
     pub package: Package,
+    /// See [`crate::distribution::delivery::content_sha256`].
+    pub content_sha256: String,
+    pub test: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Outgoing {
@@ -81,7 +88,10 @@ impl Outgoing {
             xml_path,
             xml_sha256,
             batch_id: None,
+            created_at: self.created_at,
             delivered_at: None,
+            content_sha256: Some(self.content_sha256.clone()),
+            test: self.test,
         }
     }
 }
@@ -294,7 +304,7 @@ async fn close(
         created_at: batch.created_at,
         sender: &sender,
         recipient: &recipient,
-        test: false,
+        test: listed.iter().any(|m| m.test),
         messages: &messages,
     });
     drop(conn);

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Context;
-use crate::distribution::delivery::{deliver, load};
+use crate::distribution::delivery::{Purpose, deliver, load};
 use crate::jobs::{Job, JobError, JobRun};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +41,7 @@ impl Job for TakeDown {
             &distribution,
             &snapshot,
             &platform,
-            Some(takedown_at),
+            Purpose::Takedown(takedown_at),
             job.is_last_attempt(),
         )
         .await?

@@ -73,6 +73,8 @@ kinds! {
     DistributionDelivery("distribution_delivery") => crate::distribution::delivery::DeliverDistribution,
     /// Send a platform the message that ends a release's deals.
     DistributionTakedown("distribution_takedown") => crate::distribution::takedown::TakeDown,
+    /// A delivered release's changed metadata, sent again to every platform where it is live.
+    DistributionUpdate("distribution_update") => crate::distribution::updates::SendUpdates,
     /// Distribute many releases to many platforms: plan, follow the chunks, email a summary.
     BulkDistribution("bulk_distribution") => crate::distribution::bulk::BulkDistribute,
     /// One chunk of a bulk distribution.

@@ -2,12 +2,16 @@
 //! delivered in batches to a platform's SFTP server and to another's drop folder; the platforms
 //! check each batch as they would and answer (ingested, rejected with a reason, a malformed
 //! file, a repeat); the worker collects the answers on its schedule; the owner sees both
-//! statuses and receives the rejection, once; an admin lists the refusals.
+//! statuses and receives the rejection, once; an admin lists the refusals. Then the release
+//! changes: its title goes to both platforms as an update (the next message number), a change
+//! no platform sees sends nothing, a change that makes it not ready is held back with why; and an
+//! admin sends it as a test to a platform in onboarding, apart from its live distributions.
 
 use std::time::{Duration, Instant};
 
+use backbeat_testkit::ddex::{assert_valid, texts};
 use backbeat_testkit::http::Client;
-use backbeat_testkit::platform::{Answer, StandIn};
+use backbeat_testkit::platform::{Answer, Batch, StandIn};
 use backbeat_testkit::sftp::SftpServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -60,6 +64,52 @@ async fn acknowledgement_files(client: &Client, admin: &str, query: &str) -> Vec
         .as_array()
         .expect("files")
         .clone()
+}
+
+/// Waits for the next complete batch at the platform.
+async fn next_batch(stand_in: &mut StandIn) -> Batch {
+    let started = Instant::now();
+    loop {
+        let mut taken = stand_in.take_batches();
+        if let Some(batch) = taken.pop() {
+            assert!(taken.is_empty(), "one batch at a time: {taken:?}");
+            return batch;
+        }
+        assert!(started.elapsed() < WAIT, "no batch arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until every update job queued so far has finished; returns their results.
+async fn updates_done(stack: &Stack) -> Vec<Value> {
+    use backbeat_db::schema::jobs;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = stack.db.connect().await;
+    let started = Instant::now();
+    loop {
+        let rows: Vec<(String, Option<Value>)> = jobs::table
+            .filter(jobs::kind.eq("distribution_update"))
+            .order((jobs::created_at, jobs::id))
+            .select((jobs::status, jobs::result))
+            .load(&mut conn)
+            .await
+            .expect("jobs");
+        if rows.iter().all(|(status, _)| status == "succeeded") {
+            return rows.into_iter().filter_map(|(_, result)| result).collect();
+        }
+        assert!(started.elapsed() < WAIT, "update jobs: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn notes(distribution: &Value) -> Vec<String> {
+    distribution["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["note"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -280,5 +330,199 @@ async fn batches_reach_two_platforms_and_their_acknowledgements_come_back() {
         stack.smtp.received().len(),
         1,
         "the rejection is emailed once"
+    );
+
+    // The title changes: an update (same release, the next message number) reaches both.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/albums/{}", release.album_id),
+            Some(json!({"name": "Second Light (Remastered)"})),
+            Some(&token),
+        )
+        .await;
+    for (stand_in, platform) in [(&mut at_sftp, &sftp_id), (&mut at_folder, &folder_id)] {
+        let batch = next_batch(stand_in).await;
+        assert_eq!(batch.messages.len(), 1, "{batch:?}");
+        let message = &batch.messages[0];
+        let distribution = list
+            .iter()
+            .find(|d| &d["platformId"] == platform)
+            .expect("distribution");
+        let id = distribution["id"].as_str().expect("id");
+        assert_eq!(message.message_id, format!("{id}.3"));
+        assert_eq!(message.delivery_type, "ReDelivery");
+        assert_eq!(message.icpn, release.upc, "the same release");
+        assert!(
+            message
+                .package
+                .to_string_lossy()
+                .ends_with(&format!("{}_{id}.3", release.upc)),
+            "{:?}",
+            message.package
+        );
+        assert_valid(&message.xml);
+        assert!(
+            texts(&message.xml, "TitleText").contains(&"Second Light (Remastered)".to_owned()),
+            "{:?}",
+            texts(&message.xml, "TitleText")
+        );
+        assert_eq!(texts(&message.xml, "MessageControlType"), ["LiveMessage"]);
+    }
+    updates_done(&stack).await;
+    let list = distributions(client, &token, &release.album_id).await;
+    for d in &list {
+        assert!(
+            notes(d).iter().any(|n| n.starts_with(&format!(
+                "update {}.3 sent to",
+                d["id"].as_str().expect("id")
+            ))),
+            "{d}"
+        );
+    }
+
+    // The same title again, and a field no message carries: nothing is sent.
+    for change in [
+        json!({"name": "Second Light (Remastered)"}),
+        json!({"year": 2031}),
+    ] {
+        client
+            .expect(
+                StatusCode::OK,
+                Method::PATCH,
+                &format!("/albums/{}", release.album_id),
+                Some(change),
+                Some(&token),
+            )
+            .await;
+    }
+    let results = updates_done(&stack).await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(
+        results[1..]
+            .iter()
+            .all(|r| r["unchanged"] == 2 && r["sent"] == json!([])),
+        "{results:?}"
+    );
+    assert!(at_sftp.take_batches().is_empty() && at_folder.take_batches().is_empty());
+
+    // A test delivery to a platform in onboarding: marked as a test, apart from the live ones.
+    let onboarding = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/platforms",
+            Some(json!({
+                "code": "new_dsp",
+                "name": "New DSP",
+                "partyId": "PADPIDA2026120701N",
+                "deliveryProfile": "batch",
+                "onboarding": true,
+            })),
+            Some(&admin),
+        )
+        .await["data"]
+        .clone();
+    assert_eq!(onboarding["platform"]["onboarding"], true);
+    let onboarding_id = onboarding["platformId"].as_str().expect("id").to_owned();
+    let test_path = format!("/platforms/{onboarding_id}/test-deliveries");
+    let body = json!({"albumId": release.album_id});
+    let (status, refused, _) = client
+        .call(
+            Method::POST,
+            &format!("/platforms/{sftp_id}/test-deliveries"),
+            Some(body.clone()),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a live platform: {refused}");
+    let (status, refused, _) = client
+        .call(Method::POST, &test_path, Some(body.clone()), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "admins only: {refused}");
+    let sent = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &test_path,
+            Some(body),
+            Some(&admin),
+        )
+        .await;
+    let job = client
+        .wait_job(
+            &admin,
+            sent["data"]["distribution"]["jobId"].as_str().expect("job"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let mut at_onboarding = StandIn::new(stack.drop_folder("new_dsp"));
+    let batch = next_batch(&mut at_onboarding).await;
+    assert!(batch.test, "IsTestFlag");
+    assert_eq!(batch.messages.len(), 1);
+    assert_valid(&batch.messages[0].xml);
+    assert_eq!(
+        texts(&batch.messages[0].xml, "MessageControlType"),
+        ["TestMessage"]
+    );
+    at_onboarding.answer(&batch, |_| Answer::Rejected {
+        code: "Rejected".to_owned(),
+        text: "Unknown label".to_owned(),
+    });
+    let started = Instant::now();
+    let tests = loop {
+        let tests = client
+            .expect(StatusCode::OK, Method::GET, &test_path, None, Some(&admin))
+            .await["data"]["distributions"]
+            .as_array()
+            .expect("tests")
+            .clone();
+        if tests.iter().all(|t| !t["platformStatus"].is_null()) {
+            break tests;
+        }
+        assert!(started.elapsed() < WAIT, "{tests:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(tests.len(), 1);
+    assert_eq!(tests[0]["status"], "delivered");
+    assert_eq!(tests[0]["platformStatus"]["error"], "Unknown label");
+    let live = distributions(client, &token, &release.album_id).await;
+    assert_eq!(
+        live.len(),
+        2,
+        "the test is not among the release's distributions"
+    );
+    assert!(
+        live.iter()
+            .all(|d| d["platformId"] != onboarding_id.as_str())
+    );
+
+    // A change that makes the release not ready is not sent; its history says why.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/albums/{}", release.album_id),
+            Some(json!({"genre": null})),
+            Some(&token),
+        )
+        .await;
+    updates_done(&stack).await;
+    for d in distributions(client, &token, &release.album_id).await {
+        assert!(
+            notes(&d).last().is_some_and(|n| n
+                .starts_with("update not sent: the release is not ready")
+                && n.contains("genre")),
+            "{d}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(at_sftp.take_batches().is_empty() && at_folder.take_batches().is_empty());
+    assert_eq!(
+        stack.smtp.received().len(),
+        1,
+        "a test delivery's rejection emails nobody"
     );
 }
