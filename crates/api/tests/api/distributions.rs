@@ -34,10 +34,21 @@ async fn platforms_are_seeded_and_only_admins_manage_them() {
     assert_eq!(
         keys(&platforms[0]),
         [
-            "active", "code", "delivery", "feeBps", "id", "name", "partyId"
+            "active",
+            "code",
+            "delivery",
+            "feeBps",
+            "id",
+            "name",
+            "onboarding",
+            "partyId"
         ]
     );
-    assert_eq!(platforms[0]["delivery"], json!({"method": "folder"}));
+    assert_eq!(platforms[0]["onboarding"], false);
+    assert_eq!(
+        platforms[0]["delivery"],
+        json!({"method": "folder", "profile": "release_by_release", "batchMaxReleases": 100})
+    );
     let (status, _, _) = client.call(Method::GET, "/platforms", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -216,7 +227,10 @@ async fn an_sftp_platform_needs_its_whole_server_described() {
         .find(|p| p["code"] == "sftp_dsp")
         .expect("listed")
         .clone();
-    assert_eq!(listed["delivery"], json!({"method": "sftp"}));
+    assert_eq!(
+        listed["delivery"],
+        json!({"method": "sftp", "profile": "release_by_release", "batchMaxReleases": 100})
+    );
     let id = created["data"]["platformId"].as_str().expect("id");
     // Back to its folder: the server stays described, for switching back.
     let changed = client
@@ -620,4 +634,131 @@ async fn a_bulk_request_names_only_the_callers_releases_and_active_platforms() {
         .call(Method::GET, &format!("/jobs/{job}"), None, Some(&stranger))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn test_deliveries_go_only_to_platforms_in_onboarding_from_admins() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let admin = app.admin("boss").await;
+    let (_, owner) = client.user("label", None).await;
+    let created = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/platforms",
+            Some(json!({
+                "code": "new_dsp",
+                "name": "New DSP",
+                "partyId": "PADPIDA2026120701N",
+                "onboarding": true,
+            })),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(created["data"]["platform"]["onboarding"], true);
+    let id = created["data"]["platformId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/platforms/{id}/test-deliveries");
+    expect_field_error(
+        app.patch_as(
+            &format!("/platforms/{id}"),
+            json!({"onboarding": "yes"}),
+            Some(&admin),
+        )
+        .await,
+        "onboarding",
+    )
+    .await;
+
+    // What is sent is checked: an album named, known and ready.
+    let bare = app.album(Some(&owner), "Bare", 2026).await;
+    for (body, field) in [
+        (json!({}), "albumId"),
+        (json!({"albumId": 7}), "albumId"),
+        (json!({"albumId": "album-doesnotexist0"}), "albumId"),
+        (json!({"albumId": bare}), "upc"),
+    ] {
+        expect_field_error(app.post_as(&path, body, Some(&admin)).await, field).await;
+    }
+    let release = client.ready_release(&owner, 11, 1).await;
+    let body = json!({"albumId": release.album_id});
+    // Admins only, even for the release's owner; an unknown platform is 404.
+    expect_error(
+        app.post_as(&path, body.clone(), Some(&owner)).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        app.post_as(
+            "/platforms/platform-doesnotexist0/test-deliveries",
+            body.clone(),
+            Some(&admin),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    let sent = client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &path,
+            Some(body.clone()),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(sent["data"]["distribution"]["status"], "queued");
+    assert!(sent["data"]["distribution"]["jobId"].is_string());
+    // Listed with the platform, not with the release; the release stays free to distribute.
+    let tests = client
+        .expect(StatusCode::OK, Method::GET, &path, None, Some(&admin))
+        .await;
+    assert_eq!(
+        tests["data"]["distributions"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        tests["data"]["distributions"][0]["history"][0]["note"],
+        "test delivery"
+    );
+    let releases = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/albums/{}/distributions", release.album_id),
+            None,
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(releases["data"]["distributions"], json!([]));
+    // Once live, the platform takes no more tests.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/platforms/{id}"),
+            Some(json!({"onboarding": false})),
+            Some(&admin),
+        )
+        .await;
+    client
+        .expect(
+            StatusCode::ACCEPTED,
+            Method::POST,
+            &format!("/albums/{}/distributions", release.album_id),
+            Some(json!({"platformIds": [id]})),
+            Some(&owner),
+        )
+        .await;
+    expect_error(
+        app.post_as(&path, body, Some(&admin)).await,
+        StatusCode::CONFLICT,
+        "CONFLICT",
+    )
+    .await;
 }
