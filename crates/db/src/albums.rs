@@ -228,3 +228,15 @@ pub async fn titles(
         .load(conn)
         .await?)
 }
+
+/// The albums that credit the artist (whose messages name it).
+pub async fn credited_to(
+    conn: &mut AsyncPgConnection,
+    artist: &ArtistId,
+) -> Result<Vec<AlbumId>, DbError> {
+    Ok(albums::table
+        .filter(albums::artist_id.eq(artist))
+        .select(albums::id)
+        .load(conn)
+        .await?)
+}

@@ -1,12 +1,15 @@
 //! Artist profiles: created and changed by their owner; `verified` is set only by the
 //! verification flow. A profile is visible to its owner and to admins.
 
+use backbeat_db::albums;
 use backbeat_db::artists::{self, Artist, ArtistPatch};
 use backbeat_domain::Actor;
-use backbeat_domain::ids::ArtistId;
+use backbeat_domain::ids::{AlbumId, ArtistId};
 use backbeat_domain::paging::{Cursor, Page};
 use chrono::Utc;
+use diesel_async::AsyncConnection;
 
+use crate::distribution::updates;
 use crate::{Context, Error, Result};
 
 pub struct NewArtist {
@@ -50,7 +53,18 @@ pub async fn update(
 ) -> Result<Artist> {
     get(ctx, actor, id).await?;
     let mut conn = ctx.conn().await?;
-    artists::update(&mut conn, id, &patch).await?;
+    let renamed = patch.name.is_some();
+    conn.transaction::<_, Error, _>(async |conn| {
+        artists::update(conn, id, &patch).await?;
+        // The releases that credit the artist name it in their messages: sent again.
+        if renamed {
+            let albums = albums::credited_to(conn, id).await?;
+            let albums: Vec<Option<&AlbumId>> = albums.iter().map(Some).collect();
+            updates::queue_each(ctx, conn, &albums).await?;
+        }
+        Ok(())
+    })
+    .await?;
     artists::find(&mut conn, id).await?.ok_or_else(not_found)
 }
 

@@ -382,6 +382,28 @@ async fn batches_reach_two_platforms_and_their_acknowledgements_come_back() {
         );
     }
 
+    // The artist is renamed: every release that credits it goes again, numbered on.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PATCH,
+            &format!("/artists/{}", release.artist_id),
+            Some(json!({"name": "The Renamed"})),
+            Some(&token),
+        )
+        .await;
+    for stand_in in [&mut at_sftp, &mut at_folder] {
+        let batch = next_batch(stand_in).await;
+        let message = &batch.messages[0];
+        assert!(message.message_id.ends_with(".4"), "{}", message.message_id);
+        assert_eq!(message.delivery_type, "ReDelivery");
+        assert!(
+            texts(&message.xml, "FullName").contains(&"The Renamed".to_owned()),
+            "{:?}",
+            texts(&message.xml, "FullName")
+        );
+    }
+
     // The same title again, and a field no message carries: nothing is sent.
     for change in [
         json!({"name": "Second Light (Remastered)"}),
@@ -398,9 +420,9 @@ async fn batches_reach_two_platforms_and_their_acknowledgements_come_back() {
             .await;
     }
     let results = updates_done(&stack).await;
-    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(results.len(), 4, "{results:?}");
     assert!(
-        results[1..]
+        results[2..]
             .iter()
             .all(|r| r["unchanged"] == 2 && r["sent"] == json!([])),
         "{results:?}"
