@@ -47,6 +47,7 @@ pub async fn create(
     id: web::Path<PlatformId>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
+    test_deliveries::admins_only(&caller)?;
     let mut f = Fields::new(body);
     let album = f
         .string("albumId")

@@ -20,7 +20,8 @@ use crate::distribution::{
 use crate::jobs::{self, Origin};
 use crate::{Context, Error, Result};
 
-fn admins_only(actor: &Actor) -> Result<()> {
+/// Asked before a body is read, so that nobody but an admin learns its rules.
+pub fn admins_only(actor: &Actor) -> Result<()> {
     crate::admin::require_session(actor, "send test deliveries")
 }
 

@@ -150,6 +150,7 @@ fn request_body(method: &str, path: &str, owned: &Owned) -> Body {
         ("put", "/videos/{id}/tags") => Body::Json(json!({"tagIds": [id("tag")]})),
         ("patch", "/tags/{id}") => Body::Json(json!({"name": "Taken"})),
         ("patch", "/platforms/{id}") => Body::Json(json!({"feeBps": 0})),
+        ("post", "/platforms/{id}/test-deliveries") => Body::Json(json!({"albumId": id("album")})),
         ("put", "/royalties/fx/{period}") => Body::Json(json!({"rates": {"EUR": "9"}})),
         ("post", "/payees/{userId}/advances") => {
             Body::Json(json!({"amount": "100.00", "currency": "USD"}))
