@@ -54,6 +54,22 @@ pub async fn insert(conn: &mut AsyncPgConnection, file: &NewFile<'_>) -> Result<
         .await?)
 }
 
+/// Serialises the recording of one platform's files until the transaction ends: two workers
+/// that read the same file (a collection retried while another runs) record it once, the second
+/// finding it [`seen`]. Call inside a transaction.
+pub async fn lock_platform(
+    conn: &mut AsyncPgConnection,
+    platform: &PlatformId,
+) -> Result<(), DbError> {
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('backbeat.acknowledgements.' || $1, 0))",
+    )
+    .bind::<diesel::sql_types::Text, _>(platform.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Whether this very file was recorded already.
 pub async fn seen(
     conn: &mut AsyncPgConnection,

@@ -169,6 +169,7 @@ async fn take(
         .conn()
         .await?
         .transaction::<_, Error, _>(async |conn| {
+            acknowledgements::lock_platform(conn, &platform.id).await?;
             if acknowledgements::seen(conn, &platform.id, name, &sha256).await? {
                 return Ok(Taken::Seen);
             }

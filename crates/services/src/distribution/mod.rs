@@ -190,7 +190,7 @@ fn already_live(live: &[Distribution], platforms: &[backbeat_db::platforms::Plat
     ))
 }
 
-pub(crate) async fn with_history(
+async fn with_history(
     conn: &mut AsyncPgConnection,
     list: Vec<Distribution>,
 ) -> Result<Vec<WithHistory>> {
@@ -232,25 +232,34 @@ pub async fn page(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Page<WithHistory>> {
-    let mut conn = ctx.conn().await?;
-    let rows = distributions::page(
-        &mut conn,
-        &Filter {
+    paged(
+        &mut *ctx.conn().await?,
+        Filter {
             owner: (!actor.role.is_admin()).then_some(&actor.user_id),
             status,
             platform,
             test: false,
             after,
-            limit: limit + 1,
+            limit,
         },
     )
-    .await?;
+    .await
+}
+
+/// A page of the distributions `filter` picks (`limit` rows), with their history.
+pub(crate) async fn paged(
+    conn: &mut AsyncPgConnection,
+    mut filter: Filter<'_>,
+) -> Result<Page<WithHistory>> {
+    let limit = filter.limit;
+    filter.limit = limit + 1;
+    let rows = distributions::page(conn, &filter).await?;
     let page = Page::from_rows(rows, limit, |d| Cursor {
         at: d.created_at,
         id: d.id.to_string(),
     });
     Ok(Page {
-        items: with_history(&mut conn, page.items).await?,
+        items: with_history(conn, page.items).await?,
         next: page.next,
     })
 }

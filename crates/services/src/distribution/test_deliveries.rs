@@ -15,7 +15,7 @@ use diesel_async::AsyncConnection;
 
 use crate::catalog::albums::not_found as album_not_found;
 use crate::distribution::{
-    Created, DeliverDistribution, WithHistory, delivery_message_id, release, with_history,
+    Created, DeliverDistribution, WithHistory, delivery_message_id, paged, release,
 };
 use crate::jobs::{self, Origin};
 use crate::{Context, Error, Result};
@@ -116,24 +116,16 @@ pub async fn page(
     platforms::find(&mut conn, platform_id)
         .await?
         .ok_or_else(|| Error::not_found("platform"))?;
-    let rows = distributions::page(
+    paged(
         &mut conn,
-        &Filter {
+        Filter {
             owner: None,
             status: None,
             platform: Some(platform_id),
             test: true,
             after,
-            limit: limit + 1,
+            limit,
         },
     )
-    .await?;
-    let page = Page::from_rows(rows, limit, |d| Cursor {
-        at: d.created_at,
-        id: d.id.to_string(),
-    });
-    Ok(Page {
-        items: with_history(&mut conn, page.items).await?,
-        next: page.next,
-    })
+    .await
 }
