@@ -404,7 +404,8 @@ pub async fn run(
             report.push_str(&format!(
                 "| {workers}{} | {} | {delivered} | {seconds:.1} | **{rate:.0}** |\n",
                 match (kind, batch) {
-                    (Local, true) => ", batch profile (100 releases per batch, BatchComplete last)",
+                    (Local, true) =>
+                        ", batch profile (a batch per chunk and platform, BatchComplete last)",
                     (Local, false) => "",
                     (S3, _) => ", files from S3, no cache",
                     (S3Cached, _) => ", files from S3 through the worker's cache",
@@ -492,7 +493,7 @@ pub async fn run(
     report.push_str(
         "\n## Acknowledgement intake\n\n\
          - after each batch-profile round, a stand-in platform per drop folder checks every batch \
-         and writes one `ErnAcknowledgementStatusMessage` per batch (100 release statuses); the \
+         and writes one `ErnAcknowledgementStatusMessage` per batch (one status per release in it); the \
          workers' scheduled collection (every 1 s) parses each file, applies it in one transaction \
          and archives it; timed from the first file written to the last status recorded\n\n\
          | workers | files | release statuses | seconds | files/s | statuses/s |\n|---|---|---|---|---|---|\n",
