@@ -310,23 +310,6 @@ pub async fn note(
     record_events(conn, ids, status, Some(note)).await
 }
 
-/// The album's delivered distributions that are still live (no takedown asked for), test
-/// deliveries aside: those that a change of the release is sent to.
-pub async fn delivered_of(
-    conn: &mut AsyncPgConnection,
-    album: &AlbumId,
-) -> Result<Vec<Distribution>, DbError> {
-    Ok(distributions::table
-        .filter(distributions::album_id.eq(album))
-        .filter(distributions::status.eq(DistributionStatus::Delivered))
-        .filter(distributions::takedown_at.is_null())
-        .filter(distributions::test.eq(false))
-        .order((distributions::created_at, distributions::id))
-        .select(Distribution::as_select())
-        .load(conn)
-        .await?)
-}
-
 /// Records what the platform said about the distribution, in its columns and its history (the
 /// event keeps backbeat's status beside it). Call inside a transaction.
 pub async fn record_platform_status(

@@ -13,9 +13,7 @@ use crate::input::{Fields, JsonObject};
 use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope};
 use crate::state::AppState;
-use crate::views::distribution::{
-    DistributionList, DistributionStarted, DistributionView, DistributionsStarted,
-};
+use crate::views::distribution::{DistributionList, DistributionStarted, DistributionsStarted};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -74,15 +72,7 @@ pub async fn create(
         .json(DataEnvelope {
             status: "success",
             data: DistributionsStarted {
-                distributions: created
-                    .into_iter()
-                    .map(|c| DistributionStarted {
-                        id: c.distribution.id.into_inner(),
-                        platform_id: c.distribution.platform_id.into_inner(),
-                        status: c.distribution.status.to_string(),
-                        job_id: c.job_id.map(String::from),
-                    })
-                    .collect(),
+                distributions: created.into_iter().map(DistributionStarted::from).collect(),
             },
         }))
 }
@@ -105,8 +95,6 @@ pub async fn list(
     let found = distribution::of_album(&state, &caller, &id).await?;
     Ok(response::data(
         StatusCode::OK,
-        DistributionList {
-            distributions: found.into_iter().map(DistributionView::from).collect(),
-        },
+        DistributionList::from(found),
     ))
 }

@@ -13,9 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
-use crate::views::distribution::{
-    DistributionData, DistributionJob, DistributionList, DistributionView,
-};
+use crate::views::distribution::{DistributionData, DistributionJob, DistributionList};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -68,13 +66,7 @@ pub async fn list(
     )
     .await?;
     Ok(response::page(
-        DistributionList {
-            distributions: found
-                .items
-                .into_iter()
-                .map(DistributionView::from)
-                .collect(),
-        },
+        DistributionList::from(found.items),
         found.next.as_ref(),
         limit,
     ))

@@ -14,9 +14,7 @@ use crate::input::{Fields, JsonObject};
 use crate::request_context::RequestId;
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
-use crate::views::distribution::{
-    DistributionList, DistributionStarted, DistributionView, TestDeliveryStarted,
-};
+use crate::views::distribution::{DistributionList, DistributionStarted, TestDeliveryStarted};
 
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body read by `Fields`
@@ -57,12 +55,7 @@ pub async fn create(
     Ok(response::data(
         StatusCode::ACCEPTED,
         TestDeliveryStarted {
-            distribution: DistributionStarted {
-                id: created.distribution.id.into_inner(),
-                platform_id: created.distribution.platform_id.into_inner(),
-                status: created.distribution.status.to_string(),
-                job_id: created.job_id.map(String::from),
-            },
+            distribution: DistributionStarted::from(created),
         },
     ))
 }
@@ -87,13 +80,7 @@ pub async fn list(
     let (limit, cursor) = page.read()?;
     let found = test_deliveries::page(&state, &caller, &id, cursor.as_ref(), limit).await?;
     Ok(response::page(
-        DistributionList {
-            distributions: found
-                .items
-                .into_iter()
-                .map(DistributionView::from)
-                .collect(),
-        },
+        DistributionList::from(found.items),
         found.next.as_ref(),
         limit,
     ))

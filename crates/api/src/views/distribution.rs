@@ -8,7 +8,7 @@ use backbeat_db::platforms::Platform;
 use backbeat_domain::ddex::iso8601;
 use backbeat_domain::distribution::DistributionStatus;
 use backbeat_domain::readiness::Problem;
-use backbeat_services::distribution::WithHistory;
+use backbeat_services::distribution::{Created, WithHistory};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -374,6 +374,14 @@ pub struct DistributionList {
     pub distributions: Vec<DistributionView>,
 }
 
+impl From<Vec<WithHistory>> for DistributionList {
+    fn from(list: Vec<WithHistory>) -> Self {
+        Self {
+            distributions: list.into_iter().map(DistributionView::from).collect(),
+        }
+    }
+}
+
 /// A distribution just created: `jobId` delivers it (`null` while scheduled).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -383,6 +391,17 @@ pub struct DistributionStarted {
     #[schema(example = "queued")]
     pub status: String,
     pub job_id: Option<String>,
+}
+
+impl From<Created> for DistributionStarted {
+    fn from(c: Created) -> Self {
+        Self {
+            id: c.distribution.id.into_inner(),
+            platform_id: c.distribution.platform_id.into_inner(),
+            status: c.distribution.status.to_string(),
+            job_id: c.job_id.map(String::from),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -132,10 +132,10 @@ impl Job for SendUpdates {
         if albums::find(&mut conn, album_id).await?.is_none() {
             return Ok(json!({"albumId": album_id, "skipped": true}));
         }
+        let distributions = distributions::of_album(&mut conn, album_id).await?;
         // A delivery in flight may carry the release as it was: the update follows it.
-        let pending = distributions::of_album(&mut conn, album_id)
-            .await?
-            .into_iter()
+        let pending = distributions
+            .iter()
             .filter(|d| {
                 matches!(
                     d.status,
@@ -148,7 +148,11 @@ impl Job for SendUpdates {
                 "{pending} deliveries of the release are in flight; the update follows them"
             )));
         }
-        let targets = distributions::delivered_of(&mut conn, album_id).await?;
+        // Delivered and still live (no takedown asked for); test deliveries are not listed.
+        let targets: Vec<Distribution> = distributions
+            .into_iter()
+            .filter(|d| d.status == DistributionStatus::Delivered && d.takedown_at.is_none())
+            .collect();
         if targets.is_empty() {
             return Ok(json!({"albumId": album_id, "sent": 0}));
         }
