@@ -70,6 +70,9 @@ pub struct Row<'a> {
     pub currency: &'a str,
     pub usage_date: Option<NaiveDate>,
     pub summary: Option<usize>,
+    /// A track's part of a usage of its whole release: its weight in the summary is
+    /// `units × share` (staged loads only).
+    pub share: Option<&'a Decimal>,
 }
 
 /// A DSR summary: the revenue the lines referencing it share, pro rata to their units.
@@ -186,7 +189,8 @@ fn text(out: &mut BytesMut, value: Option<&str>) {
     }
 }
 
-/// Appends `row` in `COPY ... FROM STDIN` text format; `staged` rows carry their summary too.
+/// Appends `row` in `COPY ... FROM STDIN` text format; `staged` rows carry their summary and
+/// share too.
 pub fn encode(row: &Row<'_>, staged: bool, out: &mut BytesMut) {
     let mut number = String::with_capacity(32);
     let _ = write!(number, "{}\t", row.line);
@@ -222,6 +226,14 @@ pub fn encode(row: &Row<'_>, staged: bool, out: &mut BytesMut) {
             Some(summary) => {
                 number.clear();
                 let _ = write!(number, "\t{summary}");
+                out.put_slice(number.as_bytes());
+            }
+            None => out.put_slice(b"\t\\N"),
+        }
+        match row.share {
+            Some(share) => {
+                number.clear();
+                let _ = write!(number, "\t{share}");
                 out.put_slice(number.as_bytes());
             }
             None => out.put_slice(b"\t\\N"),
@@ -338,7 +350,7 @@ impl ReportLoad {
             load.client
                 .batch_execute(&format!(
                     "CREATE TEMP TABLE usage_staging (LIKE {table} INCLUDING DEFAULTS,
-                         summary INTEGER) ON COMMIT DROP;
+                         summary INTEGER, share NUMERIC) ON COMMIT DROP;
                      CREATE TEMP TABLE usage_summaries (summary INTEGER PRIMARY KEY,
                          revenue NUMERIC NOT NULL) ON COMMIT DROP;",
                     table = load.table,
@@ -351,7 +363,7 @@ impl ReportLoad {
     /// Opens the `COPY` into the report's table (or the staging table).
     pub async fn start_copy(&mut self) -> Result<(), DbError> {
         let (into, extra) = if self.target.staged {
-            ("usage_staging", ", summary")
+            ("usage_staging", ", summary, share")
         } else {
             (self.table.as_str(), "")
         };
@@ -376,7 +388,8 @@ impl ReportLoad {
         Ok(sink.as_mut().finish().await?)
     }
 
-    /// DSR: shares each summary's revenue among its lines, pro rata to their units, by largest
+    /// DSR: shares each summary's revenue among its lines, pro rata to their units (times their
+    /// share, for the tracks of a release's usage), by largest
     /// remainder at 10 decimal places (or the summary's own precision when finer), so that the
     /// lines add up to the summary exactly; then moves the staged lines into the report's table.
     /// Lines whose summary has no units at all share equally.
@@ -399,7 +412,8 @@ impl ReportLoad {
                  WITH weighted AS (
                      SELECT l.*, s.revenue AS total,
                             greatest(scale(s.revenue), 10) AS digits,
-                            CASE WHEN sum(l.units) OVER w = 0 THEN 1 ELSE l.units END AS weight
+                            CASE WHEN sum(l.units) OVER w = 0 THEN 1 ELSE l.units END
+                                * coalesce(l.share, 1) AS weight
                      FROM usage_staging l JOIN usage_summaries s USING (summary)
                      WINDOW w AS (PARTITION BY l.summary)
                  ), shares AS (

@@ -257,6 +257,7 @@ impl<R: Read> CsvReport<R> {
             revenue: Revenue::Reported(revenue),
             currency,
             usage_date,
+            share: None,
         })
     }
 

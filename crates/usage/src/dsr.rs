@@ -1,19 +1,32 @@
-//! DDEX DSR flat files, Basic Audio profile (1.2): tab-separated records, one per line.
+//! DDEX DSR flat files: the Basic Audio profile (every version) and the UGC profile's usage of
+//! sound recordings. Tab-separated records, one per line.
 //!
-//! `HEAD`, then summary records (`SY01.01`, `SY02.02`, `SY04.01`, `SY05.02`, `SY06.02`) that
-//! carry each territory's and offer's revenue, then blocks of a release (`RE01`), its resources
-//! (`AS01.01`/`AS02.02`) and their usage lines (`SU01` sales, `SU02` streams), then `FOOT` with
-//! the counts of lines, summaries and blocks. Record types may carry a version suffix
-//! (`SU02.02`). A `#` line names the cells of the record type that follows, and cells are read
-//! by those names; without one, the profile's order applies. Multi-valued cells are separated by
-//! `|` (`\` escapes). Record types this reader does not use are counted and skipped.
+//! `HEAD`, then summary records (`SY01`...`SY13`, any version) that carry each territory's and
+//! offer's revenue, then blocks of a release (`RE01`), its resources (`AS01`/`AS02`) and their
+//! usage lines (`SU01` sales, `SU02` streams, `SU03` UGC usages with `LI01` licensing details),
+//! then `FOOT` with the counts of lines, summaries and blocks. A `#` line names the cells of a
+//! record type (its first cell the type, with any version suffix); cells are read by those names,
+//! spelt as any version spells them (`TotalUsages` or `Usages`, `Currency` or
+//! `CurrencyOfReporting`, any case); without one, the profile's order applies. Multi-valued cells
+//! are separated by `|` (`\` escapes). Record types this reader does not use are counted and
+//! skipped.
 //!
-//! Usage lines carry no money in this profile: a line's revenue is its share of its summary
-//! record's revenue (the rights controller's `AllocatedNetRevenue` where the summary has one,
-//! else `NetRevenue`), pro rata to its usages. The reader hands out the summaries
+//! Basic Audio usage lines carry no money: a line's revenue is its share of its summary record's
+//! revenue (the rights controller's `AllocatedNetRevenue` where the summary has one, else
+//! `NetRevenue`), pro rata to its usages. The reader hands out the summaries
 //! ([`DsrReport::summaries`]) and marks each line [`Revenue::FromSummary`]; the loader allocates.
+//! A usage of a whole release (`TransactedRelease`) becomes one line per sound recording of its
+//! block, each with the release's usages and a [`UsageLine::share`] of its revenue: the track's
+//! part of the release's duration (equal parts when a duration is missing), since a release
+//! streamed or sold whole plays each track for its length. UGC lines carry their revenue: the
+//! `AllocatedAmount` (else `AllocatedNetRevenue`) of the `LI01` records that follow them, the
+//! amount due to the rights controller, else the line's own `NetRevenue`.
+//!
+//! A report may come in several files (`FileNumber` of `NumberOfFiles`): [`DsrReport::files`]
+//! reads them in order as one report, summaries and blocks shared, each file's `FOOT` checked
+//! against the file and its `NumberOfLinesInReport` against all of them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read};
 
 use backbeat_domain::FieldError;
@@ -270,6 +283,38 @@ const DEFAULT_CELLS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "SU03",
+        &[
+            "RecordType",
+            "BlockId",
+            "SalesTransactionId",
+            "SummaryRecordId",
+            "DspResourceId",
+            "Usages",
+            "NetRevenue",
+            "ValidityPeriodStart",
+            "ValidityPeriodEnd",
+            "ContentCategory",
+            "IsRoyaltyBearing",
+        ],
+    ),
+    (
+        "LI01",
+        &[
+            "RecordType",
+            "BlockId",
+            "SummaryRecordId",
+            "RightsController",
+            "RightsControllerPartyId",
+            "RightsControllerWorkId",
+            "RightSharePercentage",
+            "RightsType",
+            "AllocatedNetRevenue",
+            "AllocatedAmount",
+            "AllocatedUsages",
+        ],
+    ),
+    (
         "SU01",
         &[
             "RecordType",
@@ -314,11 +359,19 @@ const DEFAULT_CELLS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Cells other versions or senders name differently, and the name this reader reads them by.
+const ALIASES: &[(&str, &str)] = &[
+    ("TotalUsages", "Usages"),
+    ("NumberOfUsages", "Usages"),
+    ("Currency", "CurrencyOfReporting"),
+    ("RightShare%", "RightSharePercentage"),
+];
+
 /// A summary record: the revenue its usage lines share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub id: String,
-    /// The line of the file it was read from.
+    /// The line of the report it was read from.
     pub line: u32,
     pub revenue: Decimal,
     pub currency: Currency,
@@ -328,14 +381,26 @@ pub struct Summary {
     pub usages: Option<i64>,
 }
 
-/// What the file's header said.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The DSR profiles this reader takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    BasicAudio,
+    /// User-generated content (YouTube's reports): its usages of sound recordings.
+    Ugc,
+}
+
+/// What a file's header said.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    pub profile: Profile,
+    pub profile_version: String,
     pub message_id: String,
     pub sender_party_id: String,
     pub sender_name: String,
     pub usage_start: String,
     pub usage_end: String,
+    pub file_number: u32,
+    pub number_of_files: u32,
 }
 
 /// A summary that could not be read: the lines that reference it are refused with this reason.
@@ -347,6 +412,7 @@ struct BadSummary {
 
 #[derive(Debug, Default)]
 struct Release {
+    reference: String,
     upc: Option<Upc>,
     title: Option<String>,
     artist: Option<String>,
@@ -354,9 +420,22 @@ struct Release {
 
 #[derive(Debug, Default)]
 struct Resource {
+    reference: String,
+    dsp_id: String,
     isrc: Option<Isrc>,
     title: Option<String>,
     artist: Option<String>,
+    /// Whole seconds, when stated and not zero.
+    duration: Option<u32>,
+    sound_recording: bool,
+}
+
+/// A UGC usage line waiting for the `LI01` records that may follow it.
+struct PendingUgc {
+    at: u32,
+    line: Result<UsageLine, FieldError>,
+    royalty_bearing: bool,
+    allocated: Option<Decimal>,
 }
 
 /// One record's cells, read by name.
@@ -373,6 +452,15 @@ impl Record<'_> {
             .position(|n| n == name)
             .and_then(|i| self.cells.get(i))
             .map_or("", |c| c.trim())
+    }
+
+    /// The first of `names` the record has a value for.
+    fn first_of(&self, names: &[&str]) -> &str {
+        names
+            .iter()
+            .map(|n| self.get(n))
+            .find(|v| !v.is_empty())
+            .unwrap_or("")
     }
 
     /// The values of a multi-valued cell, `|`-separated, with `\` escapes undone.
@@ -436,65 +524,184 @@ fn iso_date_start(value: &str) -> Option<NaiveDate> {
     }
 }
 
-/// A DSR flat file being read.
-pub struct DsrReport<R> {
-    input: BufReader<R>,
-    period: Period,
-    buffer: String,
+/// `YYYY-MM-DD` or `YYYYMMDD` (UGC validity periods use both).
+fn day(field: &str, value: &str) -> Result<Option<NaiveDate>, FieldError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%Y%m%d"))
+        .map(Some)
+        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD)"))
+}
+
+/// An ISO 8601 duration (`PT3M20S`, `PT199S`, `PT0H4M5.5S`) in whole seconds; `None` when it
+/// is not one or is zero.
+fn duration_seconds(value: &str) -> Option<u32> {
+    let rest = value
+        .strip_prefix("PT")
+        .or_else(|| value.strip_prefix("pt"))?;
+    let (mut seconds, mut number) = (0f64, String::new());
+    for c in rest.chars() {
+        match c.to_ascii_uppercase() {
+            'H' | 'M' | 'S' => {
+                let n: f64 = number.parse().ok()?;
+                number.clear();
+                seconds += n * match c.to_ascii_uppercase() {
+                    'H' => 3600.0,
+                    'M' => 60.0,
+                    _ => 1.0,
+                };
+            }
+            d if d.is_ascii_digit() || d == '.' => number.push(d),
+            _ => return None,
+        }
+    }
+    let whole = seconds.round();
+    (number.is_empty() && whole >= 1.0 && whole < f64::from(u32::MAX)).then_some(whole as u32)
+}
+
+/// A summary id without its letters (`SY1`, `S1` → `1`): DDEX's own sample files name a
+/// summary `1` and point to it as `SY1`.
+fn loose_id(id: &str) -> &str {
+    id.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+}
+
+/// The usage type a line's own `UseType` cell states, when it states one.
+fn line_use_type(record: &Record<'_>) -> Option<UseType> {
+    let stated = record.get("UseType").to_ascii_lowercase();
+    if stated.is_empty() {
+        None
+    } else if stated.contains("download") {
+        Some(UseType::Download)
+    } else {
+        Some(UseType::Stream)
+    }
+}
+
+/// One file's counts, checked against its `FOOT`.
+#[derive(Debug, Default)]
+struct FileCounts {
     /// Physical lines read, heading and empty lines included (what `FOOT` counts).
     lines: u32,
+    summaries: u64,
+    blocks: u64,
+    header_seen: bool,
+    footer_seen: bool,
+}
+
+/// A DSR report being read: one file, or the files of a multi-file report in order.
+pub struct DsrReport<R> {
+    /// Files not yet opened.
+    waiting: VecDeque<R>,
+    input: Option<BufReader<R>>,
+    number_of_files: u32,
+    /// The file being read, from 1.
+    file: u32,
+    /// Lines of the files before this one: line numbers count through the whole report.
+    offset: u32,
+    period: Period,
+    buffer: String,
+    counts: FileCounts,
+    /// Each file's `NumberOfLinesInReport` and the line of its `FOOT`, checked at the end.
+    stated_report_lines: Vec<(u32, u64, u32)>,
     /// The cell names of each record type, as the file's `#` lines give them.
     headings: HashMap<String, Vec<String>>,
     /// A `#` line whose first cell does not name its record type: it names the next one's.
     unnamed_heading: Option<Vec<String>>,
     defaults: HashMap<&'static str, Vec<String>>,
+    /// Every cell name this reader knows, lower-cased, with the spelling it reads it by.
+    spellings: HashMap<String, &'static str>,
     header: Option<Header>,
     summaries: Vec<Summary>,
     summary_index: HashMap<String, Result<usize, BadSummary>>,
+    /// By [`loose_id`]: the one exact id it stands for (`None` when several share it).
+    loose_index: HashMap<String, Option<String>>,
     summary_records: u64,
     block: Option<String>,
     blocks: u64,
-    releases: HashMap<String, Release>,
-    resources: HashMap<String, Resource>,
+    releases: Vec<Release>,
+    resources: Vec<Resource>,
     usage_lines: u64,
     skipped: BTreeMap<String, u64>,
-    footer_seen: bool,
+    ready: VecDeque<Item>,
+    ugc: Option<PendingUgc>,
     done: bool,
 }
 
 impl<R: Read> DsrReport<R> {
+    /// A report in one file.
     pub fn new(input: R, period: Period) -> Self {
+        Self::files(vec![input], period)
+    }
+
+    /// A report in several files, in their `FileNumber` order.
+    pub fn files(files: Vec<R>, period: Period) -> Self {
+        let defaults: HashMap<&'static str, Vec<String>> = DEFAULT_CELLS
+            .iter()
+            .map(|(kind, cells)| (*kind, cells.iter().map(|c| (*c).to_owned()).collect()))
+            .collect();
+        let mut spellings: HashMap<String, &'static str> = DEFAULT_CELLS
+            .iter()
+            .flat_map(|(_, cells)| cells.iter())
+            .chain(["UseType"].iter())
+            .map(|c| (c.to_ascii_lowercase(), *c))
+            .collect();
+        for (alias, name) in ALIASES {
+            spellings.insert(alias.to_ascii_lowercase(), name);
+        }
         Self {
-            input: BufReader::with_capacity(256 * 1024, input),
+            number_of_files: u32::try_from(files.len()).unwrap_or(u32::MAX),
+            waiting: files.into(),
+            input: None,
+            file: 0,
+            offset: 0,
             period,
             buffer: String::new(),
-            lines: 0,
+            counts: FileCounts::default(),
+            stated_report_lines: Vec::new(),
             headings: HashMap::new(),
             unnamed_heading: None,
-            defaults: DEFAULT_CELLS
-                .iter()
-                .map(|(kind, cells)| (*kind, cells.iter().map(|c| (*c).to_owned()).collect()))
-                .collect(),
+            defaults,
+            spellings,
             header: None,
             summaries: Vec::new(),
             summary_index: HashMap::new(),
+            loose_index: HashMap::new(),
             summary_records: 0,
             block: None,
             blocks: 0,
-            releases: HashMap::new(),
-            resources: HashMap::new(),
+            releases: Vec::new(),
+            resources: Vec::new(),
             usage_lines: 0,
             skipped: BTreeMap::new(),
-            footer_seen: false,
+            ready: VecDeque::new(),
+            ugc: None,
             done: false,
         }
     }
 
-    /// The summary records read, in file order ([`Revenue::FromSummary`] indexes them).
+    /// Reads only as far as the first file's `HEAD` (its period and profile checked): what a
+    /// caller needs to know which report, and which file of it, this is.
+    pub fn header_only(input: R, period: Period) -> Result<Header, FileError> {
+        let mut report = Self::new(input, period);
+        report.open_next();
+        while report.header.is_none() {
+            if !report.read_physical_line()? {
+                return Err(FileError::whole(
+                    "the file is empty: a DSR file starts with HEAD",
+                ));
+            }
+        }
+        Ok(report.header.expect("read above"))
+    }
+
+    /// The summary records read, in report order ([`Revenue::FromSummary`] indexes them).
     pub fn summaries(&self) -> &[Summary] {
         &self.summaries
     }
 
+    /// The first file's header.
     pub fn header(&self) -> Option<&Header> {
         self.header.as_ref()
     }
@@ -504,9 +711,23 @@ impl<R: Read> DsrReport<R> {
         &self.skipped
     }
 
-    /// Usage records (`SU01`/`SU02`) read so far.
+    /// Usage records (`SU01`/`SU02`/`SU03`) read so far.
     pub fn lines(&self) -> u64 {
         self.usage_lines
+    }
+
+    /// A file error at `line` of the file being read, naming the file in a multi-file report.
+    fn fail(&self, line: u32, message: impl Into<String>) -> FileError {
+        if self.number_of_files > 1 {
+            FileError::whole(format!(
+                "file {} of {}, line {line}: {}",
+                self.file,
+                self.number_of_files,
+                message.into()
+            ))
+        } else {
+            FileError::at(line, message)
+        }
     }
 
     fn names_for(&mut self, kind: &str) -> Vec<String> {
@@ -521,52 +742,104 @@ impl<R: Read> DsrReport<R> {
             .unwrap_or_default()
     }
 
-    /// Reads lines until one yields an item; `None` at the end of the file.
-    fn read_one(&mut self) -> Result<Option<Item>, FileError> {
-        loop {
-            self.buffer.clear();
-            let read = self.input.read_line(&mut self.buffer).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    FileError::at(self.lines + 1, "is not UTF-8 text")
-                } else {
-                    FileError::Io(e)
-                }
-            })?;
-            if read == 0 {
-                return self.finish().map(|()| None);
+    /// A heading's cell name as this reader spells it.
+    fn spelling(&self, name: &str) -> String {
+        let name = name.trim();
+        self.spellings
+            .get(&name.to_ascii_lowercase())
+            .map_or_else(|| name.to_owned(), |s| (*s).to_owned())
+    }
+
+    /// Opens the next file; `false` when there is none.
+    fn open_next(&mut self) -> bool {
+        match self.waiting.pop_front() {
+            Some(file) => {
+                self.input = Some(BufReader::with_capacity(256 * 1024, file));
+                self.file += 1;
+                self.offset += self.counts.lines;
+                self.counts = FileCounts::default();
+                // Headings and blocks belong to their file; summaries to the report.
+                self.headings.clear();
+                self.unnamed_heading = None;
+                self.block = None;
+                self.releases.clear();
+                self.resources.clear();
+                true
             }
-            self.lines += 1;
-            let line = self.lines;
-            let text = std::mem::take(&mut self.buffer);
-            let result = self.read_line(line, text.trim_end_matches(['\n', '\r']));
-            self.buffer = text;
-            if let Some(item) = result? {
-                return Ok(Some(item));
+            None => {
+                self.input = None;
+                false
             }
         }
     }
 
-    fn read_line(&mut self, line: u32, text: &str) -> Result<Option<Item>, FileError> {
-        if text.trim().is_empty() {
-            return Ok(None);
+    /// Reads one physical line of the current file into the queue; `false` at its end.
+    fn read_physical_line(&mut self) -> Result<bool, FileError> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(false);
+        };
+        self.buffer.clear();
+        let read = match input.read_line(&mut self.buffer) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(self.fail(self.counts.lines + 1, "is not UTF-8 text"));
+            }
+            Err(e) => return Err(FileError::Io(e)),
+        };
+        if read == 0 {
+            return Ok(false);
         }
-        if self.footer_seen {
-            return Err(FileError::at(line, "data after the FOOT record"));
+        self.counts.lines += 1;
+        let line = self.counts.lines;
+        let text = std::mem::take(&mut self.buffer);
+        // A byte-order mark is not part of the first record's type.
+        let trimmed = text
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{feff}');
+        let result = self.read_line(line, trimmed);
+        self.buffer = text;
+        result.map(|()| true)
+    }
+
+    /// Reads until an item is ready; `None` at the end of the report.
+    fn read_one(&mut self) -> Result<Option<Item>, FileError> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Ok(Some(item));
+            }
+            if self.input.is_none() && !self.open_next() {
+                return self.finish().map(|()| None);
+            }
+            if !self.read_physical_line()? {
+                self.flush_ugc();
+                self.finish_file()?;
+                self.input = None;
+            }
+        }
+    }
+
+    fn read_line(&mut self, line: u32, text: &str) -> Result<(), FileError> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        if self.counts.footer_seen {
+            return Err(self.fail(line, "data after the FOOT record"));
         }
         if let Some(heading) = text.strip_prefix('#') {
-            let mut cells: Vec<String> = heading.split('\t').map(|c| c.trim().to_owned()).collect();
-            if looks_like_record_type(&cells[0]) || cells[0] == "HEAD" || cells[0] == "FOOT" {
-                let kind = std::mem::replace(&mut cells[0], "RecordType".to_owned());
-                self.headings.insert(kind, cells);
+            let mut cells: Vec<String> = heading.split('\t').map(|c| self.spelling(c)).collect();
+            let first = heading.split('\t').next().unwrap_or_default().trim();
+            if looks_like_record_type(first) || first == "HEAD" || first == "FOOT" {
+                cells[0] = "RecordType".to_owned();
+                self.headings.insert(first.to_owned(), cells);
             } else {
                 self.unnamed_heading = Some(cells);
             }
-            return Ok(None);
+            return Ok(());
         }
         let cells: Vec<&str> = text.split('\t').collect();
         let kind = cells[0].trim();
-        if self.header.is_none() && kind != "HEAD" {
-            return Err(FileError::at(
+        if !self.counts.header_seen && kind != "HEAD" {
+            return Err(self.fail(
                 line,
                 "a DSR file starts with its HEAD record; this is not one (is the format right?)",
             ));
@@ -577,45 +850,69 @@ impl<R: Read> DsrReport<R> {
             cells,
             names: &names,
         };
-        match base_type(kind) {
-            "HEAD" => self.read_head(line, &record).map(|()| None),
+        let base = base_type(kind);
+        // A UGC line's licensing records follow it; anything else closes it.
+        if base != "LI01" {
+            self.flush_ugc();
+        }
+        let line = self.offset + line;
+        match base {
+            "HEAD" => self.read_head(line - self.offset, &record),
             "SY01" | "SY02" | "SY03" | "SY04" | "SY05" | "SY06" | "SY07" | "SY08" | "SY09"
             | "SY10" | "SY11" | "SY12" | "SY13" => {
                 self.read_summary(line, &record);
-                Ok(None)
+                Ok(())
             }
             "RE01" | "RE02" | "AS01" | "AS02" | "MW01" => {
                 self.read_block_record(&record);
-                Ok(None)
+                Ok(())
             }
-            "SU01" | "SU02" => Ok(Some(self.read_usage(line, &record))),
-            "FOOT" => self.read_foot(line, &record).map(|()| None),
+            "SU01" | "SU02" => {
+                let item = self.read_usage(line, &record);
+                self.ready.extend(item);
+                Ok(())
+            }
+            "SU03" => {
+                self.read_ugc_usage(line, &record);
+                Ok(())
+            }
+            "LI01" => {
+                self.read_licensing(&record);
+                Ok(())
+            }
+            "FOOT" => self.read_foot(line - self.offset, &record),
             _ => {
                 *self.skipped.entry(kind.to_owned()).or_default() += 1;
-                Ok(None)
+                Ok(())
             }
         }
     }
 
     fn read_head(&mut self, line: u32, record: &Record<'_>) -> Result<(), FileError> {
-        if self.header.is_some() {
-            return Err(FileError::at(line, "a second HEAD record"));
+        if self.counts.header_seen {
+            return Err(self.fail(line, "a second HEAD record"));
         }
-        let profile = record.get("Profile");
-        if !profile.to_ascii_lowercase().contains("basicaudio") {
-            return Err(FileError::at(
+        self.counts.header_seen = true;
+        let stated = record.get("Profile");
+        let lower = stated.to_ascii_lowercase();
+        let profile = if lower.contains("basicaudio") {
+            Profile::BasicAudio
+        } else if lower.contains("ugc") {
+            Profile::Ugc
+        } else {
+            return Err(self.fail(
                 line,
                 format!(
-                    "profile `{profile}` is not supported; backbeat reads the Basic Audio profile"
+                    "profile `{stated}` is not supported; backbeat reads the Basic Audio and UGC profiles"
                 ),
             ));
-        }
+        };
         let start = record.get("UsageStartDate");
         let end = record.get("UsageEndDate");
         let starts = iso_date_start(start)
-            .ok_or_else(|| FileError::at(line, "UsageStartDate must be YYYY[-MM[-DD]]"))?;
+            .ok_or_else(|| self.fail(line, "UsageStartDate must be YYYY[-MM[-DD]]"))?;
         if !self.period.contains(starts) {
-            return Err(FileError::at(
+            return Err(self.fail(
                 line,
                 format!(
                     "the file reports usage from {start} to {end}, not in the period {}",
@@ -623,34 +920,103 @@ impl<R: Read> DsrReport<R> {
                 ),
             ));
         }
-        self.header = Some(Header {
+        let number = |name: &str| -> Result<u32, FileError> {
+            match record.get(name) {
+                "" => Ok(1),
+                value => value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| self.fail(line, format!("HEAD {name} must be a number from 1"))),
+            }
+        };
+        let header = Header {
+            profile,
+            profile_version: record.get("ProfileVersion").to_owned(),
             message_id: record.get("MessageId").to_owned(),
             sender_party_id: record.get("SenderPartyId").to_owned(),
             sender_name: record.get("SenderName").to_owned(),
             usage_start: start.to_owned(),
             usage_end: end.to_owned(),
-        });
+            file_number: number("FileNumber")?,
+            number_of_files: number("NumberOfFiles")?,
+        };
+        if header.number_of_files != self.number_of_files || header.file_number != self.file {
+            return Err(self.fail(
+                line,
+                format!(
+                    "this is file {} of {} of report {}, read as file {} of {}: a report is read once all its files are there",
+                    header.file_number,
+                    header.number_of_files,
+                    header.message_id,
+                    self.file,
+                    self.number_of_files
+                ),
+            ));
+        }
+        match &self.header {
+            None => self.header = Some(header),
+            Some(first) if first.message_id != header.message_id => {
+                return Err(self.fail(
+                    line,
+                    format!(
+                        "MessageId {} is not the report's ({})",
+                        header.message_id, first.message_id
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
         Ok(())
     }
 
     fn read_summary(&mut self, line: u32, record: &Record<'_>) {
         self.summary_records += 1;
+        self.counts.summaries += 1;
         let id = record.get("SummaryRecordId").to_owned();
         let parsed = self.parse_summary(line, id.clone(), record);
-        let entry = parsed.map(|summary| {
-            self.summaries.push(summary);
-            self.summaries.len() - 1
-        });
-        self.summary_index.insert(
-            id,
-            entry.map_err(|e| BadSummary {
+        let entry = match (parsed, self.summary_index.get(&id)) {
+            // A summary id on several records (one per rights controller, in UGC files): one
+            // summary, its revenue added up, as long as they agree on where and in what.
+            (Ok(more), Some(Ok(index))) => {
+                let first = &mut self.summaries[*index];
+                if first.territory == more.territory && first.currency == more.currency {
+                    first.revenue += more.revenue;
+                    first.usages = first.usages.zip(more.usages).map(|(a, b)| a + b);
+                    Ok(*index)
+                } else {
+                    Err(BadSummary {
+                        field: "SummaryRecordId".to_owned(),
+                        reason: format!(
+                            "summary {id} is stated twice (line {line}) for different territories or currencies"
+                        ),
+                    })
+                }
+            }
+            (_, Some(Err(bad))) => Err(bad.clone()),
+            (Ok(summary), None) => {
+                self.summaries.push(summary);
+                Ok(self.summaries.len() - 1)
+            }
+            (Err(e), _) => Err(BadSummary {
                 field: e.field,
                 reason: format!(
                     "its summary record (line {line}) is unusable: {}",
                     e.message
                 ),
             }),
-        );
+        };
+        let loose = loose_id(&id).to_owned();
+        match self.loose_index.get(&loose) {
+            Some(Some(known)) if *known != id => {
+                self.loose_index.insert(loose, None);
+            }
+            Some(_) => {}
+            None => {
+                self.loose_index.insert(loose, Some(id.clone()));
+            }
+        }
+        self.summary_index.insert(id, entry);
     }
 
     fn parse_summary(
@@ -685,12 +1051,7 @@ impl<R: Read> DsrReport<R> {
             }
             sum
         };
-        let use_type = record.get("UseType").to_ascii_lowercase();
-        let use_type = if use_type.contains("download") {
-            UseType::Download
-        } else {
-            UseType::Stream
-        };
+        let use_type = line_use_type(record).unwrap_or(UseType::Stream);
         let usages = match record.get("Usages") {
             "" => None,
             value => Some(fields::units("Usages", value)?),
@@ -706,12 +1067,32 @@ impl<R: Read> DsrReport<R> {
         })
     }
 
+    /// The summary a usage line names: by its exact id, else by its number alone when that is
+    /// unambiguous.
+    fn summary_of(&self, id: &str) -> Result<usize, FieldError> {
+        let found = self.summary_index.get(id).or_else(|| {
+            self.loose_index
+                .get(loose_id(id))
+                .and_then(|exact| exact.as_ref())
+                .and_then(|exact| self.summary_index.get(exact))
+        });
+        match found {
+            Some(Ok(index)) => Ok(*index),
+            Some(Err(bad)) => Err(FieldError::new(bad.field.clone(), bad.reason.clone())),
+            None => Err(FieldError::new(
+                "SummaryRecordId",
+                format!("names no summary record of this report ({id})"),
+            )),
+        }
+    }
+
     /// Records of a block share its id; a new id closes the block before and forgets its
     /// references, which are specific to their block.
     fn enter_block(&mut self, id: &str) {
         if self.block.as_deref() != Some(id) {
             self.block = Some(id.to_owned());
             self.blocks += 1;
+            self.counts.blocks += 1;
             self.releases.clear();
             self.resources.clear();
         }
@@ -720,66 +1101,57 @@ impl<R: Read> DsrReport<R> {
     fn read_block_record(&mut self, record: &Record<'_>) {
         self.enter_block(record.get("BlockId"));
         match base_type(record.kind) {
-            "RE01" => {
-                self.releases.insert(
-                    record.get("ReleaseReference").to_owned(),
-                    Release {
-                        upc: Upc::parse("ICPN", record.get("ICPN")).ok(),
-                        title: fields::text(record.get("Title")),
-                        artist: fields::text(record.get("DisplayArtistName")),
-                    },
-                );
-            }
-            "RE02" => {
-                self.releases.insert(
-                    record.get("ReleaseReference").to_owned(),
-                    Release::default(),
-                );
-            }
+            "RE01" => self.releases.push(Release {
+                reference: record.get("ReleaseReference").to_owned(),
+                upc: Upc::parse("ICPN", record.get("ICPN")).ok(),
+                title: fields::text(record.get("Title")),
+                artist: fields::text(record.get("DisplayArtistName")),
+            }),
+            "RE02" => self.releases.push(Release {
+                reference: record.get("ReleaseReference").to_owned(),
+                ..Release::default()
+            }),
             "AS01" | "AS02" => {
-                self.resources.insert(
-                    record.get("ResourceReference").to_owned(),
-                    Resource {
-                        isrc: record
-                            .values("ISRC")
-                            .iter()
-                            .find_map(|v| Isrc::parse("ISRC", v).ok()),
-                        title: fields::text(record.get("Title")),
-                        artist: fields::text(record.get("DisplayArtistName")),
-                    },
-                );
+                let kind = record.get("ResourceType").to_ascii_lowercase();
+                self.resources.push(Resource {
+                    reference: record.get("ResourceReference").to_owned(),
+                    dsp_id: record.get("DspResourceId").to_owned(),
+                    isrc: record
+                        .values("ISRC")
+                        .iter()
+                        .find_map(|v| Isrc::parse("ISRC", v).ok()),
+                    title: fields::text(record.get("Title")),
+                    artist: fields::text(record.get("DisplayArtistName")),
+                    duration: duration_seconds(record.get("Duration")),
+                    sound_recording: kind.is_empty() || kind.contains("soundrecording"),
+                });
             }
             _ => {}
         }
     }
 
-    fn read_usage(&mut self, line: u32, record: &Record<'_>) -> Item {
+    /// The block's release UPC, for UPC + title matching when an ISRC matches nothing.
+    fn block_upc(&self) -> Option<Upc> {
+        self.releases.iter().find_map(|r| r.upc.clone())
+    }
+
+    fn read_usage(&mut self, line: u32, record: &Record<'_>) -> Vec<Item> {
         self.usage_lines += 1;
         self.enter_block(record.get("BlockId"));
         match self.parse_usage(line, record) {
-            Ok(usage) => Item::Line(usage),
-            Err(error) => Item::Rejected(Rejection {
+            Ok(usages) => usages.into_iter().map(Item::Line).collect(),
+            Err(error) => vec![Item::Rejected(Rejection {
                 line,
                 field: Some(error.field),
                 reason: error.message,
-            }),
+            })],
         }
     }
 
-    fn parse_usage(&self, line: u32, record: &Record<'_>) -> Result<UsageLine, FieldError> {
+    fn parse_usage(&self, line: u32, record: &Record<'_>) -> Result<Vec<UsageLine>, FieldError> {
         let transaction_id =
             fields::transaction_id("SalesTransactionId", record.get("SalesTransactionId"))?;
-        let summary_id = record.required("SummaryRecordId")?;
-        let summary = match self.summary_index.get(summary_id) {
-            Some(Ok(index)) => *index,
-            Some(Err(bad)) => return Err(FieldError::new(bad.field.clone(), bad.reason.clone())),
-            None => {
-                return Err(FieldError::new(
-                    "SummaryRecordId",
-                    format!("names no summary record of this file ({summary_id})"),
-                ));
-            }
-        };
+        let summary = self.summary_of(record.required("SummaryRecordId")?)?;
         let units = if base_type(record.kind) == "SU02" {
             fields::units("NumberOfStreams", record.required("NumberOfStreams")?)?
         } else {
@@ -793,64 +1165,17 @@ impl<R: Read> DsrReport<R> {
             }
             usages - returns
         };
-        let (isrc, upc, title, artist) = match (
-            record.get("TransactedResource"),
-            record.get("TransactedRelease"),
-        ) {
-            (resource, "") if !resource.is_empty() => {
-                let found = self.resources.get(resource).ok_or_else(|| {
-                    FieldError::new(
-                        "TransactedResource",
-                        format!("names no resource of block {}", record.get("BlockId")),
-                    )
-                })?;
-                // The block's release, for UPC + title matching when the ISRC matches nothing.
-                let upc = self.releases.values().find_map(|r| r.upc.clone());
-                (
-                    found.isrc.clone(),
-                    upc,
-                    found.title.clone(),
-                    found.artist.clone(),
-                )
-            }
-            ("", release) if !release.is_empty() => {
-                let found = self.releases.get(release).ok_or_else(|| {
-                    FieldError::new(
-                        "TransactedRelease",
-                        format!("names no release of block {}", record.get("BlockId")),
-                    )
-                })?;
-                (
-                    None,
-                    found.upc.clone(),
-                    found.title.clone(),
-                    found.artist.clone(),
-                )
-            }
-            _ => {
-                return Err(FieldError::new(
-                    "TransactedResource",
-                    "exactly one of TransactedRelease and TransactedResource is required",
-                ));
-            }
-        };
-        if isrc.is_none() && upc.is_none() {
-            return Err(FieldError::new(
-                "ISRC",
-                "the usage's resource has no ISRC and its release no ICPN",
-            ));
-        }
         let facts = &self.summaries[summary];
         let royalty_bearing = !record.get("IsRoyaltyBearing").eq_ignore_ascii_case("false");
-        Ok(UsageLine {
+        let template = UsageLine {
             line,
             transaction_id,
-            isrc,
-            upc,
-            title,
-            artist,
+            isrc: None,
+            upc: None,
+            title: None,
+            artist: None,
             territory: facts.territory.clone(),
-            use_type: facts.use_type,
+            use_type: line_use_type(record).unwrap_or(facts.use_type),
             units,
             revenue: if royalty_bearing {
                 Revenue::FromSummary(summary)
@@ -859,30 +1184,233 @@ impl<R: Read> DsrReport<R> {
             },
             currency: facts.currency,
             usage_date: None,
-        })
+            share: None,
+        };
+        let block = record.get("BlockId");
+        match (
+            record.get("TransactedResource"),
+            record.get("TransactedRelease"),
+        ) {
+            (resource, "") if !resource.is_empty() => {
+                let found = self
+                    .resources
+                    .iter()
+                    .find(|r| r.reference == resource)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "TransactedResource",
+                            format!("names no resource of block {block}"),
+                        )
+                    })?;
+                let usage = UsageLine {
+                    isrc: found.isrc.clone(),
+                    upc: self.block_upc(),
+                    title: found.title.clone(),
+                    artist: found.artist.clone(),
+                    ..template
+                };
+                identified(&usage)?;
+                Ok(vec![usage])
+            }
+            ("", release) if !release.is_empty() => {
+                let found = self
+                    .releases
+                    .iter()
+                    .find(|r| r.reference == release)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "TransactedRelease",
+                            format!("names no release of block {block}"),
+                        )
+                    })?;
+                let tracks: Vec<&Resource> = self
+                    .resources
+                    .iter()
+                    .filter(|r| r.sound_recording)
+                    .collect();
+                if tracks.is_empty() {
+                    // Nothing to share it among: the release itself, matched by UPC and title.
+                    let usage = UsageLine {
+                        upc: found.upc.clone(),
+                        title: found.title.clone(),
+                        artist: found.artist.clone(),
+                        ..template
+                    };
+                    identified(&usage)?;
+                    return Ok(vec![usage]);
+                }
+                let shares = shares(&tracks);
+                // One track is the whole release: its line is the usage as reported.
+                let whole = tracks.len() == 1;
+                tracks
+                    .iter()
+                    .zip(shares)
+                    .enumerate()
+                    .map(|(n, (track, share))| {
+                        let usage = UsageLine {
+                            transaction_id: if whole {
+                                template.transaction_id.clone()
+                            } else {
+                                format!("{}/{}", template.transaction_id, n + 1)
+                            },
+                            isrc: track.isrc.clone(),
+                            upc: found.upc.clone().or_else(|| self.block_upc()),
+                            title: track.title.clone(),
+                            artist: track.artist.clone().or_else(|| found.artist.clone()),
+                            share: (!whole).then_some(share),
+                            ..template.clone()
+                        };
+                        identified(&usage).map(|()| usage)
+                    })
+                    .collect()
+            }
+            _ => Err(FieldError::new(
+                "TransactedResource",
+                "exactly one of TransactedRelease and TransactedResource is required",
+            )),
+        }
+    }
+
+    /// An `SU03` UGC usage: held until the `LI01` records after it have said what is due.
+    fn read_ugc_usage(&mut self, line: u32, record: &Record<'_>) {
+        self.usage_lines += 1;
+        self.enter_block(record.get("BlockId"));
+        let parsed = self.parse_ugc_usage(line, record);
+        self.ugc = Some(PendingUgc {
+            at: line,
+            line: parsed,
+            royalty_bearing: !record.get("IsRoyaltyBearing").eq_ignore_ascii_case("false"),
+            allocated: None,
+        });
+    }
+
+    fn parse_ugc_usage(&self, line: u32, record: &Record<'_>) -> Result<UsageLine, FieldError> {
+        // UGC transaction ids are unique within their block only (YouTube's start at `U1` in
+        // each): the block makes them the report's.
+        let transaction_id = format!(
+            "{}/{}",
+            record.get("BlockId"),
+            fields::transaction_id("SalesTransactionId", record.get("SalesTransactionId"))?
+        );
+        // Without a summary, the territory and currency all of the report's summaries share.
+        let facts = match record.get("SummaryRecordId") {
+            "" => {
+                let first = self.summaries.first().filter(|first| {
+                    self.summaries
+                        .iter()
+                        .all(|s| s.territory == first.territory && s.currency == first.currency)
+                });
+                first.ok_or_else(|| {
+                    FieldError::new(
+                        "SummaryRecordId",
+                        "is required when the report's summaries differ in territory or currency",
+                    )
+                })?
+            }
+            id => &self.summaries[self.summary_of(id)?],
+        };
+        // UGC 1.0 names the resource `DspReleaseId`, later versions `DspResourceId`.
+        let resource = record.first_of(&["DspResourceId", "DspReleaseId"]);
+        let found = self
+            .resources
+            .iter()
+            .find(|r| r.dsp_id == resource || r.reference == resource)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "DspResourceId",
+                    format!(
+                        "names no resource of block {} ({resource})",
+                        record.get("BlockId")
+                    ),
+                )
+            })?;
+        let revenue = match record.get("NetRevenue") {
+            "" => Decimal::ZERO,
+            value => fields::amount("NetRevenue", value)?,
+        };
+        let royalty_bearing = !record.get("IsRoyaltyBearing").eq_ignore_ascii_case("false");
+        let usage = UsageLine {
+            line,
+            transaction_id,
+            isrc: found.isrc.clone(),
+            upc: self.block_upc(),
+            title: found.title.clone(),
+            artist: found.artist.clone(),
+            territory: facts.territory.clone(),
+            use_type: facts.use_type,
+            units: fields::units("Usages", record.required("Usages")?)?,
+            revenue: Revenue::Reported(if royalty_bearing {
+                revenue
+            } else {
+                Decimal::ZERO
+            }),
+            currency: facts.currency,
+            usage_date: day("ValidityPeriodStart", record.get("ValidityPeriodStart"))?,
+            share: None,
+        };
+        identified(&usage)?;
+        Ok(usage)
+    }
+
+    /// An `LI01` record: what of the UGC line before it is due to the rights controller.
+    fn read_licensing(&mut self, record: &Record<'_>) {
+        let Some(pending) = self.ugc.as_mut() else {
+            *self.skipped.entry(record.kind.to_owned()).or_default() += 1;
+            return;
+        };
+        let Ok(_) = pending.line else {
+            return;
+        };
+        let (field, value) = match record.get("AllocatedAmount") {
+            "" => ("AllocatedNetRevenue", record.get("AllocatedNetRevenue")),
+            amount => ("AllocatedAmount", amount),
+        };
+        if value.is_empty() {
+            return;
+        }
+        match fields::amount(field, value) {
+            Ok(amount) => *pending.allocated.get_or_insert(Decimal::ZERO) += amount,
+            Err(error) => pending.line = Err(error),
+        }
+    }
+
+    /// Releases the UGC line waiting for its licensing records.
+    fn flush_ugc(&mut self) {
+        let Some(pending) = self.ugc.take() else {
+            return;
+        };
+        let item = match pending.line {
+            Ok(mut usage) => {
+                if let Some(allocated) = pending.allocated.filter(|_| pending.royalty_bearing) {
+                    usage.revenue = Revenue::Reported(allocated);
+                }
+                Item::Line(usage)
+            }
+            Err(error) => Item::Rejected(Rejection {
+                line: pending.at,
+                field: Some(error.field),
+                reason: error.message,
+            }),
+        };
+        self.ready.push_back(item);
     }
 
     fn read_foot(&mut self, line: u32, record: &Record<'_>) -> Result<(), FileError> {
-        self.footer_seen = true;
+        self.counts.footer_seen = true;
         let count = |name: &str| -> Result<u64, FileError> {
             record
                 .get(name)
                 .parse::<u64>()
-                .map_err(|_| FileError::at(line, format!("FOOT {name} must be a whole number")))
+                .map_err(|_| self.fail(line, format!("FOOT {name} must be a whole number")))
         };
         let checks = [
             ("NumberOfLinesInFile", u64::from(line), "lines"),
-            (
-                "NumberOfSummaryRecords",
-                self.summary_records,
-                "summary records",
-            ),
-            ("NumberOfBlocksInFile", self.blocks, "blocks"),
+            ("NumberOfBlocksInFile", self.counts.blocks, "blocks"),
         ];
         for (name, read, what) in checks {
             let stated = count(name)?;
             if stated != read {
-                return Err(FileError::at(
+                return Err(self.fail(
                     line,
                     format!(
                         "FOOT {name} says {stated} {what}, the file has {read}: it is incomplete or altered"
@@ -890,23 +1418,92 @@ impl<R: Read> DsrReport<R> {
                 ));
             }
         }
+        // The file's summaries, or the report's so far (senders count either way).
+        let stated = count("NumberOfSummaryRecords")?;
+        if stated != self.counts.summaries && stated != self.summary_records {
+            return Err(self.fail(
+                line,
+                format!(
+                    "FOOT NumberOfSummaryRecords says {stated} summary records, the file has {}: it is incomplete or altered",
+                    self.counts.summaries
+                ),
+            ));
+        }
+        // Blocks in the report are not checked: DDEX's own sample files state numbers there
+        // that no file of theirs has.
+        if !record.get("NumberOfLinesInReport").is_empty() {
+            let stated = count("NumberOfLinesInReport")?;
+            self.stated_report_lines.push((self.file, stated, line));
+        }
         Ok(())
     }
 
+    /// The end of one file: it must have been whole.
+    fn finish_file(&mut self) -> Result<(), FileError> {
+        if !self.counts.header_seen {
+            return Err(self.fail(1, "the file is empty: a DSR file starts with HEAD"));
+        }
+        if !self.counts.footer_seen {
+            return Err(self.fail(
+                self.counts.lines,
+                "the file ends without its FOOT record: it looks truncated",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The end of the report: every file's count of the report's lines must be what they hold.
     fn finish(&mut self) -> Result<(), FileError> {
         if self.header.is_none() {
             return Err(FileError::whole(
                 "the file is empty: a DSR file starts with HEAD",
             ));
         }
-        if !self.footer_seen {
-            return Err(FileError::at(
-                self.lines,
-                "the file ends without its FOOT record: it looks truncated",
-            ));
+        let total = u64::from(self.offset + self.counts.lines);
+        for (file, stated, line) in &self.stated_report_lines {
+            if *stated != total {
+                let message = format!(
+                    "FOOT NumberOfLinesInReport says {stated} lines, the report's files have {total}: a file is missing, incomplete or altered"
+                );
+                return Err(if self.number_of_files > 1 {
+                    FileError::whole(format!(
+                        "file {file} of {}, line {line}: {message}",
+                        self.number_of_files
+                    ))
+                } else {
+                    FileError::at(*line, message)
+                });
+            }
         }
         Ok(())
     }
+}
+
+/// A line must name its recording (ISRC) or its release (UPC) to be matched at all.
+fn identified(usage: &UsageLine) -> Result<(), FieldError> {
+    if usage.isrc.is_none() && usage.upc.is_none() {
+        Err(FieldError::new(
+            "ISRC",
+            "the usage's resource has no ISRC and its release no ICPN",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Each track's part of a release: its duration over theirs, or equal parts when any has none.
+/// Ten decimal places: the loader's allocation only compares them.
+fn shares(tracks: &[&Resource]) -> Vec<Decimal> {
+    let durations: Option<Vec<u32>> = tracks.iter().map(|t| t.duration).collect();
+    let weights: Vec<Decimal> = match durations {
+        Some(durations) => durations.into_iter().map(Decimal::from).collect(),
+        None => vec![Decimal::ONE; tracks.len()],
+    };
+    let total: Decimal = weights.iter().copied().sum();
+    weights
+        .into_iter()
+        .map(|w| (w / total).round_dp(10))
+        .collect()
 }
 
 impl<R: Read> Iterator for DsrReport<R> {
@@ -941,5 +1538,19 @@ mod tests {
         assert!(split_values("").is_empty());
         assert_eq!(base_type("SU02.02"), "SU02");
         assert!(looks_like_record_type("AS02.03") && !looks_like_record_type("RecordType"));
+    }
+
+    #[test]
+    fn durations_and_loose_summary_ids() {
+        assert_eq!(duration_seconds("PT3M20S"), Some(200));
+        assert_eq!(duration_seconds("PT199S"), Some(199));
+        assert_eq!(duration_seconds("PT1H0M5.4S"), Some(3605));
+        assert_eq!(duration_seconds("PT0H0M0S"), None);
+        assert_eq!(duration_seconds("3:20"), None);
+        assert_eq!(
+            (loose_id("SY1"), loose_id("S1"), loose_id("1")),
+            ("1", "1", "1")
+        );
+        assert_eq!(loose_id("SY02"), "02");
     }
 }

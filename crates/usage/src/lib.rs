@@ -30,6 +30,9 @@ pub struct UsageLine {
     pub revenue: Revenue,
     pub currency: Currency,
     pub usage_date: Option<NaiveDate>,
+    /// A track's part of a usage reported for its whole release (see [`dsr`]): the line counts
+    /// for `units × share` when its summary's revenue is shared out. `None`: the whole.
+    pub share: Option<Decimal>,
 }
 
 /// What a line earned.

@@ -63,7 +63,7 @@ fn usage_lines_take_their_summary_territory_currency_and_type() {
     let text = dsr.finish();
     let (items, report) = read(&text).expect("readable");
     let found = lines(&items);
-    assert_eq!(found.len(), 3, "{items:?}");
+    assert_eq!(found.len(), 4, "{items:?}");
 
     let first = found[0];
     assert_eq!(first.transaction_id, "T1");
@@ -85,11 +85,16 @@ fn usage_lines_take_their_summary_territory_currency_and_type() {
     assert!(found[1].isrc.is_none());
     assert_eq!(found[1].title.as_deref(), Some("Cemeteries of London"));
 
-    // A release sale: usages less returns, the release's UPC and title.
-    let sale = found[2];
-    assert_eq!((sale.use_type, sale.units), (UseType::Download, 3));
-    assert_eq!(sale.title.as_deref(), Some("Viva la Vida"));
-    assert_eq!(sale.revenue, Revenue::FromSummary(1));
+    // A release sale (usages less returns) is one line per track of its block, each with the
+    // release's units and a share by duration (both tracks last 3:20 here).
+    for (n, sale) in found[2..].iter().enumerate() {
+        assert_eq!(sale.transaction_id, format!("T3/{}", n + 1));
+        assert_eq!((sale.use_type, sale.units), (UseType::Download, 3));
+        assert_eq!(sale.upc.as_ref().map(|u| u.as_str()), Some("036000291452"));
+        assert_eq!(sale.share, Some(Decimal::new(5, 1)));
+        assert_eq!(sale.revenue, Revenue::FromSummary(1));
+    }
+    assert_eq!(found[3].title.as_deref(), Some("Cemeteries of London"));
 
     // The rights controller's allocated revenue wins over the service's net.
     let summaries = report.summaries();
@@ -233,7 +238,7 @@ fn files_of_another_period_or_profile_or_format_are_refused() {
             .err()
             .expect("refused")
             .to_string()
-            .contains("Basic Audio")
+            .contains("Basic Audio and UGC")
     );
 
     let csv = "transaction_id,isrc\nT1,GBAYE0601498\n";
@@ -245,4 +250,195 @@ fn files_of_another_period_or_profile_or_format_are_refused() {
             .contains("HEAD")
     );
     assert!(read("").is_err());
+}
+
+fn data(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+type Files = DsrReport<std::io::Cursor<Vec<u8>>>;
+
+fn read_files(names: &[&str]) -> Result<(Vec<Item>, Files), FileError> {
+    let files = names
+        .iter()
+        .map(|n| std::io::Cursor::new(data(n)))
+        .collect();
+    let mut report = DsrReport::files(files, period());
+    let items = report.by_ref().collect::<Result<Vec<_>, _>>()?;
+    Ok((items, report))
+}
+
+#[test]
+fn basic_audio_1_3_reads_by_its_headings_and_shares_a_release_usage_among_its_tracks() {
+    let (items, report) = read_files(&["basic-audio-1.3.tsv"]).expect("readable");
+    let found = lines(&items);
+    assert_eq!(found.len(), 3, "{items:?}");
+    // `SY02.03` with `Currency`: one summary, the rights controller's allocated revenue.
+    let summaries = report.summaries();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].revenue, Decimal::new(6000, 2));
+    assert_eq!(summaries[0].currency.code(), "GBP");
+    assert_eq!(summaries[0].territory, "GB");
+    // Usages call the summary `SY1`, the summary calls itself `1`.
+    assert!(found.iter().all(|l| l.revenue == Revenue::FromSummary(0)));
+    // The release's 100 streams: each track has them, with its share of the release's 4:00.
+    let album: Vec<_> = found
+        .iter()
+        .map(|l| {
+            (
+                l.transaction_id.as_str(),
+                l.isrc.as_ref().map(|i| i.as_str()),
+                l.units,
+                l.share,
+            )
+        })
+        .collect();
+    assert_eq!(
+        album,
+        [
+            (
+                "TX1/1",
+                Some("GBAYE0601498"),
+                100,
+                Some(Decimal::new(75, 2))
+            ),
+            (
+                "TX1/2",
+                Some("GBAYE0601499"),
+                100,
+                Some(Decimal::new(25, 2))
+            ),
+            ("TX2", Some("USRC17607839"), 100, None),
+        ]
+    );
+    assert_eq!(
+        found[0].upc.as_ref().map(|u| u.as_str()),
+        Some("036000291452")
+    );
+    let header = report.header().expect("header");
+    assert_eq!(
+        (header.profile_version.as_str(), header.number_of_files),
+        ("1.3", 1)
+    );
+}
+
+#[test]
+fn a_three_file_report_reads_as_one_with_line_numbers_through_its_files() {
+    let names = [
+        "three-files-1of3.tsv",
+        "three-files-2of3.tsv",
+        "three-files-3of3.tsv",
+    ];
+    let (items, report) = read_files(&names).expect("readable");
+    let found = lines(&items);
+    let read: Vec<_> = found
+        .iter()
+        .map(|l| (l.line, l.transaction_id.as_str(), l.units, l.share))
+        .collect();
+    // File 1 has 12 lines, file 2 11: file 2's stream is line 12 + 10.
+    assert_eq!(
+        read,
+        [
+            (11, "MF-1", 60, None),
+            (22, "MF-2", 30, None),
+            (34, "MF-3/1", 10, Some(Decimal::new(5, 1))),
+            (34, "MF-3/2", 10, Some(Decimal::new(5, 1))),
+        ]
+    );
+    // Files 2 and 3 use file 1's summary.
+    assert!(found.iter().all(|l| l.revenue == Revenue::FromSummary(0)));
+    assert_eq!(report.summaries().len(), 1);
+
+    // Out of order, or with a file missing, the report is refused whole, saying which file.
+    let error = read_files(&[names[1], names[0], names[2]])
+        .err()
+        .expect("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("file 1 of 3, line 1: this is file 2 of 3"),
+        "{error}"
+    );
+    let error = read_files(&names[..2]).err().expect("refused");
+    assert!(error.to_string().contains("this is file 1 of 3"), "{error}");
+    // A file cut short: its own FOOT count, and the report's in the others, disagree.
+    let mut short = String::from_utf8(data(names[1])).expect("text");
+    let cut = short.find("SU02.02\t2").expect("stream line");
+    let end = short[cut..].find('\n').expect("end") + cut + 1;
+    short.replace_range(cut..end, "");
+    let files = vec![
+        std::io::Cursor::new(data(names[0])),
+        std::io::Cursor::new(short.into_bytes()),
+        std::io::Cursor::new(data(names[2])),
+    ];
+    let error = DsrReport::files(files, period())
+        .collect::<Result<Vec<_>, _>>()
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("file 2 of 3, line 10: FOOT NumberOfLinesInFile says 11"),
+        "{error}"
+    );
+}
+
+#[test]
+fn ugc_lines_carry_what_their_licensing_records_say_is_due() {
+    let (items, report) = read_files(&["ugc-1.2.tsv"]).expect("readable");
+    let found = lines(&items);
+    let read: Vec<_> = found
+        .iter()
+        .map(|l| {
+            (
+                l.transaction_id.as_str(),
+                l.isrc.as_ref().map(|i| i.as_str()),
+                l.units,
+                l.revenue.clone(),
+                l.usage_date.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    let reported = |cents| Revenue::Reported(Decimal::new(cents, 2));
+    assert_eq!(
+        read,
+        [
+            // The LI01 after it: 8.40 of the line's 12.00 is due.
+            (
+                "1/U1",
+                Some("GBAYE0601498"),
+                5000,
+                reported(840),
+                Some("2026-10-01".to_owned())
+            ),
+            // No LI01: the line's own net revenue.
+            (
+                "1/U2",
+                Some("GBAYE0601498"),
+                1000,
+                reported(300),
+                Some("2026-10-16".to_owned())
+            ),
+            // Not royalty-bearing: nothing, whatever its LI01 says.
+            (
+                "2/U3",
+                Some("USRC17607839"),
+                700,
+                reported(0),
+                Some("2026-10-01".to_owned())
+            ),
+        ]
+    );
+    assert!(
+        found
+            .iter()
+            .all(|l| l.territory == "DE" && l.currency.code() == "EUR")
+    );
+    // The summary stated once per rights controller is one summary.
+    assert_eq!(report.summaries().len(), 1);
+    assert_eq!(report.skipped().get("RU01.01"), Some(&2));
+    assert_eq!(
+        report.header().map(|h| h.profile),
+        Some(backbeat_usage::dsr::Profile::Ugc)
+    );
 }

@@ -43,7 +43,8 @@ pub async fn list(
     page: web::Query<LinePageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (limit, cursor) = page.read()?;
-    let outcome = match filter.outcome.as_deref().filter(|o| !o.is_empty()) {
+    // An empty `outcome` is refused like any other value outside the two the schema allows.
+    let outcome = match filter.outcome.as_deref() {
         None => None,
         Some(o) if o == APPLIED || o == REFUSED => Some(o),
         Some(_) => {

@@ -395,6 +395,7 @@ fn row<'a>(line: &'a UsageLine, song: Option<&'a str>) -> Row<'a> {
         currency: line.currency.code(),
         usage_date: line.usage_date,
         summary,
+        share: line.share.as_ref(),
     }
 }
 

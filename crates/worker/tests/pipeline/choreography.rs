@@ -299,16 +299,18 @@ async fn batches_reach_two_platforms_and_their_acknowledgements_come_back() {
         .call(Method::GET, "/admin/acknowledgements", None, Some(&token))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body, _) = client
-        .call(
-            Method::GET,
-            "/admin/acknowledgements?outcome=lost",
-            None,
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["details"][0]["field"], "outcome", "{body}");
+    for bad in ["lost", ""] {
+        let (status, body, _) = client
+            .call(
+                Method::GET,
+                &format!("/admin/acknowledgements?outcome={bad}"),
+                None,
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(body["details"][0]["field"], "outcome", "{body}");
+    }
 
     // Every file the platforms wrote was read and moved aside, none lost.
     for stand_in in [&at_sftp, &at_folder] {
