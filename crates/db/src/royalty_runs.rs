@@ -153,6 +153,8 @@ pub async fn usage_query(conn: &mut AsyncPgConnection, period: Period) -> Result
     let reports: Vec<(i64, String)> = usage_reports::table
         .filter(usage_reports::period.eq(period))
         .filter(usage_reports::status.eq(backbeat_domain::usage::ReportStatus::Imported))
+        // The other files of a multi-file report are in its file 1's lines.
+        .filter(usage_reports::part_of.is_null())
         .order(usage_reports::seq)
         .select((usage_reports::seq, usage_reports::platform_id))
         .load(conn)

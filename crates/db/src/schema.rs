@@ -464,6 +464,10 @@ diesel::table! {
         created_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
+        message_id -> Nullable<Text>,
+        file_number -> Nullable<Int4>,
+        number_of_files -> Nullable<Int4>,
+        part_of -> Nullable<Text>,
     }
 }
 

@@ -8,7 +8,7 @@ use backbeat_domain::period::Period;
 use backbeat_domain::usage::{ReportFormat, ReportStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
 use crate::schema::{usage_lines, usage_rejections, usage_reports};
@@ -42,6 +42,13 @@ pub struct Report {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// A file of a multi-file DSR report: the report's `MessageId`, this file's number and how
+    /// many there are.
+    pub message_id: Option<String>,
+    pub file_number: Option<i32>,
+    pub number_of_files: Option<i32>,
+    /// The report (its file 1) whose import took this file in.
+    pub part_of: Option<ReportId>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -119,11 +126,16 @@ pub async fn page(
         .await?)
 }
 
-/// `queued` → `importing` (or `importing` again after a crash); `false` when the report is gone
+/// `queued` (or `waiting`, a multi-file report's first file) → `importing` (or `importing` again
+/// after a crash); `false` when the report is gone
 /// or already finished.
 pub async fn start(conn: &mut AsyncPgConnection, id: &ReportId) -> Result<bool, DbError> {
     let updated = diesel::update(usage_reports::table.find(id))
-        .filter(usage_reports::status.eq_any([ReportStatus::Queued, ReportStatus::Importing]))
+        .filter(usage_reports::status.eq_any([
+            ReportStatus::Queued,
+            ReportStatus::Importing,
+            ReportStatus::Waiting,
+        ]))
         .set((
             usage_reports::status.eq(ReportStatus::Importing),
             usage_reports::started_at.eq(diesel::dsl::now),
@@ -139,6 +151,132 @@ pub async fn fail(conn: &mut AsyncPgConnection, id: &ReportId, error: &str) -> R
         .filter(usage_reports::status.ne(ReportStatus::Imported))
         .set((
             usage_reports::status.eq(ReportStatus::Failed),
+            usage_reports::error.eq(error),
+            usage_reports::finished_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A file of a multi-file report, as its `HEAD` states it.
+#[derive(Debug, Clone)]
+pub struct FileOfReport<'a> {
+    pub message_id: &'a str,
+    pub file_number: i32,
+    pub number_of_files: i32,
+}
+
+/// Where a multi-file report stands once one of its files is recorded.
+#[derive(Debug)]
+pub enum FileSet {
+    /// Other files have yet to arrive.
+    Waiting { arrived: usize },
+    /// Every file is there: the reports in file order, file 1's first (the others now
+    /// `part_of` it).
+    Complete(Vec<Report>),
+    /// Another report holds this file number.
+    Duplicate(ReportId),
+    /// The files disagree on how many there are.
+    Mismatch(i32),
+}
+
+/// Records `report` as a file of its multi-file report, under a lock on that report, so that of
+/// two files arriving at once exactly one finds the set complete.
+pub async fn join_file_set(
+    conn: &mut AsyncPgConnection,
+    report: &Report,
+    file: FileOfReport<'_>,
+) -> Result<FileSet, DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('backbeat.usage_files.' || $1 || '.' || $2 || '.' || $3, 0))",
+        )
+        .bind::<diesel::sql_types::Text, _>(report.platform_id.as_str())
+        .bind::<diesel::sql_types::Text, _>(report.period.to_string())
+        .bind::<diesel::sql_types::Text, _>(file.message_id)
+        .execute(conn)
+        .await?;
+        let same_report = || {
+            usage_reports::table
+                .filter(usage_reports::platform_id.eq(&report.platform_id))
+                .filter(usage_reports::period.eq(report.period))
+                .filter(usage_reports::message_id.eq(file.message_id))
+                .filter(usage_reports::status.ne(ReportStatus::Failed))
+                .filter(usage_reports::id.ne(&report.id))
+        };
+        let others: Vec<Report> = same_report()
+            .order(usage_reports::file_number)
+            .select(Report::as_select())
+            .load(conn)
+            .await?;
+        if let Some(holder) = others
+            .iter()
+            .find(|o| o.file_number == Some(file.file_number))
+        {
+            return Ok(FileSet::Duplicate(holder.id.clone()));
+        }
+        if let Some(stated) = others
+            .iter()
+            .filter_map(|o| o.number_of_files)
+            .find(|n| *n != file.number_of_files)
+        {
+            return Ok(FileSet::Mismatch(stated));
+        }
+        let this: Report = diesel::update(usage_reports::table.find(&report.id))
+            .set((
+                usage_reports::message_id.eq(file.message_id),
+                usage_reports::file_number.eq(file.file_number),
+                usage_reports::number_of_files.eq(file.number_of_files),
+                usage_reports::status.eq(ReportStatus::Waiting),
+            ))
+            .returning(Report::as_returning())
+            .get_result(conn)
+            .await?;
+        let mut files = others;
+        files.push(this);
+        files.sort_by_key(|f| f.file_number);
+        if files.len() < usize::try_from(file.number_of_files).unwrap_or(usize::MAX) {
+            return Ok(FileSet::Waiting {
+                arrived: files.len(),
+            });
+        }
+        let lead = files[0].id.clone();
+        diesel::update(
+            usage_reports::table.filter(
+                usage_reports::id.eq_any(files.iter().skip(1).map(|f| f.id.clone())),
+            ),
+        )
+        .set(usage_reports::part_of.eq(&lead))
+        .execute(conn)
+        .await?;
+        Ok(FileSet::Complete(files))
+    })
+    .await
+}
+
+/// The files of a multi-file report whose first file is `lead`, in file order (`lead` first).
+pub async fn files_of(conn: &mut AsyncPgConnection, lead: &Report) -> Result<Vec<Report>, DbError> {
+    let mut files: Vec<Report> = usage_reports::table
+        .filter(usage_reports::part_of.eq(&lead.id))
+        .select(Report::as_select())
+        .load(conn)
+        .await?;
+    files.push(lead.clone());
+    files.sort_by_key(|f| f.file_number);
+    Ok(files)
+}
+
+/// The other files of a report imported with it: imported too (their lines are its).
+pub async fn settle_files(
+    conn: &mut AsyncPgConnection,
+    lead: &ReportId,
+    status: ReportStatus,
+    error: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::update(usage_reports::table.filter(usage_reports::part_of.eq(lead)))
+        .set((
+            usage_reports::status.eq(status),
             usage_reports::error.eq(error),
             usage_reports::finished_at.eq(diesel::dsl::now),
         ))

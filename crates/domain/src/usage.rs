@@ -26,6 +26,8 @@ text_enum! {
     pub enum ReportStatus {
         Queued = "queued",
         Importing = "importing",
+        /// A file of a multi-file report, waiting for the others.
+        Waiting = "waiting",
         Imported = "imported",
         Failed = "failed",
     }

@@ -626,6 +626,8 @@ pub struct DsrReport<R> {
     skipped: BTreeMap<String, u64>,
     ready: VecDeque<Item>,
     ugc: Option<PendingUgc>,
+    /// Only the header is wanted: which file of which report this is, not whether it fits.
+    peek: bool,
     done: bool,
 }
 
@@ -677,6 +679,7 @@ impl<R: Read> DsrReport<R> {
             skipped: BTreeMap::new(),
             ready: VecDeque::new(),
             ugc: None,
+            peek: false,
             done: false,
         }
     }
@@ -685,6 +688,7 @@ impl<R: Read> DsrReport<R> {
     /// caller needs to know which report, and which file of it, this is.
     pub fn header_only(input: R, period: Period) -> Result<Header, FileError> {
         let mut report = Self::new(input, period);
+        report.peek = true;
         report.open_next();
         while report.header.is_none() {
             if !report.read_physical_line()? {
@@ -941,7 +945,9 @@ impl<R: Read> DsrReport<R> {
             file_number: number("FileNumber")?,
             number_of_files: number("NumberOfFiles")?,
         };
-        if header.number_of_files != self.number_of_files || header.file_number != self.file {
+        if !self.peek
+            && (header.number_of_files != self.number_of_files || header.file_number != self.file)
+        {
             return Err(self.fail(
                 line,
                 format!(

@@ -36,10 +36,15 @@ pub struct ReportView {
     pub period: String,
     /// `csv` or `dsr`.
     pub format: String,
-    /// `queued`, `importing`, `imported`, or `failed` (nothing kept; `error` says why).
+    /// `queued`, `importing`, `waiting` (a file of a multi-file DSR report, until its other files
+    /// have arrived), `imported`, or `failed` (nothing kept; `error` says why).
     pub status: String,
     pub error: Option<String>,
     pub file: ReportFile,
+    /// A file of a multi-file DSR report (`FileNumber` of `NumberOfFiles` in its `HEAD`): its
+    /// files, uploaded in any order, are imported as one report once all have arrived, into the
+    /// report of file 1 (`partOf` on the others; their counts and totals are in it).
+    pub report_file: Option<ReportFileOf>,
     /// Counts once imported: data lines read, loaded and matched to a song, loaded but matched to
     /// none (`GET /usage-reports/{id}/unmatched`), refused (`GET /usage-reports/{id}/rejections`).
     pub counts: Option<ReportCounts>,
@@ -58,6 +63,17 @@ pub struct ReportView {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportFileOf {
+    /// The report's `MessageId`.
+    pub message_id: String,
+    pub file_number: i32,
+    pub number_of_files: i32,
+    /// The report (file 1) whose import took this file in.
+    pub part_of: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,6 +112,17 @@ impl From<Report> for ReportView {
             format: r.format.to_string(),
             status: r.status.to_string(),
             error: r.error,
+            report_file: match (r.message_id, r.file_number, r.number_of_files) {
+                (Some(message_id), Some(file_number), Some(number_of_files)) => {
+                    Some(ReportFileOf {
+                        message_id,
+                        file_number,
+                        number_of_files,
+                        part_of: r.part_of.map(|p| p.into_inner()),
+                    })
+                }
+                _ => None,
+            },
             file: ReportFile {
                 name: r.file_name,
                 bytes: r.file_bytes,

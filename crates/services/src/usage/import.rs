@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use backbeat_db::usage_load::{self, LineSums, Outcome, ReportLoad, Row, Target};
-use backbeat_db::usage_reports::{self, Report};
+use backbeat_db::usage_reports::{self, FileOfReport, FileSet, Report};
 use backbeat_domain::ids::ReportId;
 use backbeat_domain::money::Decimal;
 use backbeat_domain::period::Period;
 use backbeat_domain::usage::{ReportFormat, ReportStatus};
 use backbeat_usage::csv::CsvReport;
-use backbeat_usage::dsr::{DsrReport, Header, Summary};
+use backbeat_usage::dsr::{DsrReport, Header, Profile, Summary};
 use backbeat_usage::{FileError, Item, Rejection, Revenue, UsageLine};
 use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,12 @@ impl Job for ImportUsageReport {
             .ok_or_else(|| {
                 JobError::Permanent(format!("report {} no longer exists", self.report_id))
             })?;
+        drop(conn);
+        // A file another file's import took in (a redelivered job, or the one that completed
+        // the set while the import was cut short): the report of its file 1 says how it went.
+        if let Some(lead) = &report.part_of {
+            return import_set_of(ctx, lead, job).await;
+        }
         match report.status {
             ReportStatus::Imported => return Ok(result_of(&report)),
             ReportStatus::Failed => {
@@ -65,38 +71,177 @@ impl Job for ImportUsageReport {
                         .unwrap_or_else(|| "the import failed".to_owned()),
                 ));
             }
-            ReportStatus::Queued | ReportStatus::Importing => {}
+            ReportStatus::Queued | ReportStatus::Importing | ReportStatus::Waiting => {}
         }
-        usage_reports::start(&mut conn, &report.id).await?;
-        drop(conn);
-        let outcome = import(ctx, &report, job).await;
-        let mut conn = ctx.conn().await?;
-        match outcome {
-            Ok(()) => {
-                let report = usage_reports::find(&mut conn, &report.id)
-                    .await?
-                    .ok_or_else(|| JobError::Permanent("the report was removed".to_owned()))?;
-                Ok(result_of(&report))
+        if report.format == ReportFormat::Dsr {
+            match join_file_set(ctx, &report).await? {
+                Joined::Alone => {}
+                Joined::Waiting(waiting) => return Ok(waiting),
+                Joined::Complete(lead) => return import_report(ctx, &lead, job).await,
             }
-            Err(Failure::File(error)) => {
-                let message = format!("the file cannot be imported: {error}");
-                usage_reports::fail(&mut conn, &report.id, &message).await?;
-                Err(JobError::Permanent(message))
+        }
+        import_report(ctx, &report, job).await
+    }
+}
+
+/// Where a DSR file stands among the files of its report.
+enum Joined {
+    /// A report in one file.
+    Alone,
+    /// Recorded; other files have yet to arrive (the job's result says so).
+    Waiting(Value),
+    /// This file completed its report: the report of its file 1, to import with all of them.
+    Complete(Report),
+}
+
+/// Reads the file's `HEAD` and, when it is one of several files, records it with the others.
+async fn join_file_set(ctx: &Context, report: &Report) -> Result<Joined, JobError> {
+    let header = match (
+        &report.message_id,
+        report.file_number,
+        report.number_of_files,
+    ) {
+        (Some(message_id), Some(file_number), Some(number_of_files)) => {
+            (message_id.clone(), file_number, number_of_files)
+        }
+        _ => {
+            let input = ctx
+                .storage
+                .reader(&report.storage_key)
+                .map_err(|e| JobError::Retry(format!("cannot open the stored report: {e}")))?;
+            let period = report.period;
+            let read = tokio::task::spawn_blocking(move || DsrReport::header_only(input, period))
+                .await
+                .map_err(|e| JobError::Retry(format!("the reader stopped: {e}")))?;
+            match read {
+                Ok(header) => (
+                    header.message_id,
+                    i32::try_from(header.file_number).unwrap_or(i32::MAX),
+                    i32::try_from(header.number_of_files).unwrap_or(i32::MAX),
+                ),
+                Err(error) => return Err(refuse(ctx, &report.id, &error.to_string()).await),
             }
-            Err(Failure::Busy) => Err(JobError::Retry(
-                "another worker is importing this report".to_owned(),
-            )),
-            Err(Failure::Other(error)) => {
-                if job.is_last_attempt() {
-                    usage_reports::fail(
-                        &mut conn,
-                        &report.id,
-                        &format!("the import failed: {error}"),
-                    )
-                    .await?;
-                }
-                Err(error)
+        }
+    };
+    let (message_id, file_number, number_of_files) = header;
+    if number_of_files <= 1 {
+        return Ok(Joined::Alone);
+    }
+    let file = FileOfReport {
+        message_id: &message_id,
+        file_number,
+        number_of_files,
+    };
+    let what = format!("file {file_number} of {number_of_files} of report {message_id}");
+    match usage_reports::join_file_set(&mut *ctx.conn().await?, report, file).await? {
+        FileSet::Waiting { arrived } => Ok(Joined::Waiting(json!({
+            "reportId": report.id,
+            "status": ReportStatus::Waiting,
+            "messageId": message_id,
+            "fileNumber": file_number,
+            "numberOfFiles": number_of_files,
+            "filesArrived": arrived,
+        }))),
+        FileSet::Complete(files) => Ok(Joined::Complete(files[0].clone())),
+        FileSet::Duplicate(holder) => Err(refuse(
+            ctx,
+            &report.id,
+            &format!("{what} was already uploaded as usage report {holder}"),
+        )
+        .await),
+        FileSet::Mismatch(stated) => Err(refuse(
+            ctx,
+            &report.id,
+            &format!("{what}: the report's other files say it has {stated} files"),
+        )
+        .await),
+    }
+}
+
+/// Fails the report for a reason in its file: permanent.
+async fn refuse(ctx: &Context, id: &ReportId, reason: &str) -> JobError {
+    let message = format!("the file cannot be imported: {reason}");
+    match ctx.conn().await {
+        Ok(mut conn) => match usage_reports::fail(&mut conn, id, &message).await {
+            Ok(()) => JobError::Permanent(message),
+            Err(error) => error.into(),
+        },
+        Err(error) => error.into(),
+    }
+}
+
+/// A file taken into another's report: finishes that report's import if it has not finished
+/// (the job that completed the set was cut short), then reports its outcome.
+async fn import_set_of(ctx: &Context, lead: &ReportId, job: &JobRun) -> Result<Value, JobError> {
+    let report = usage_reports::find(&mut *ctx.conn().await?, lead)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("report {lead} no longer exists")))?;
+    import_report(ctx, &report, job).await
+}
+
+/// Imports a report (all its files), or reports how its import went.
+async fn import_report(ctx: &Context, report: &Report, job: &JobRun) -> Result<Value, JobError> {
+    let mut conn = ctx.conn().await?;
+    match report.status {
+        ReportStatus::Imported => {
+            usage_reports::settle_files(&mut conn, &report.id, ReportStatus::Imported, None)
+                .await?;
+            return Ok(result_of(report));
+        }
+        ReportStatus::Failed => {
+            let error = report
+                .error
+                .clone()
+                .unwrap_or_else(|| "the import failed".to_owned());
+            usage_reports::settle_files(&mut conn, &report.id, ReportStatus::Failed, Some(&error))
+                .await?;
+            return Err(JobError::Permanent(error));
+        }
+        ReportStatus::Queued | ReportStatus::Importing | ReportStatus::Waiting => {}
+    }
+    usage_reports::start(&mut conn, &report.id).await?;
+    let files = if report.number_of_files.unwrap_or(1) > 1 {
+        usage_reports::files_of(&mut conn, report).await?
+    } else {
+        vec![report.clone()]
+    };
+    drop(conn);
+    let outcome = import(ctx, report, &files, job).await;
+    let mut conn = ctx.conn().await?;
+    match outcome {
+        Ok(()) => {
+            usage_reports::settle_files(&mut conn, &report.id, ReportStatus::Imported, None)
+                .await?;
+            let report = usage_reports::find(&mut conn, &report.id)
+                .await?
+                .ok_or_else(|| JobError::Permanent("the report was removed".to_owned()))?;
+            Ok(result_of(&report))
+        }
+        Err(Failure::File(error)) => {
+            let message = format!("the file cannot be imported: {error}");
+            usage_reports::fail(&mut conn, &report.id, &message).await?;
+            usage_reports::settle_files(
+                &mut conn,
+                &report.id,
+                ReportStatus::Failed,
+                Some(&message),
+            )
+            .await?;
+            Err(JobError::Permanent(message))
+        }
+        Err(Failure::Busy) => Err(JobError::Retry(
+            "another worker is importing this report".to_owned(),
+        )),
+        Err(Failure::Other(error)) => {
+            if job.is_last_attempt() {
+                usage_reports::fail(
+                    &mut conn,
+                    &report.id,
+                    &format!("the import failed: {error}"),
+                )
+                .await?;
             }
+            Err(error)
         }
     }
 }
@@ -162,20 +307,24 @@ impl<R: Read> Read for Counted<R> {
 
 /// Reads the whole file on this (blocking) thread, sending batches; stops early when the
 /// receiver is gone.
-fn read_file(
-    input: impl Read,
+fn read_file<R: Read>(
+    mut inputs: Vec<R>,
     format: ReportFormat,
     period: Period,
     out: &mpsc::Sender<Batch>,
 ) -> Result<FileFacts, FileError> {
     match format {
         ReportFormat::Csv => {
+            let input = inputs.pop().ok_or_else(|| FileError::Invalid {
+                line: None,
+                message: "no file".to_owned(),
+            })?;
             let mut report = CsvReport::new(input, period)?;
             send_batches(&mut report, out)?;
             Ok(FileFacts::default())
         }
         ReportFormat::Dsr => {
-            let mut report = DsrReport::new(input, period);
+            let mut report = DsrReport::files(inputs, period);
             send_batches(&mut report, out)?;
             Ok(FileFacts {
                 summaries: report.summaries().to_vec(),
@@ -241,7 +390,13 @@ impl Refusals {
     }
 }
 
-async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Failure> {
+/// Loads `report` from its `files` (itself, or a multi-file report's files in order).
+async fn import(
+    ctx: &Context,
+    report: &Report,
+    files: &[Report],
+    job: &JobRun,
+) -> Result<(), Failure> {
     let staged = report.format == ReportFormat::Dsr;
     let target = Target {
         report_id: report.id.clone(),
@@ -253,21 +408,24 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
     let Some(mut load) = ReportLoad::begin(&ctx.settings.database, target).await? else {
         return Err(Failure::Busy);
     };
-    let input = ctx.storage.reader(&report.storage_key).map_err(|e| {
-        Failure::Other(JobError::Retry(format!(
-            "cannot open the stored report: {e}"
-        )))
-    })?;
     let read = Arc::new(AtomicU64::new(0));
-    let counted = Counted {
-        inner: input,
-        read: read.clone(),
-    };
+    let mut inputs = Vec::with_capacity(files.len());
+    for file in files {
+        let input = ctx.storage.reader(&file.storage_key).map_err(|e| {
+            Failure::Other(JobError::Retry(format!(
+                "cannot open the stored report: {e}"
+            )))
+        })?;
+        inputs.push(Counted {
+            inner: input,
+            read: read.clone(),
+        });
+    }
     let (sender, mut batches) = mpsc::channel(BATCHES_IN_FLIGHT);
     let (format, period) = (report.format, report.period);
     // The reader stops at the end of the file or at its first fatal error, dropping the
     // sender: the loop below ends, and the reader's result says which.
-    let reader = tokio::task::spawn_blocking(move || read_file(counted, format, period, &sender));
+    let reader = tokio::task::spawn_blocking(move || read_file(inputs, format, period, &sender));
 
     load.start_copy().await?;
     // Reported revenue is summed on the way; allocated (DSR) revenue is known only in SQL.
@@ -278,7 +436,8 @@ async fn import(ctx: &Context, report: &Report, job: &JobRun) -> Result<(), Fail
     let mut lines: i64 = 0;
     // Summaries some loaded line takes its revenue from; the others' revenue reaches no one.
     let mut used_summaries = std::collections::BTreeSet::new();
-    let total_kib = i32::try_from(report.file_bytes / 1024).unwrap_or(i32::MAX);
+    let bytes: i64 = files.iter().map(|f| f.file_bytes).sum();
+    let total_kib = i32::try_from(bytes / 1024).unwrap_or(i32::MAX);
     let mut reported = Instant::now();
     while let Some(batch) = batches.recv().await {
         lines += (batch.lines.len() + batch.rejections.len()) as i64;
@@ -421,6 +580,12 @@ fn details(facts: &FileFacts, used: &std::collections::BTreeSet<usize>) -> Value
                 "senderName": header.sender_name,
                 "usageStart": header.usage_start,
                 "usageEnd": header.usage_end,
+                "profile": match header.profile {
+                    Profile::BasicAudio => "BasicAudioProfile",
+                    Profile::Ugc => "UgcProfile",
+                },
+                "profileVersion": header.profile_version,
+                "numberOfFiles": header.number_of_files,
                 "summaryRecords": facts.summaries.len(),
             }),
         );

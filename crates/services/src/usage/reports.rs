@@ -212,8 +212,15 @@ pub async fn unmatched(
 
 /// Removes a report, its lines and its part of the analytics. A period already run keeps its
 /// statements until it is run again.
+///
+/// A file of a multi-file report imported with the others takes the whole report with it: its
+/// lines are that report's.
 pub async fn delete(ctx: &Context, actor: &Actor, id: &ReportId) -> Result<()> {
-    let report = get(ctx, actor, id).await?;
+    let mut report = get(ctx, actor, id).await?;
+    if let Some(lead) = &report.part_of {
+        report = get(ctx, actor, lead).await?;
+    }
+    let files = usage_reports::files_of(&mut *ctx.conn().await?, &report).await?;
     if matches!(
         report.status,
         ReportStatus::Queued | ReportStatus::Importing
@@ -230,8 +237,10 @@ pub async fn delete(ctx: &Context, actor: &Actor, id: &ReportId) -> Result<()> {
         &report.platform_id,
     )
     .await?;
-    if let Err(error) = ctx.storage.delete(&report.storage_key).await {
-        tracing::warn!(%error, key = %report.storage_key, "cannot remove a usage report's file");
+    for file in &files {
+        if let Err(error) = ctx.storage.delete(&file.storage_key).await {
+            tracing::warn!(%error, key = %file.storage_key, "cannot remove a usage report's file");
+        }
     }
     // The lines go in their own transaction (partition by partition); the record follows it.
     audit::record(
@@ -246,6 +255,7 @@ pub async fn delete(ctx: &Context, actor: &Actor, id: &ReportId) -> Result<()> {
             "platformId": report.platform_id,
             "period": report.period.to_string(),
             "status": report.status.as_str(),
+            "files": files.len(),
         })),
         None,
     )

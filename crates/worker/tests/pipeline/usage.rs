@@ -105,7 +105,7 @@ struct StoredLine {
 async fn stored_lines(stack: &Stack, report: &str) -> Vec<StoredLine> {
     diesel::sql_query(
         "SELECT transaction_id, revenue::text AS revenue, units FROM usage_lines \
-         WHERE report_id = $1 ORDER BY line",
+         WHERE report_id = $1 ORDER BY line, transaction_id",
     )
     .bind::<Text, _>(report)
     .load(&mut stack.db.connect().await)
@@ -384,14 +384,15 @@ async fn a_dsr_report_allocates_summary_revenue_to_its_lines_exactly() {
     )
     .await;
     assert_eq!(report["status"], "imported", "{report}");
+    // The release-level download is one line per track of its block.
     assert_eq!(
         report["counts"],
-        json!({"lines": 4, "matched": 3, "unmatched": 1, "rejected": 0})
+        json!({"lines": 5, "matched": 5, "unmatched": 0, "rejected": 0})
     );
     assert_eq!(report["totals"]["USD"]["revenue"], "10");
     assert_eq!(report["totals"]["USD"]["units"], 3);
     assert_eq!(report["totals"]["EUR"]["revenue"], "5");
-    assert_eq!(report["totals"]["EUR"]["matchedRevenue"], "0");
+    assert_eq!(report["totals"]["EUR"]["matchedRevenue"], "5");
     assert_eq!(report["details"]["skippedRecords"], json!({"ZZ99": 1}));
     assert_eq!(report["details"]["dsr"]["senderName"], "Test Music Service");
 
@@ -400,29 +401,15 @@ async fn a_dsr_report_allocates_summary_revenue_to_its_lines_exactly() {
     let mut revenues: Vec<&str> = lines[..3].iter().map(|l| l.revenue.as_str()).collect();
     revenues.sort_unstable();
     assert_eq!(revenues, ["3.3333333333", "3.3333333333", "3.3333333334"]);
+    // Two tracks of equal length: half the download's revenue each, both with its 2 units.
+    let tracks: Vec<_> = lines[3..]
+        .iter()
+        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str(), l.units))
+        .collect();
     assert_eq!(
-        (
-            lines[3].transaction_id.as_str(),
-            lines[3].revenue.as_str(),
-            lines[3].units
-        ),
-        ("tx4", "5.0000000000", 2)
+        tracks,
+        [("tx4/1", "2.5000000000", 2), ("tx4/2", "2.5000000000", 2)]
     );
-
-    // The release-level download names the release, not a track: listed as unmatched.
-    let unmatched = pages(
-        &client,
-        &c.admin,
-        &format!(
-            "/usage-reports/{}/unmatched",
-            report["id"].as_str().expect("id")
-        ),
-        "lines",
-    )
-    .await;
-    assert_eq!(unmatched.len(), 1);
-    assert_eq!(unmatched[0]["transactionId"], "tx4");
-    assert_eq!(unmatched[0]["upc"], c.release.upc.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -836,4 +823,161 @@ async fn a_gzip_report_imports_inflated_and_one_inflating_past_the_limit_is_refu
         "nothing of the refused uploads is left"
     );
     assert_eq!(files("usage-reports/2026-10"), 1);
+}
+
+/// One of the reader's test files (`crates/usage/tests/data`), its recordings and release made
+/// the catalog's.
+fn data_file(name: &str, release: &Release) -> Vec<u8> {
+    let path = format!("{}/../usage/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .replace("GBAYE0601498", &release.tracks[0].1)
+        .replace("GBAYE0601499", &release.tracks[1].1)
+        .replace("036000291452", &release.upc)
+        .into_bytes()
+}
+
+/// Uploads a file and waits for its job, whatever it ends in; returns the report.
+async fn settle(client: &Client, c: &Catalog, file: &[u8]) -> Value {
+    let (status, body) = upload(client, &c.admin, &c.platform, "2026-10", "dsr", file).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let job = body["data"]["jobId"].as_str().expect("jobId");
+    // A refused file's job ends dead: either way the report says how it went.
+    client.wait_job(&c.admin, job, WAIT).await;
+    report(
+        client,
+        &c.admin,
+        body["data"]["reportId"].as_str().expect("id"),
+    )
+    .await
+}
+
+/// DSR files as platforms send them: Basic Audio 1.3 with a usage of a whole release, a
+/// three-file report arriving out of order (one file gzipped), imported as one once the last
+/// file is there, and a UGC report whose lines carry what is due.
+#[tokio::test(flavor = "multi_thread")]
+async fn dsr_reports_as_platforms_send_them_import_whole() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+
+    // Basic Audio 1.3: the release's 100 streams shared 3:1 by duration with the other block's
+    // track (not ours) taking its own 100.
+    let audio = settle(&client, &c, &data_file("basic-audio-1.3.tsv", &c.release)).await;
+    assert_eq!(audio["status"], "imported", "{audio}");
+    assert_eq!(
+        audio["counts"],
+        json!({"lines": 3, "matched": 2, "unmatched": 1, "rejected": 0})
+    );
+    assert_eq!(audio["totals"]["GBP"]["revenue"], "60");
+    assert_eq!(audio["totals"]["GBP"]["matchedRevenue"], "30");
+    assert_eq!(audio["details"]["dsr"]["profileVersion"], "1.3");
+    let lines = stored_lines(&stack, audio["id"].as_str().expect("id")).await;
+    let revenues: Vec<_> = lines
+        .iter()
+        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str()))
+        .collect();
+    assert_eq!(
+        revenues,
+        [
+            ("TX1/1", "22.5000000000"),
+            ("TX1/2", "7.5000000000"),
+            ("TX2", "30.0000000000")
+        ]
+    );
+
+    // Three files: 3 (gzipped) and 1 wait; 2 completes the report, imported into file 1's.
+    let names = [
+        "three-files-1of3.tsv",
+        "three-files-2of3.tsv",
+        "three-files-3of3.tsv",
+    ];
+    let files: Vec<Vec<u8>> = names.iter().map(|n| data_file(n, &c.release)).collect();
+    let third = settle(&client, &c, &gzip(&files[2])).await;
+    assert_eq!(third["status"], "waiting", "{third}");
+    assert_eq!(
+        third["reportFile"],
+        json!({"messageId": "BB-MF-1", "fileNumber": 3, "numberOfFiles": 3, "partOf": null})
+    );
+    let first = settle(&client, &c, &files[0]).await;
+    assert_eq!(first["status"], "waiting", "{first}");
+    let first_id = first["id"].as_str().expect("id").to_owned();
+    let second = settle(&client, &c, &files[1]).await;
+    assert_eq!(second["status"], "imported", "{second}");
+    assert_eq!(second["reportFile"]["partOf"], first_id.as_str());
+    assert!(second["counts"].is_null(), "{second}");
+    let first = report(&client, &c.admin, &first_id).await;
+    assert_eq!(first["status"], "imported", "{first}");
+    assert_eq!(
+        first["counts"],
+        json!({"lines": 4, "matched": 4, "unmatched": 0, "rejected": 0})
+    );
+    assert_eq!(first["totals"]["USD"]["revenue"], "90");
+    assert_eq!(first["details"]["dsr"]["numberOfFiles"], 3);
+    let third = report(&client, &c.admin, third["id"].as_str().expect("id")).await;
+    assert_eq!(third["status"], "imported");
+    assert_eq!(third["reportFile"]["partOf"], first_id.as_str());
+    // 60 + 30 + 10 streams (file 3's release usage in two equal halves) share the 90.00.
+    let lines = stored_lines(&stack, &first_id).await;
+    let revenues: Vec<_> = lines
+        .iter()
+        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str()))
+        .collect();
+    assert_eq!(
+        revenues,
+        [
+            ("MF-1", "54.0000000000"),
+            ("MF-2", "27.0000000000"),
+            ("MF-3/1", "4.5000000000"),
+            ("MF-3/2", "4.5000000000")
+        ]
+    );
+
+    // Another upload of file 2 (a fresh copy: other bytes, same file of the same report).
+    let copy = String::from_utf8(files[1].clone()).expect("text").replacen(
+        "2026-11-05T10:00:00Z",
+        "2026-11-06T10:00:00Z",
+        1,
+    );
+    let again = settle(&client, &c, copy.as_bytes()).await;
+    assert_eq!(again["status"], "failed", "{again}");
+    assert!(
+        again["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("file 2 of 3 of report BB-MF-1 was already uploaded")),
+        "{again}"
+    );
+
+    // Removing a file of the report removes the report: its lines are the report's.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::DELETE,
+            &format!("/usage-reports/{}", second["id"].as_str().expect("id")),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    let (status, _, _) = client
+        .call(
+            Method::GET,
+            &format!("/usage-reports/{first_id}"),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(stored_lines(&stack, &first_id).await.is_empty());
+
+    // UGC: 8.40 due by its LI01, 3.00 the line's own, the third not royalty-bearing.
+    let ugc = settle(&client, &c, &data_file("ugc-1.2.tsv", &c.release)).await;
+    assert_eq!(ugc["status"], "imported", "{ugc}");
+    assert_eq!(
+        ugc["counts"],
+        json!({"lines": 3, "matched": 2, "unmatched": 1, "rejected": 0})
+    );
+    assert_eq!(ugc["totals"]["EUR"]["revenue"], "11.4");
+    assert_eq!(ugc["totals"]["EUR"]["matchedRevenue"], "11.4");
+    assert_eq!(ugc["details"]["dsr"]["profile"], "UgcProfile");
 }
