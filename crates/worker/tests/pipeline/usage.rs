@@ -361,7 +361,13 @@ pub fn month_dsr(release: &Release, period: &str, allocated: &str) -> String {
     .streams("B1", "S1", "tx1", "A1", 1)
     .streams("B1", "S1", "tx2", "A2", 1)
     .streams("B1", "S1", "tx3", "A1", 1)
-    .sales("B1", "S2", "tx4", "R1", 2, 0)
+    // A release whose block lists no tracks: nothing to share it among, left unmatched.
+    .block(&Block {
+        id: "B2",
+        release: ("R2", &release.upc, "Night & Day 1", "Nadia Rose"),
+        resources: &[],
+    })
+    .sales("B2", "S2", "tx4", "R2", 2, 0)
     .other("ZZ99", &["B1", "whatever"]);
     dsr.finish()
 }
@@ -384,15 +390,14 @@ async fn a_dsr_report_allocates_summary_revenue_to_its_lines_exactly() {
     )
     .await;
     assert_eq!(report["status"], "imported", "{report}");
-    // The release-level download is one line per track of its block.
     assert_eq!(
         report["counts"],
-        json!({"lines": 5, "matched": 5, "unmatched": 0, "rejected": 0})
+        json!({"lines": 4, "matched": 3, "unmatched": 1, "rejected": 0})
     );
     assert_eq!(report["totals"]["USD"]["revenue"], "10");
     assert_eq!(report["totals"]["USD"]["units"], 3);
     assert_eq!(report["totals"]["EUR"]["revenue"], "5");
-    assert_eq!(report["totals"]["EUR"]["matchedRevenue"], "5");
+    assert_eq!(report["totals"]["EUR"]["matchedRevenue"], "0");
     assert_eq!(report["details"]["skippedRecords"], json!({"ZZ99": 1}));
     assert_eq!(report["details"]["dsr"]["senderName"], "Test Music Service");
 
@@ -401,15 +406,29 @@ async fn a_dsr_report_allocates_summary_revenue_to_its_lines_exactly() {
     let mut revenues: Vec<&str> = lines[..3].iter().map(|l| l.revenue.as_str()).collect();
     revenues.sort_unstable();
     assert_eq!(revenues, ["3.3333333333", "3.3333333333", "3.3333333334"]);
-    // Two tracks of equal length: half the download's revenue each, both with its 2 units.
-    let tracks: Vec<_> = lines[3..]
-        .iter()
-        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str(), l.units))
-        .collect();
     assert_eq!(
-        tracks,
-        [("tx4/1", "2.5000000000", 2), ("tx4/2", "2.5000000000", 2)]
+        (
+            lines[3].transaction_id.as_str(),
+            lines[3].revenue.as_str(),
+            lines[3].units
+        ),
+        ("tx4", "5.0000000000", 2)
     );
+
+    // The release-level download names the release, not a track: listed as unmatched.
+    let unmatched = pages(
+        &client,
+        &c.admin,
+        &format!(
+            "/usage-reports/{}/unmatched",
+            report["id"].as_str().expect("id")
+        ),
+        "lines",
+    )
+    .await;
+    assert_eq!(unmatched.len(), 1);
+    assert_eq!(unmatched[0]["transactionId"], "tx4");
+    assert_eq!(unmatched[0]["upc"], c.release.upc.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread")]
