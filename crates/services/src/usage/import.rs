@@ -91,7 +91,7 @@ enum Joined {
     /// Recorded; other files have yet to arrive (the job's result says so).
     Waiting(Value),
     /// This file completed its report: the report of its file 1, to import with all of them.
-    Complete(Report),
+    Complete(Box<Report>),
 }
 
 /// Reads the file's `HEAD` and, when it is one of several files, records it with the others.
@@ -142,7 +142,7 @@ async fn join_file_set(ctx: &Context, report: &Report) -> Result<Joined, JobErro
             "numberOfFiles": number_of_files,
             "filesArrived": arrived,
         }))),
-        FileSet::Complete(files) => Ok(Joined::Complete(files[0].clone())),
+        FileSet::Complete(files) => Ok(Joined::Complete(Box::new(files[0].clone()))),
         FileSet::Duplicate(holder) => Err(refuse(
             ctx,
             &report.id,
