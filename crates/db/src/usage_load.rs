@@ -222,24 +222,22 @@ pub fn encode(row: &Row<'_>, staged: bool, out: &mut BytesMut) {
         None => out.put_slice(b"\\N"),
     }
     if staged {
-        match row.summary {
-            Some(summary) => {
-                number.clear();
-                let _ = write!(number, "\t{summary}");
-                out.put_slice(number.as_bytes());
-            }
-            None => out.put_slice(b"\t\\N"),
-        }
-        match row.share {
-            Some(share) => {
-                number.clear();
-                let _ = write!(number, "\t{share}");
-                out.put_slice(number.as_bytes());
-            }
-            None => out.put_slice(b"\t\\N"),
-        }
+        optional_cell(out, &mut number, row.summary);
+        optional_cell(out, &mut number, row.share);
     }
     out.put_u8(b'\n');
+}
+
+/// A tab and the value, or `\N` when there is none.
+fn optional_cell(out: &mut BytesMut, scratch: &mut String, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(value) => {
+            scratch.clear();
+            let _ = write!(scratch, "\t{value}");
+            out.put_slice(scratch.as_bytes());
+        }
+        None => out.put_slice(b"\t\\N"),
+    }
 }
 
 /// A report being loaded: an open transaction on a connection of its own.

@@ -113,6 +113,14 @@ async fn stored_lines(stack: &Stack, report: &str) -> Vec<StoredLine> {
     .expect("lines")
 }
 
+/// (transaction id, revenue) of each line, in order.
+fn revenues_of(lines: &[StoredLine]) -> Vec<(&str, &str)> {
+    lines
+        .iter()
+        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str()))
+        .collect()
+}
+
 async fn pages(client: &Client, token: &str, path: &str, key: &str) -> Vec<Value> {
     client
         .expect(StatusCode::OK, Method::GET, path, None, Some(token))
@@ -893,10 +901,7 @@ async fn dsr_reports_as_platforms_send_them_import_whole() {
     assert_eq!(audio["totals"]["GBP"]["matchedRevenue"], "30");
     assert_eq!(audio["details"]["dsr"]["profileVersion"], "1.3");
     let lines = stored_lines(&stack, audio["id"].as_str().expect("id")).await;
-    let revenues: Vec<_> = lines
-        .iter()
-        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str()))
-        .collect();
+    let revenues = revenues_of(&lines);
     assert_eq!(
         revenues,
         [
@@ -939,10 +944,7 @@ async fn dsr_reports_as_platforms_send_them_import_whole() {
     assert_eq!(third["reportFile"]["partOf"], first_id.as_str());
     // 60 + 30 + 10 streams (file 3's release usage in two equal halves) share the 90.00.
     let lines = stored_lines(&stack, &first_id).await;
-    let revenues: Vec<_> = lines
-        .iter()
-        .map(|l| (l.transaction_id.as_str(), l.revenue.as_str()))
-        .collect();
+    let revenues = revenues_of(&lines);
     assert_eq!(
         revenues,
         [
