@@ -1,7 +1,7 @@
 # Tools the tests call that are not Rust crates, installed from Debian's packages when missing:
 # xmllint validates every DDEX message against the official schema; openssl makes the TLS tests'
 # certificates and socat terminates TLS in front of RabbitMQ; OpenSSH's sshd stands in for the
-# platforms' SFTP servers. Garage, the S3-compatible object store the storage tests run against,
+# platforms' SFTP servers; poppler's pdftotext and pdftoppm read back the PDF statements. Garage, the S3-compatible object store the storage tests run against,
 # comes from crates.io (about eight minutes to build once on two cores). Sourced by ./dev.
 
 GARAGE_VERSION=2.5.0
@@ -26,6 +26,7 @@ ensure_packages() {
   command -v socat >/dev/null 2>&1 || missing+=(socat)
   [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing ${missing[*]} for the tests..." >&2
   local sudo=""

@@ -21,6 +21,7 @@ pub mod media;
 pub mod migrations;
 pub mod outbox;
 pub mod payees;
+pub mod payouts;
 pub mod plans;
 pub mod platforms;
 pub mod playlists;

@@ -110,3 +110,23 @@ pub async fn find_of_user(
         .await
         .optional()?)
 }
+
+/// Sets the payee's payout threshold (`None`: the configured minimum payout); returns the one
+/// it replaces.
+pub async fn set_payout_threshold(
+    conn: &mut AsyncPgConnection,
+    payee: &PayeeId,
+    threshold: Option<backbeat_domain::money::Decimal>,
+) -> Result<Option<backbeat_domain::money::Decimal>, DbError> {
+    let before = payees::table
+        .find(payee)
+        .select(payees::payout_threshold)
+        .for_update()
+        .first(conn)
+        .await?;
+    diesel::update(payees::table.find(payee))
+        .set(payees::payout_threshold.eq(threshold))
+        .execute(conn)
+        .await?;
+    Ok(before)
+}

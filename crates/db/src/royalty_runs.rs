@@ -373,19 +373,24 @@ pub struct Closing {
     pub advances_counted: Decimal,
 }
 
-/// Every payee's balance after their last standing statement before `period`.
+/// Every payee's balance after their last standing statement before `period`: its closing
+/// balance, plus its payable unless a payout (not reversed) took it. An unpaid payable (below the
+/// payee's threshold, not yet in a payout, or a statement never approved) is still owed.
 pub async fn previous_closings(
     conn: &mut AsyncPgConnection,
     period: Period,
 ) -> Result<Vec<Closing>, DbError> {
     Ok(diesel::sql_query(
         "WITH standing AS (
-             SELECT s.payee_id, s.period, s.closing_balance, s.advances
+             SELECT s.payee_id, s.period, s.closing_balance, s.advances,
+                    CASE WHEN EXISTS (SELECT 1 FROM payout_payments p
+                                      WHERE p.statement_id = s.id AND p.reversed_at IS NULL)
+                         THEN 0 ELSE s.payable END AS payable
              FROM royalty_statements s
              JOIN royalty_runs r ON r.id = s.run_id AND r.status = 'succeeded'
              WHERE s.period < $1)
          SELECT last.payee_id, last.closing_balance, counted.advances AS advances_counted
-         FROM (SELECT DISTINCT ON (payee_id) payee_id, closing_balance
+         FROM (SELECT DISTINCT ON (payee_id) payee_id, closing_balance + payable AS closing_balance
                FROM standing ORDER BY payee_id, period DESC) last
          JOIN (SELECT payee_id, sum(advances) AS advances FROM standing GROUP BY payee_id) counted
            USING (payee_id)",
@@ -393,6 +398,20 @@ pub async fn previous_closings(
     .bind::<Date, _>(period)
     .load(conn)
     .await?)
+}
+
+/// The run, locked to the end of the transaction (a rerun superseding it waits).
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: &RunId,
+) -> Result<Option<Run>, DbError> {
+    Ok(royalty_runs::table
+        .find(id)
+        .select(Run::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Takes the run for this transaction; `false` when another one holds it.

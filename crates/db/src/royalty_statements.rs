@@ -33,6 +33,15 @@ pub struct Statement {
     pub email: Option<String>,
     pub csv_sha256: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<backbeat_domain::ids::UserId>,
+}
+
+impl Statement {
+    /// Payees see a statement, and are emailed it, only once an admin has approved it.
+    pub fn is_approved(&self) -> bool {
+        self.approved_at.is_some()
+    }
 }
 
 /// A statement with its payee's account (if any) and its run's status.
@@ -56,7 +65,7 @@ pub async fn find(
         .optional()?)
 }
 
-/// Standing statements, oldest first; only `payee`'s when given.
+/// Standing statements, oldest first; only `payee`'s approved ones when given.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     payee: Option<&PayeeId>,
@@ -69,7 +78,9 @@ pub async fn page(
         .filter(royalty_runs::status.eq(RunStatus::Succeeded))
         .into_boxed();
     if let Some(payee) = payee {
-        query = query.filter(royalty_statements::payee_id.eq(payee));
+        query = query
+            .filter(royalty_statements::payee_id.eq(payee))
+            .filter(royalty_statements::approved_at.is_not_null());
     }
     if let Some(period) = period {
         query = query.filter(royalty_statements::period.eq(period));
@@ -165,6 +176,41 @@ pub async fn csv_lines(
     .bind::<Text, _>(statement.as_str())
     .load(conn)
     .await?)
+}
+
+/// Approves the run's draft statements (all of them, or only `only`): returns the ones it
+/// approved, with the address each is emailed to.
+pub async fn approve(
+    conn: &mut AsyncPgConnection,
+    run: &RunId,
+    only: Option<&StatementId>,
+    by: &backbeat_domain::ids::UserId,
+) -> Result<Vec<(StatementId, Option<String>)>, DbError> {
+    let mut query = diesel::update(royalty_statements::table)
+        .filter(royalty_statements::run_id.eq(run))
+        .filter(royalty_statements::approved_at.is_null())
+        .into_boxed();
+    if let Some(only) = only {
+        query = query.filter(royalty_statements::id.eq(only));
+    }
+    Ok(query
+        .set((
+            royalty_statements::approved_at.eq(diesel::dsl::now),
+            royalty_statements::approved_by.eq(by),
+        ))
+        .returning((royalty_statements::id, royalty_statements::email))
+        .get_results(conn)
+        .await?)
+}
+
+/// How many of the run's statements are drafts.
+pub async fn drafts(conn: &mut AsyncPgConnection, run: &RunId) -> Result<i64, DbError> {
+    Ok(royalty_statements::table
+        .filter(royalty_statements::run_id.eq(run))
+        .filter(royalty_statements::approved_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?)
 }
 
 /// Records that the statement was emailed with a CSV of this digest.

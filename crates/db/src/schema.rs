@@ -422,6 +422,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     royalty_statements,
     royalty_shares,
     royalty_lines,
+    payout_batches,
+    payout_payments,
     videos,
     tags,
     video_tags,
@@ -542,6 +544,7 @@ diesel::table! {
         user_id -> Nullable<Text>,
         email -> Nullable<Text>,
         created_at -> Timestamptz,
+        payout_threshold -> Nullable<Numeric>,
     }
 }
 
@@ -620,6 +623,38 @@ diesel::table! {
         email -> Nullable<Text>,
         csv_sha256 -> Nullable<Text>,
         created_at -> Timestamptz,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payout_batches (id) {
+        id -> Text,
+        status -> Text,
+        currency -> Text,
+        total -> Numeric,
+        payments -> Int4,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        paid_by -> Nullable<Text>,
+        paid_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    payout_payments (batch_id, payee_id) {
+        batch_id -> Text,
+        statement_id -> Text,
+        payee_id -> Text,
+        period -> Date,
+        email -> Nullable<Text>,
+        amount -> Numeric,
+        currency -> Text,
+        reference -> Text,
+        reversed_at -> Nullable<Timestamptz>,
+        reversed_by -> Nullable<Text>,
+        reversal_reason -> Nullable<Text>,
     }
 }
 
@@ -659,6 +694,8 @@ diesel::joinable!(royalty_statements -> royalty_runs (run_id));
 diesel::joinable!(royalty_statements -> payees (payee_id));
 diesel::joinable!(royalty_shares -> royalty_statements (statement_id));
 diesel::joinable!(royalty_lines -> royalty_statements (statement_id));
+diesel::joinable!(payout_payments -> payout_batches (batch_id));
+diesel::joinable!(payout_payments -> royalty_statements (statement_id));
 
 diesel::table! {
     rooms (id) {

@@ -152,6 +152,11 @@ typed_id!(
     "statement"
 );
 typed_id!(
+    /// A payout batch: payable balances paid together (`payout-...`).
+    PayoutId,
+    "payout"
+);
+typed_id!(
     /// An API key (`apikey-...`); not the secret, which is never stored.
     ApiKeyId,
     "apikey"

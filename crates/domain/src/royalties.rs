@@ -18,6 +18,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A payout batch is `open` (its payment file exported, the money on its way) until an admin
+    /// marks it `paid`.
+    pub enum PayoutStatus {
+        Open = "open",
+        Paid = "paid",
+    }
+}
+
 /// Shares in basis points, each above zero, adding up to exactly 10000.
 pub fn check_shares(field: &str, shares: &[u32]) -> Result<(), FieldError> {
     if shares.is_empty() {

@@ -21,8 +21,9 @@ use crate::routes::{
     album_artwork, album_covers, album_distributions, album_likes, album_readiness, albums,
     analytics, api_keys, artist_verifications, artists, authentications, bulk_distributions,
     collaborations, distributions, exports, health, job_items, jobs, media, messages,
-    payee_advances, platform_test_deliveries, platforms, playlist_activities, playlist_songs,
-    playlists, room_members, room_messages, rooms, royalty_fx, royalty_runs, royalty_statements,
+    payee_advances, payee_payout_thresholds, payouts, platform_test_deliveries, platforms,
+    playlist_activities, playlist_songs, playlists, room_members, room_messages, rooms,
+    royalty_approvals, royalty_fx, royalty_reversals, royalty_runs, royalty_statements,
     song_analytics, song_audio, song_splits, songs, tags, usage_report_rejections,
     usage_report_unmatched, usage_reports, users, verifications, video_playlist, video_sync,
     video_tags, video_visibility, videos,
@@ -131,11 +132,19 @@ use crate::routes::{
         royalty_fx::get,
         royalty_fx::replace,
         payee_advances::create,
+        payee_payout_thresholds::replace,
         royalty_runs::create,
         royalty_runs::get,
         royalty_statements::list,
         royalty_statements::get,
         royalty_statements::csv,
+        royalty_approvals::approve_run,
+        royalty_approvals::approve_statement,
+        payouts::create,
+        payouts::get,
+        payouts::payment_file,
+        payouts::mark_paid,
+        royalty_reversals::create,
         videos::list,
         videos::get,
         video_playlist::get,
@@ -244,6 +253,13 @@ pub fn served(settings: &backbeat_config::Settings) -> serde_json::Value {
             "description": "The base currency (`royalties.base_currency`).",
         });
         advance["amount"]["pattern"] = crate::schemas::positive_decimal(base.minor_digits()).into();
+        let digits = base.minor_digits();
+        schemas["ThresholdRequest"]["properties"]["amount"]["pattern"] = if digits == 0 {
+            "^[0-9]{1,12}$".to_owned()
+        } else {
+            format!(r"^[0-9]{{1,12}}(\.[0-9]{{1,{digits}}})?$")
+        }
+        .into();
         let others: Vec<&str> = backbeat_domain::money::money_codes()
             .iter()
             .copied()

@@ -37,6 +37,8 @@ pub mod jobs;
 pub mod media;
 pub mod messages;
 pub mod payee_advances;
+pub mod payee_payout_thresholds;
+pub mod payouts;
 pub mod platform_test_deliveries;
 pub mod platforms;
 pub mod playlist_activities;
@@ -45,7 +47,9 @@ pub mod playlists;
 pub mod room_members;
 pub mod room_messages;
 pub mod rooms;
+pub mod royalty_approvals;
 pub mod royalty_fx;
+pub mod royalty_reversals;
 pub mod royalty_runs;
 pub mod royalty_statements;
 pub mod song_analytics;
@@ -219,12 +223,21 @@ route_table! {
         put: royalty_fx::replace => Admin,
     }
     "/payees/{userId}/advances" => { post: payee_advances::create => Admin }
+    "/payees/{userId}/payout-threshold" => { put: payee_payout_thresholds::replace => Admin }
     "/royalties/runs" => { post: royalty_runs::create => Scoped(RoyaltiesWrite) }
     "/royalties/runs/{id}" => { get: royalty_runs::get => Scoped(RoyaltiesRead) }
+    "/royalties/runs/{id}/approval" => { post: royalty_approvals::approve_run => Admin }
     "/royalties/statements" => { get: royalty_statements::list => Scoped(RoyaltiesRead) }
     // Before `/royalties/statements/{id}`, which would take `x.csv` for an id.
     "/royalties/statements/{id}.csv" => { get: royalty_statements::csv => Scoped(RoyaltiesRead) }
     "/royalties/statements/{id}" => { get: royalty_statements::get => Scoped(RoyaltiesRead) }
+    "/royalties/statements/{id}/approval" => { post: royalty_approvals::approve_statement => Admin }
+    "/royalties/payouts" => { post: payouts::create => Admin }
+    // Before `/royalties/payouts/{id}`, which would take `x.csv` for an id.
+    "/royalties/payouts/{id}.csv" => { get: payouts::payment_file => Admin }
+    "/royalties/payouts/{id}" => { get: payouts::get => Admin }
+    "/royalties/payouts/{id}/paid" => { post: payouts::mark_paid => Admin }
+    "/royalties/periods/{period}/reversal" => { post: royalty_reversals::create => Admin }
     "/admin/users" => { get: admin_users::list => Admin }
     "/admin/users/{id}" => { patch: admin_users::update => Admin }
     "/admin/audit" => { get: admin_audit::list => Admin }

@@ -386,6 +386,10 @@ pub struct StatementView {
     pub emailed: bool,
     /// `false` once a rerun of the period replaced it.
     pub current: bool,
+    /// `draft` (admins only see it; nobody is emailed) until an admin approves it: `approved`.
+    #[schema(example = "approved")]
+    pub status: &'static str,
+    pub approved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -393,6 +397,7 @@ impl StatementView {
     pub fn new(s: backbeat_db::royalty_statements::Statement, current: bool) -> Self {
         let digits = backbeat_domain::money::minor_digits_of(&s.currency);
         let f = |a| backbeat_domain::money::format(a, digits);
+        let status = if s.is_approved() { "approved" } else { "draft" };
         Self {
             id: s.id.into_inner(),
             run_id: s.run_id.into_inner(),
@@ -410,6 +415,8 @@ impl StatementView {
             email: s.email,
             emailed: s.csv_sha256.is_some(),
             current,
+            status,
+            approved_at: s.approved_at,
             created_at: s.created_at,
         }
     }
@@ -451,4 +458,130 @@ pub struct StatementData {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementList {
     pub statements: Vec<StatementView>,
+}
+
+/// What an approval did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalView {
+    pub run_id: String,
+    /// The statements approved by this request (ones already approved are not repeated).
+    pub approved: Vec<String>,
+    /// How many of them were queued to be emailed (the others' payees have no address).
+    pub emailed: usize,
+    /// The run's statements still drafts.
+    pub drafts: i64,
+}
+
+impl From<backbeat_services::royalties::approval::Approved> for ApprovalView {
+    fn from(a: backbeat_services::royalties::approval::Approved) -> Self {
+        Self {
+            run_id: a.run_id.into_inner(),
+            approved: a.approved.into_iter().map(|s| s.into_inner()).collect(),
+            emailed: a.emailed,
+            drafts: a.drafts,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalData {
+    pub approval: ApprovalView,
+}
+
+/// One payee's payment in a payout.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    pub payee_id: String,
+    pub statement_id: String,
+    pub period: String,
+    pub email: Option<String>,
+    #[schema(example = "125.40")]
+    pub amount: String,
+    pub currency: String,
+    /// What the payee sees on the transfer; unique across payouts.
+    #[schema(example = "RY202611-3FA2C81B09DE")]
+    pub reference: String,
+    /// Set once an admin recorded the payment's reversal (its period is then unlocked).
+    pub reversed_at: Option<DateTime<Utc>>,
+    pub reversal_reason: Option<String>,
+}
+
+impl From<backbeat_db::payouts::Payment> for PaymentView {
+    fn from(p: backbeat_db::payouts::Payment) -> Self {
+        let digits = backbeat_domain::money::minor_digits_of(&p.currency);
+        Self {
+            payee_id: p.payee_id.into_inner(),
+            statement_id: p.statement_id.into_inner(),
+            period: p.period.to_string(),
+            email: p.email,
+            amount: backbeat_domain::money::format(p.amount, digits),
+            currency: p.currency,
+            reference: p.reference,
+            reversed_at: p.reversed_at,
+            reversal_reason: p.reversal_reason,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutView {
+    pub id: String,
+    /// `open` (exported, the money on its way) until marked `paid`.
+    #[schema(example = "open")]
+    pub status: String,
+    pub currency: String,
+    #[schema(example = "1250.00")]
+    pub total: String,
+    pub payment_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+impl From<backbeat_db::payouts::Batch> for PayoutView {
+    fn from(b: backbeat_db::payouts::Batch) -> Self {
+        let digits = backbeat_domain::money::minor_digits_of(&b.currency);
+        Self {
+            id: b.id.into_inner(),
+            status: b.status.to_string(),
+            total: backbeat_domain::money::format(b.total, digits),
+            currency: b.currency,
+            payment_count: b.payments,
+            created_at: b.created_at,
+            paid_at: b.paid_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayoutData {
+    pub payout: PayoutView,
+    pub payments: Vec<PaymentView>,
+}
+
+impl PayoutData {
+    pub fn new(
+        batch: backbeat_db::payouts::Batch,
+        payments: Vec<backbeat_db::payouts::Payment>,
+    ) -> Self {
+        Self {
+            payout: batch.into(),
+            payments: payments.into_iter().map(PaymentView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReversalView {
+    pub period: String,
+    /// The payments reversed by this request.
+    pub reversed: Vec<PaymentView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReversalData {
+    pub reversal: ReversalView,
 }

@@ -1,7 +1,8 @@
 //! Royalties: splits of each song's net among payees ([`splits`]), the contract terms a run
 //! applies (platform fees live with the platforms; exchange rates in [`fx`]; [`advances`]), the
-//! run that turns a period's matched usage into statements ([`runs`]), and the statements payees
-//! read and receive by email ([`statements`]).
+//! run that turns a period's matched usage into statements ([`runs`]), their approval
+//! ([`approval`]), the statements payees read and receive by email ([`statements`]), and the
+//! payouts that pay them and lock their periods ([`payouts`]).
 //!
 //! Money is exact decimal end to end. A run converts and takes fees per line exactly (numeric
 //! products, never rounded), rounds each song's net once (half away from zero) to the base
@@ -9,7 +10,9 @@
 //! the song's net.
 
 pub mod advances;
+pub mod approval;
 pub mod fx;
+pub mod payouts;
 pub mod runs;
 pub mod splits;
 pub mod statements;

@@ -1,6 +1,7 @@
 //! Royalty runs: an admin runs a closed period; a job turns its matched usage into one statement
-//! per payee, in one transaction (a failed or interrupted run leaves nothing), then queues the
-//! statements' emails in that same transaction.
+//! per payee, in one transaction (a failed or interrupted run leaves nothing). The statements are
+//! drafts until an admin approves them ([`super::approval`]); a period with a payment standing
+//! is locked ([`super::payouts`]).
 //!
 //! The heavy part is SQL (`backbeat_db::royalty_runs`): one pass over the period's lines sums
 //! them per song, platform, territory and currency; conversion and fees apply to those sums.
@@ -21,15 +22,16 @@ use serde_json::{Value, json};
 
 use crate::audit::{self, Target};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
-use crate::royalties::statements::EmailStatement;
+use crate::royalties::payouts;
 use crate::royalties::{base_currency, minimum_payout};
 use crate::{Context, Error, Result};
 
 const WHAT: &str = "run royalties";
 
 /// Queues a run of `period`. Refused (409) while a report of the period is importing, while
-/// another run of it is in flight, once a later period has been run, and when the period already
-/// has a run unless `rerun` (the new run then supersedes it).
+/// another run of it is in flight, once a later period has been run, while a payment of the
+/// period stands (paid, or in an open payout), and when the period already has a run unless
+/// `rerun` (the new run then supersedes it, and its statements need approval again).
 pub async fn request(
     ctx: &Context,
     actor: &Actor,
@@ -58,6 +60,7 @@ pub async fn request(
             current.id
         )));
     }
+    payouts::refuse_if_locked(&mut conn, period).await?;
     let id = RunId::generate();
     let job = RoyaltyRun { run_id: id.clone() };
     let job_id = conn
@@ -213,6 +216,13 @@ async fn compute(
         )));
     }
 
+    // Under the payouts' lock: no payout takes the period's statements while it is rerun.
+    backbeat_db::payouts::lock(conn).await?;
+    match payouts::refuse_if_locked(conn, period).await {
+        Ok(()) => {}
+        Err(Error::Conflict(message)) => return Err(Failure::Refused(message)),
+        Err(other) => return Err(other.into()),
+    }
     royalty_runs::stage_usage(conn, period).await?;
     let missing = royalty_runs::missing_rates(conn, period, base.code()).await?;
     if !missing.is_empty() {
@@ -375,21 +385,6 @@ async fn compute(
         "unmatched": unmatched,
     });
     royalty_runs::succeed(conn, run, &result).await?;
-    for statement in statements.iter().filter(|s| s.email.is_some()) {
-        let job = EmailStatement {
-            statement_id: statement.id.clone(),
-        };
-        jobs::enqueue(
-            ctx,
-            conn,
-            &job,
-            Origin {
-                user: run.created_by.as_ref(),
-                request_id: None,
-            },
-        )
-        .await?;
-    }
     Ok(result)
 }
 

@@ -1,5 +1,5 @@
-//! Statements: what a payee earned in a period, readable by the payee and admins, as JSON or
-//! as a CSV of its lines, and emailed to the payee with that CSV attached.
+//! Statements: what a payee earned in a period, readable by admins and, once approved, by the
+//! payee, as JSON or as a CSV of its lines, and emailed to the payee with that CSV attached.
 
 use backbeat_db::payees;
 use backbeat_db::royalty_statements::{self, Share, Statement};
@@ -70,6 +70,10 @@ async fn readable(
         .ok_or_else(|| Error::not_found("statement"))?;
     if !actor.may_act_on(user.as_ref()) {
         // Another payee's statement is not theirs to know of.
+        return Err(Error::not_found("statement"));
+    }
+    if !statement.is_approved() && !actor.role.is_admin() {
+        // A draft is the label's to review, not yet the payee's to read.
         return Err(Error::not_found("statement"));
     }
     Ok((statement, status == RunStatus::Succeeded))
@@ -164,6 +168,9 @@ impl Job for EmailStatement {
         };
         if status != RunStatus::Succeeded {
             return Ok(json!({"skipped": "a later run superseded the statement"}));
+        }
+        if !statement.is_approved() {
+            return Ok(json!({"skipped": "the statement is a draft"}));
         }
         let Some(recipient) = statement.email.clone() else {
             return Ok(json!({"skipped": "the payee has no email address"}));

@@ -88,6 +88,7 @@ impl Owned {
             ("distributions", _) => "distribution",
             ("usage-reports", _) => "report",
             ("royalties", p) if p.starts_with("/royalties/runs") => "run",
+            ("royalties", p) if p.starts_with("/royalties/payouts") => "payout",
             ("royalties", _) => "statement",
             ("admin", p) if p.starts_with("/admin/users") => "owner",
             ("admin", _) => "verification",
@@ -154,6 +155,10 @@ fn request_body(method: &str, path: &str, owned: &Owned) -> Body {
         ("put", "/royalties/fx/{period}") => Body::Json(json!({"rates": {"EUR": "9"}})),
         ("post", "/payees/{userId}/advances") => {
             Body::Json(json!({"amount": "100.00", "currency": "USD"}))
+        }
+        ("put", "/payees/{userId}/payout-threshold") => Body::Json(json!({"amount": "1000.00"})),
+        ("post", "/royalties/periods/{period}/reversal") => {
+            Body::Json(json!({"reason": "by the intruder"}))
         }
         ("patch", "/admin/users/{id}") => Body::Json(json!({"role": "admin"})),
         ("post", "/admin/verifications/{id}/approve" | "/admin/verifications/{id}/reject") => {
@@ -223,6 +228,7 @@ async fn snapshot(api: &Api, owned: &Owned, owner: &str, admin: &str) -> Vec<Val
         ("/platforms".to_owned(), admin),
         (format!("/usage-reports/{}", id("report")), admin),
         (format!("/royalties/runs/{}", id("run")), admin),
+        (format!("/royalties/payouts/{}", id("payout")), admin),
         (format!("/royalties/fx/{}", id("period")), admin),
         ("/admin/users".to_owned(), admin),
         ("/admin/verifications".to_owned(), admin),
@@ -374,6 +380,30 @@ async fn every_route_with_an_id_refuses_another_users_resource_and_changes_nothi
         "succeeded"
     );
     ids.insert("run", data_id(&body, "runId"));
+    api.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!("/royalties/runs/{}/approval", ids["run"]),
+        None,
+        Some(&admin),
+    )
+    .await;
+    let payout = api
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&admin),
+        )
+        .await;
+    ids.insert(
+        "payout",
+        payout["data"]["payout"]["id"]
+            .as_str()
+            .expect("payout id")
+            .to_owned(),
+    );
     let statements = api
         .expect(
             StatusCode::OK,

@@ -64,12 +64,19 @@ async fn statements(client: &Client, token: &str, period: &str) -> Vec<Value> {
 }
 
 async fn csv(client: &Client, token: &str, statement: &str) -> String {
+    download(
+        client,
+        token,
+        &format!("/royalties/statements/{statement}.csv"),
+    )
+    .await
+}
+
+/// A CSV the API serves.
+async fn download(client: &Client, token: &str, path: &str) -> String {
     let response = client
         .http
-        .get(format!(
-            "{}/royalties/statements/{statement}.csv",
-            client.address
-        ))
+        .get(format!("{}{path}", client.address))
         .bearer_auth(token)
         .send()
         .await
@@ -96,6 +103,23 @@ async fn wait_emailed(client: &Client, admin: &str, period: &str, count: usize) 
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// An admin approves every draft of the run: the approval's `{approved, emailed, drafts}`.
+async fn approve(client: &Client, admin: &str, run: &Value) -> Value {
+    client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            &format!(
+                "/royalties/runs/{}/approval",
+                run["id"].as_str().expect("run id")
+            ),
+            None,
+            Some(admin),
+        )
+        .await["data"]["approval"]
+        .clone()
 }
 
 fn by_email<'a>(list: &'a [Value], email: &str) -> &'a Value {
@@ -276,7 +300,57 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
         json!({"EUR": {"lines": 1, "revenue": "5"}})
     );
 
+    // Drafts: admins review them; payees see nothing, and nobody is emailed.
+    let drafts = statements(&client, &c.admin, "2026-10").await;
+    assert_eq!(drafts.len(), 3);
+    assert!(drafts.iter().all(|s| s["status"] == "draft"), "{drafts:#?}");
+    assert!(statements(&client, &producer, "2026-10").await.is_empty());
+    let draft = by_email(&drafts, "producer@example.com")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for path in [
+        format!("/royalties/statements/{draft}"),
+        format!("/royalties/statements/{draft}.csv"),
+    ] {
+        client
+            .expect(
+                StatusCode::NOT_FOUND,
+                Method::GET,
+                &path,
+                None,
+                Some(&producer),
+            )
+            .await;
+    }
+    client
+        .expect(
+            StatusCode::FORBIDDEN,
+            Method::POST,
+            &format!(
+                "/royalties/runs/{}/approval",
+                first["id"].as_str().expect("id")
+            ),
+            None,
+            Some(&producer),
+        )
+        .await;
+    assert!(stack.smtp.received().is_empty(), "a draft was emailed");
+    let approval = approve(&client, &c.admin, &first).await;
+    assert_eq!(
+        (&approval["emailed"], &approval["drafts"]),
+        (&json!(3), &json!(0)),
+        "{approval}"
+    );
+    assert_eq!(approval["approved"].as_array().expect("approved").len(), 3);
+    // Approving again approves nothing more.
+    assert_eq!(
+        approve(&client, &c.admin, &first).await["approved"],
+        json!([])
+    );
+
     let list = statements(&client, &c.admin, "2026-10").await;
+    assert!(list.iter().all(|s| s["status"] == "approved"), "{list:#?}");
     let label = by_email(&list, "label@example.com");
     assert_eq!(
         (
@@ -417,6 +491,10 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
     assert_eq!(second["result"]["earnings"], "23.34");
     let rerun_list = statements(&client, &c.admin, "2026-10").await;
     assert_eq!(rerun_list.len(), 3);
+    // The rerun's statements need approval again: until then the payee has none standing.
+    assert!(rerun_list.iter().all(|s| s["status"] == "draft"));
+    assert!(statements(&client, &producer, "2026-10").await.is_empty());
+    assert_eq!(approve(&client, &c.admin, &second).await["drafts"], 0);
     for email in [
         "label@example.com",
         "producer@example.com",
@@ -486,6 +564,7 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
         .await;
     let november_run = run(&client, &c.admin, "2026-11", false).await;
     assert_eq!(november_run["status"], "succeeded", "{november_run}");
+    approve(&client, &c.admin, &november_run).await;
     // The writer now has all of track 1 (splits changed before November ran): 1.05 - 10%.
     let writer_november = statements(&client, &writer_token, "2026-11").await;
     assert_eq!(writer_november[0]["earnings"], "0.95");
@@ -620,6 +699,7 @@ async fn a_formula_title_reaches_the_statement_csv_as_text_and_a_refund_stays_ne
     assert_eq!(imported["status"], "imported", "{imported}");
     let first = run(&client, &c.admin, "2026-10", false).await;
     assert_eq!(first["result"]["statements"], 1, "{first}");
+    approve(&client, &c.admin, &first).await;
     wait_emailed(&client, &c.admin, "2026-10", 1).await;
 
     let mine = statements(&client, &c.label, "2026-10").await;
@@ -665,5 +745,347 @@ async fn a_formula_title_reaches_the_statement_csv_as_text_and_a_refund_stays_ne
             .flat_map(|r| r.iter())
             .any(|cell| cell.starts_with(['=', '+', '@', '\t', '\r'])),
         "a cell a spreadsheet would evaluate: {served}"
+    );
+}
+
+/// Approved balances are paid once, in a payout that exports a payment file; a balance under
+/// the payee's threshold is carried into their next statement; a period with a payment standing
+/// cannot be rerun until an admin records the payments' reversal.
+#[tokio::test(flavor = "multi_thread")]
+async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let (producer_id, producer) = client.user("producer", Some("producer@example.com")).await;
+    let label_id = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/users/me",
+            None,
+            Some(&c.label),
+        )
+        .await["data"]["user"]["id"]
+        .clone();
+    let (song1, isrc1) = &c.release.tracks[0];
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            &format!("/songs/{song1}/splits"),
+            Some(json!({"splits": [
+                {"payeeUserId": label_id, "shareBps": 5000},
+                {"payeeUserId": producer_id, "shareBps": 5000},
+            ]})),
+            Some(&c.label),
+        )
+        .await;
+    // The producer is paid from 5.00 on; a negative or malformed threshold is refused.
+    for bad in [
+        json!({"amount": "-1"}),
+        json!({"amount": "five"}),
+        json!({"amount": 5}),
+    ] {
+        let refused = client
+            .expect(
+                StatusCode::BAD_REQUEST,
+                Method::PUT,
+                &format!("/payees/{producer_id}/payout-threshold"),
+                Some(bad),
+                Some(&c.admin),
+            )
+            .await;
+        assert_eq!(refused["details"][0]["field"], "amount", "{refused}");
+    }
+    let set = client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            &format!("/payees/{producer_id}/payout-threshold"),
+            Some(json!({"amount": "5.00"})),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(set["data"]["payee"]["payoutThreshold"], "5", "{set}");
+    // 10.00 a month, less Spotify's 15%: 8.50, 4.25 each.
+    let month = |id: &str| {
+        format!(
+            "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+             {id},{isrc1},,US,stream,1000,10.00,USD\n"
+        )
+    };
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        month("O1").as_bytes(),
+    )
+    .await;
+    let october = run(&client, &c.admin, "2026-10", false).await;
+    assert_eq!(october["status"], "succeeded", "{october}");
+    // Drafts are not payable.
+    client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    approve(&client, &c.admin, &october).await;
+    client
+        .expect(
+            StatusCode::FORBIDDEN,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&producer),
+        )
+        .await;
+    let payout = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    let batch = &payout["data"]["payout"];
+    let payout_id = batch["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        (&batch["status"], &batch["total"], &batch["paymentCount"]),
+        (&json!("open"), &json!("4.25"), &json!(1)),
+        "{payout}"
+    );
+    let payment = &payout["data"]["payments"][0];
+    assert_eq!(payment["email"], "label@example.com");
+    let reference = payment["reference"].as_str().expect("reference").to_owned();
+    assert!(reference.starts_with("RY202610-"), "{reference}");
+    let file = download(
+        &client,
+        &c.admin,
+        &format!("/royalties/payouts/{payout_id}.csv"),
+    )
+    .await;
+    assert_eq!(
+        file,
+        format!(
+            "payee,email,amount,currency,reference\n{},label@example.com,4.25,USD,{reference}\n",
+            payment["payeeId"].as_str().expect("payee")
+        )
+    );
+    // Taken once: a second payout finds nothing.
+    client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    // While the money is on its way, and once it is paid, the period cannot be rerun.
+    let rerun = |expected| {
+        let client = client.clone();
+        let admin = c.admin.clone();
+        async move {
+            client
+                .expect(
+                    expected,
+                    Method::POST,
+                    "/royalties/runs?rerun=true",
+                    Some(json!({"period": "2026-10"})),
+                    Some(&admin),
+                )
+                .await
+        }
+    };
+    rerun(StatusCode::CONFLICT).await;
+    let paid_path = format!("/royalties/payouts/{payout_id}/paid");
+    let paid = client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            &paid_path,
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(paid["data"]["payout"]["status"], "paid", "{paid}");
+    client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            &paid_path,
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    let locked = rerun(StatusCode::CONFLICT).await;
+    assert!(
+        locked["message"]
+            .as_str()
+            .expect("message")
+            .contains("/royalties/periods/2026-10/reversal"),
+        "{locked}"
+    );
+
+    // A reversal needs a reason, unlocks the period, and its rerun's statement is paid again.
+    let reversal_path = "/royalties/periods/2026-10/reversal";
+    let blank = client
+        .expect(
+            StatusCode::BAD_REQUEST,
+            Method::POST,
+            reversal_path,
+            Some(json!({"reason": "  "})),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(blank["details"][0]["field"], "reason", "{blank}");
+    let reversed = client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            reversal_path,
+            Some(json!({"reason": "returned by the bank"})),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(
+        reversed["data"]["reversal"]["reversed"][0]["reference"],
+        reference.as_str()
+    );
+    client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            reversal_path,
+            Some(json!({"reason": "again"})),
+            Some(&c.admin),
+        )
+        .await;
+    let body = rerun(StatusCode::ACCEPTED).await;
+    client
+        .wait_job(&c.admin, body["data"]["jobId"].as_str().expect("job"), WAIT)
+        .await;
+    let october = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!(
+                "/royalties/runs/{}",
+                body["data"]["runId"].as_str().expect("run")
+            ),
+            None,
+            Some(&c.admin),
+        )
+        .await["data"]["run"]
+        .clone();
+    assert_eq!(october["status"], "succeeded", "{october}");
+    approve(&client, &c.admin, &october).await;
+    let again = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(again["data"]["payout"]["total"], "4.25", "{again}");
+    let again_id = again["data"]["payout"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            &format!("/royalties/payouts/{again_id}/paid"),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+
+    // November: the producer's unpaid 4.25 opens their statement and, with 4.25 more, reaches
+    // the threshold; the label's paid October does not come back.
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-11",
+        "csv",
+        month("N1").as_bytes(),
+    )
+    .await;
+    let november = run(&client, &c.admin, "2026-11", false).await;
+    approve(&client, &c.admin, &november).await;
+    let list = statements(&client, &c.admin, "2026-11").await;
+    let producer_november = by_email(&list, "producer@example.com");
+    assert_eq!(
+        (
+            &producer_november["openingBalance"],
+            &producer_november["payable"]
+        ),
+        (&json!("4.25"), &json!("8.50")),
+        "{producer_november}"
+    );
+    let label_november = by_email(&list, "label@example.com");
+    assert_eq!(
+        (
+            &label_november["openingBalance"],
+            &label_november["payable"]
+        ),
+        (&json!("0.00"), &json!("4.25")),
+        "{label_november}"
+    );
+    let november_payout = client
+        .expect(
+            StatusCode::CREATED,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    let mut amounts: Vec<(String, String)> = november_payout["data"]["payments"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .map(|p| {
+            (
+                p["email"].as_str().unwrap_or("").to_owned(),
+                p["amount"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    amounts.sort();
+    assert_eq!(
+        amounts,
+        [
+            ("label@example.com".to_owned(), "4.25".to_owned()),
+            ("producer@example.com".to_owned(), "8.50".to_owned())
+        ]
+    );
+
+    // The audit log says who approved and who paid.
+    let audit = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/admin/audit?action=royalty_run.approve",
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(
+        audit["data"]["events"].as_array().map(Vec::len),
+        Some(3),
+        "{audit}"
     );
 }
