@@ -243,3 +243,73 @@ pub async fn sent_before(
         .optional()?
         .flatten())
 }
+
+/// The payee's part of one platform in one territory, exact.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PlatformTerritory {
+    #[diesel(sql_type = Text)]
+    pub platform: String,
+    #[diesel(sql_type = Text)]
+    pub territory: String,
+    #[diesel(sql_type = BigInt)]
+    pub units: i64,
+    #[diesel(sql_type = Numeric)]
+    pub gross: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub fee: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub earnings: Decimal,
+}
+
+/// The statement's earnings per platform and territory, largest first (ties by name).
+pub async fn by_platform_territory(
+    conn: &mut AsyncPgConnection,
+    statement: &StatementId,
+) -> Result<Vec<PlatformTerritory>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT coalesce(p.name, l.platform_id) AS platform, l.territory,
+                sum(l.units)::bigint AS units,
+                sum(l.gross * l.share_bps * 0.0001) AS gross,
+                sum(l.fee * l.share_bps * 0.0001) AS fee,
+                sum(l.amount) AS earnings
+         FROM royalty_lines l
+         LEFT JOIN platforms p ON p.id = l.platform_id
+         WHERE l.statement_id = $1
+         GROUP BY 1, 2
+         ORDER BY earnings DESC, 1, 2",
+    )
+    .bind::<Text, _>(statement.as_str())
+    .load(conn)
+    .await?)
+}
+
+/// The payee's earnings in their standing approved statements of the `months` periods before
+/// `period`, oldest first.
+pub async fn earlier_earnings(
+    conn: &mut AsyncPgConnection,
+    payee: &PayeeId,
+    period: Period,
+    months: i32,
+) -> Result<Vec<(Period, Decimal)>, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        period: Period,
+        #[diesel(sql_type = Numeric)]
+        earnings: Decimal,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT s.period, s.earnings
+         FROM royalty_statements s
+         JOIN royalty_runs r ON r.id = s.run_id AND r.status = 'succeeded'
+         WHERE s.payee_id = $1 AND s.approved_at IS NOT NULL
+           AND s.period < $2 AND s.period >= $2 - make_interval(months => $3)
+         ORDER BY s.period",
+    )
+    .bind::<Text, _>(payee.as_str())
+    .bind::<diesel::sql_types::Date, _>(period)
+    .bind::<Integer, _>(months)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.period, r.earnings)).collect())
+}

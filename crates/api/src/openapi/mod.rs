@@ -138,6 +138,7 @@ use crate::routes::{
         royalty_statements::list,
         royalty_statements::get,
         royalty_statements::csv,
+        royalty_statements::pdf,
         royalty_approvals::approve_run,
         royalty_approvals::approve_statement,
         payouts::create,

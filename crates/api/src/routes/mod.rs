@@ -228,8 +228,9 @@ route_table! {
     "/royalties/runs/{id}" => { get: royalty_runs::get => Scoped(RoyaltiesRead) }
     "/royalties/runs/{id}/approval" => { post: royalty_approvals::approve_run => Admin }
     "/royalties/statements" => { get: royalty_statements::list => Scoped(RoyaltiesRead) }
-    // Before `/royalties/statements/{id}`, which would take `x.csv` for an id.
+    // Before `/royalties/statements/{id}`, which would take `x.csv` or `x.pdf` for an id.
     "/royalties/statements/{id}.csv" => { get: royalty_statements::csv => Scoped(RoyaltiesRead) }
+    "/royalties/statements/{id}.pdf" => { get: royalty_statements::pdf => Scoped(RoyaltiesRead) }
     "/royalties/statements/{id}" => { get: royalty_statements::get => Scoped(RoyaltiesRead) }
     "/royalties/statements/{id}/approval" => { post: royalty_approvals::approve_statement => Admin }
     "/royalties/payouts" => { post: payouts::create => Admin }

@@ -1,4 +1,4 @@
-//! `GET /royalties/statements`, `GET /royalties/statements/{id}` and its `.csv`.
+//! `GET /royalties/statements`, `GET /royalties/statements/{id}` and its `.csv` and `.pdf`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -86,6 +86,32 @@ pub async fn csv(
     let (name, bytes) = statements::csv(&state, &caller, &id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}
+
+#[utoipa::path(
+    get, path = "/royalties/statements/{id}.pdf", tag = "royalties",
+    params(("id" = String, Path, description = "Statement id")),
+    responses(
+        (status = 200, description = "The statement as PDF (the file the payee was emailed): the period, opening balance, gross, fees, \\
+            earnings, advances and what was recouped, closing balance and payable, charts of earnings by platform and by month, \\
+            and the earnings of every platform and territory. The same statement always gives the same bytes", content_type = "application/pdf"),
+        (status = 401, description = "No access token", body = ErrorBody),
+        (status = 404, description = "Unknown statement, or another payee's", body = ErrorBody),
+    )
+)]
+pub async fn pdf(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<StatementId>,
+) -> ApiResult<HttpResponse> {
+    let (name, bytes) = statements::pdf(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}\""),

@@ -87,6 +87,7 @@ async fn openapi_document_covers_every_route_and_the_bearer_scheme() {
         ("/royalties/statements", "get"),
         ("/royalties/statements/{id}", "get"),
         ("/royalties/statements/{id}.csv", "get"),
+        ("/royalties/statements/{id}.pdf", "get"),
         ("/royalties/statements/{id}/approval", "post"),
         ("/royalties/payouts", "post"),
         ("/royalties/payouts/{id}", "get"),

@@ -15,6 +15,7 @@ pub mod fx;
 pub mod payouts;
 pub mod runs;
 pub mod splits;
+pub mod statement_pdf;
 pub mod statements;
 
 use backbeat_domain::money::{Currency, Decimal, parse_amount};

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::jobs::{Job, JobError, JobRun};
 use crate::mail::send_once;
+use crate::royalties::statement_pdf::{self, StatementPdf};
 use crate::{Context, Error, Result};
 
 /// Lines of the CSV keep this many decimal places (amounts before the statement's rounding).
@@ -98,8 +99,66 @@ pub async fn csv(ctx: &Context, actor: &Actor, id: &StatementId) -> Result<(Stri
     Ok((file_name(&statement), bytes))
 }
 
+/// The statement as PDF: `(file name, bytes)`.
+pub async fn pdf(ctx: &Context, actor: &Actor, id: &StatementId) -> Result<(String, Vec<u8>)> {
+    let mut conn = ctx.conn().await?;
+    let (statement, _) = readable(&mut conn, actor, id).await?;
+    let bytes = render_pdf(&mut conn, &statement).await?;
+    Ok((pdf_name(&statement), bytes))
+}
+
 fn file_name(statement: &Statement) -> String {
     format!("royalty-statement-{}.csv", statement.period)
+}
+
+fn pdf_name(statement: &Statement) -> String {
+    format!("royalty-statement-{}.pdf", statement.period)
+}
+
+/// Months the PDF charts: this statement's and the eleven before it.
+const CHARTED_MONTHS: i32 = 12;
+
+/// The statement as a PDF (see [`statement_pdf`]). The same statement gives the same bytes.
+pub async fn render_pdf(
+    conn: &mut backbeat_db::AsyncPgConnection,
+    statement: &Statement,
+) -> Result<Vec<u8>> {
+    let lines = royalty_statements::by_platform_territory(conn, &statement.id).await?;
+    let mut months: Vec<(String, money::Decimal)> = royalty_statements::earlier_earnings(
+        conn,
+        &statement.payee_id,
+        statement.period,
+        CHARTED_MONTHS - 1,
+    )
+    .await?
+    .into_iter()
+    .map(|(period, earnings)| (period.to_string(), earnings))
+    .collect();
+    months.push((statement.period.to_string(), statement.earnings));
+    let payee = match &statement.email {
+        Some(email) => email.clone(),
+        None => statement.payee_id.to_string(),
+    };
+    let document = StatementPdf {
+        statement_id: statement.id.as_str(),
+        period: statement.period.to_string(),
+        payee: &payee,
+        currency: &statement.currency,
+        opening_balance: statement.opening_balance,
+        gross: statement.gross,
+        fee: statement.fee,
+        earnings: statement.earnings,
+        advances: statement.advances,
+        advances_recouped: statement.advances_recouped,
+        closing_balance: statement.closing_balance,
+        payable: statement.payable,
+        lines: lines
+            .into_iter()
+            .map(|l| (l.platform, l.territory, l.units, l.gross, l.fee, l.earnings))
+            .collect(),
+        months,
+    };
+    Ok(statement_pdf::render(&document))
 }
 
 /// One row per song, platform and territory: the line's gross, fee and net in the statement's
@@ -150,7 +209,7 @@ pub async fn render_csv(
     out.finish().map_err(Error::internal)
 }
 
-/// The job: email the statement to its payee with its CSV, once. A rerun that gives a payee the
+/// The job: email the statement to its payee with its CSV and PDF, once. A rerun that gives a payee the
 /// very same CSV does not email them again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,6 +247,7 @@ impl Job for EmailStatement {
             );
         }
         let shares = royalty_statements::shares(&mut conn, &statement.id).await?;
+        let pdf = render_pdf(&mut conn, &statement).await?;
         drop(conn);
         let d = money::minor_digits_of(&statement.currency);
         let f = |a| money::format(a, d);
@@ -225,6 +285,11 @@ impl Job for EmailStatement {
             filename: file_name(&statement),
             content_type: "text/csv".to_owned(),
             body: csv,
+        })
+        .attach(Attachment {
+            filename: pdf_name(&statement),
+            content_type: "application/pdf".to_owned(),
+            body: pdf,
         });
         let message_id = send_once(ctx, email).await?;
         royalty_statements::mark_sent(&mut *ctx.conn().await?, &statement.id, &sha256).await?;

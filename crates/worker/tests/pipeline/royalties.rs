@@ -72,6 +72,80 @@ async fn csv(client: &Client, token: &str, statement: &str) -> String {
     .await
 }
 
+/// A PDF the API serves.
+async fn download_pdf(client: &Client, token: &str, path: &str) -> Vec<u8> {
+    let response = client
+        .http
+        .get(format!("{}{path}", client.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    response.bytes().await.expect("body").to_vec()
+}
+
+/// The PDF's text as poppler's `pdftotext -layout` reads it.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("statement.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The PDF's first page rendered by poppler's `pdftoppm` at 72 dpi in grey: (width, height,
+/// pixels).
+fn pdf_first_page(pdf: &[u8]) -> (usize, usize, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("statement.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "72", "-gray", "-f", "1", "-l", "1"])
+        .arg(&file)
+        .output()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A binary PGM: `P5 <width> <height> 255` then one byte per pixel.
+    let data = out.stdout;
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..at]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (width, height) = (fields[1].parse().expect("w"), fields[2].parse().expect("h"));
+    (width, height, data[at + 1..].to_vec())
+}
+
+/// Whether the PDF's text has a line reading `label ... value`.
+fn has_line(text: &str, label: &str, value: &str) -> bool {
+    text.lines()
+        .any(|l| l.trim_start().starts_with(label) && l.trim_end().ends_with(&format!(" {value}")))
+}
+
 /// A CSV the API serves.
 async fn download(client: &Client, token: &str, path: &str) -> String {
     let response = client
@@ -454,6 +528,67 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
         .expect("csv attachment");
     let served = csv(&client, &producer, id).await;
     assert_eq!(attachment.contents(), served.as_bytes());
+    // The PDF beside it: the same bytes as served, every figure as the JSON has it.
+    let pdf = message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("royalty-statement-2026-10.pdf"))
+        .expect("pdf attachment");
+    let served_pdf = download_pdf(
+        &client,
+        &producer,
+        &format!("/royalties/statements/{id}.pdf"),
+    )
+    .await;
+    assert_eq!(pdf.contents(), served_pdf.as_slice());
+    assert_eq!(
+        served_pdf,
+        download_pdf(
+            &client,
+            &c.admin,
+            &format!("/royalties/statements/{id}.pdf")
+        )
+        .await,
+        "the same statement gave other bytes"
+    );
+    let text = pdf_text(&served_pdf);
+    for (label, field) in [
+        ("Opening balance", "openingBalance"),
+        ("Gross", "gross"),
+        ("Fees", "fee"),
+        ("Earnings", "earnings"),
+        ("Advances", "advances"),
+        ("Advances recouped", "advancesRecouped"),
+        ("Closing balance", "closingBalance"),
+        ("Payable", "payable"),
+    ] {
+        let value = producer_statement[field].as_str().expect(field);
+        assert!(
+            has_line(&text, label, value),
+            "no `{label} {value}` in:\n{text}"
+        );
+    }
+    for expected in [
+        "Period",
+        "2026-10",
+        "producer@example.com",
+        "Earnings by month",
+    ] {
+        assert!(text.contains(expected), "no {expected} in:\n{text}");
+    }
+    // Track 1's Spotify US line (1000 units), the producer's 30%: 3.00 gross, 0.30 fee, 2.70 earned.
+    assert!(
+        text.lines().any(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            cells == ["Spotify", "US", "1000", "3.00", "0.30", "2.70"]
+        }),
+        "{text}"
+    );
+    let (width, height, pixels) = pdf_first_page(&served_pdf);
+    assert_eq!((width, height), (595, 842));
+    // Ink on the page: text and the charts' bars (blue is mid-grey in grey).
+    let dark = pixels.iter().filter(|p| **p < 128).count();
+    let bars = pixels.iter().filter(|p| (60..160).contains(*p)).count();
+    assert!(dark > 2_000 && bars > 500, "dark {dark}, bars {bars}");
     let rows: Vec<&str> = served.lines().collect();
     assert_eq!(
         rows[0],
