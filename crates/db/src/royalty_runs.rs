@@ -375,25 +375,40 @@ pub struct Closing {
 
 /// Every payee's balance after their last standing statement before `period`: its closing
 /// balance, plus its payable unless a payout (not reversed) took it. An unpaid payable (below the
-/// payee's threshold, not yet in a payout, or a statement never approved) is still owed.
+/// payee's threshold, not yet in a payout, or a statement never approved) is still owed. So is
+/// the payable of an earlier statement whose payment was reversed after the last statement was
+/// written (that statement took it as paid; a reversal before it was already carried by it).
 pub async fn previous_closings(
     conn: &mut AsyncPgConnection,
     period: Period,
 ) -> Result<Vec<Closing>, DbError> {
     Ok(diesel::sql_query(
         "WITH standing AS (
-             SELECT s.payee_id, s.period, s.closing_balance, s.advances,
+             SELECT s.id, s.payee_id, s.period, s.created_at, s.closing_balance, s.advances,
+                    s.payable AS stated,
                     CASE WHEN EXISTS (SELECT 1 FROM payout_payments p
                                       WHERE p.statement_id = s.id AND p.reversed_at IS NULL)
                          THEN 0 ELSE s.payable END AS payable
              FROM royalty_statements s
              JOIN royalty_runs r ON r.id = s.run_id AND r.status = 'succeeded'
-             WHERE s.period < $1)
-         SELECT last.payee_id, last.closing_balance, counted.advances AS advances_counted
-         FROM (SELECT DISTINCT ON (payee_id) payee_id, closing_balance + payable AS closing_balance
-               FROM standing ORDER BY payee_id, period DESC) last
+             WHERE s.period < $1),
+         last AS (
+             SELECT DISTINCT ON (payee_id) payee_id, period, created_at,
+                    closing_balance + payable AS closing_balance
+             FROM standing ORDER BY payee_id, period DESC),
+         reinstated AS (
+             SELECT st.payee_id, sum(st.stated) AS amount
+             FROM standing st JOIN last l USING (payee_id)
+             WHERE st.period < l.period AND st.payable = st.stated
+               AND EXISTS (SELECT 1 FROM payout_payments p
+                           WHERE p.statement_id = st.id AND p.reversed_at > l.created_at)
+             GROUP BY st.payee_id)
+         SELECT last.payee_id, last.closing_balance + coalesce(reinstated.amount, 0) AS closing_balance,
+                counted.advances AS advances_counted
+         FROM last
          JOIN (SELECT payee_id, sum(advances) AS advances FROM standing GROUP BY payee_id) counted
-           USING (payee_id)",
+           USING (payee_id)
+         LEFT JOIN reinstated USING (payee_id)",
     )
     .bind::<Date, _>(period)
     .load(conn)

@@ -5,7 +5,10 @@
 //!    worker's peak RSS next to the file's size; beside it, a bare `COPY` of the same file into an
 //!    unindexed table;
 //! 2. the royalty run of that period: seconds, beside the run's main `GROUP BY` alone;
-//! 3. p50/p99 of each analytics endpoint over the imported period.
+//! 3. its approval: every statement emailed with its CSV and PDF (seconds, worker peak RSS),
+//!    beside one PDF rendered alone;
+//! 4. the same lines as a three-file gzipped DSR uploaded out of order: lines/s beside the CSV;
+//! 5. p50/p99 of each analytics endpoint over the imported period.
 
 use std::io::Write;
 use std::path::Path;
@@ -51,8 +54,9 @@ fn isrc(song: i64) -> String {
     format!("QZBEN26{song:05}")
 }
 
-/// Clears what an earlier run left, gives the first `songs` songs ISRCs and three payees each
-/// (bench2 50%, bench3 30%, bench4 20%), and makes bench1 an admin.
+/// Clears what an earlier run left, gives the first `songs` songs ISRCs and four payees each
+/// (bench2 50%, bench3 30%, bench4 10%, and 10% to a payee of the song's own known by email, so
+/// a run writes a statement for each of `songs` + 3 payees), and makes bench1 an admin.
 async fn prepare(conn: &mut AsyncPgConnection, songs: i64) -> anyhow::Result<()> {
     anyhow::ensure!(songs <= 99_999, "ISRCs here number songs with five digits");
     conn.batch_execute(&format!(
@@ -61,6 +65,7 @@ async fn prepare(conn: &mut AsyncPgConnection, songs: i64) -> anyhow::Result<()>
          TRUNCATE usage_reports, usage_rejections, usage_by_song, usage_by_owner, usage_by_owner_song,
                   royalty_lines, royalty_shares, royalty_statements, royalty_runs, period_splits,
                   song_splits, advances, fx_rates, payees CASCADE;
+         TRUNCATE payout_payments, payout_batches;
          DELETE FROM jobs WHERE kind IN ('usage_import', 'royalty_run', 'royalty_statement_email');
          UPDATE songs SET isrc = NULL WHERE isrc LIKE 'QZBEN%';
          UPDATE songs SET isrc = 'QZBEN26' || lpad(substr(id, 7)::bigint::text, 5, '0')
@@ -70,8 +75,13 @@ async fn prepare(conn: &mut AsyncPgConnection, songs: i64) -> anyhow::Result<()>
            SELECT 'payee-bench' || i, 'user-b' || lpad(i::text, 15, '0') FROM generate_series(2, 4) i;
          INSERT INTO song_splits (song_id, payee_id, share_bps)
            SELECT s.id, p.id, p.bps FROM songs s,
-                  (VALUES ('payee-bench2', 5000), ('payee-bench3', 3000), ('payee-bench4', 2000)) p(id, bps)
-           WHERE s.id <= '{last}';",
+                  (VALUES ('payee-bench2', 5000), ('payee-bench3', 3000), ('payee-bench4', 1000)) p(id, bps)
+           WHERE s.id <= '{last}';
+         INSERT INTO payees (id, email)
+           SELECT 'payee-benchfan' || substr(id, 7), 'fan' || substr(id, 7) || '@bench.example'
+           FROM songs WHERE id <= '{last}';
+         INSERT INTO song_splits (song_id, payee_id, share_bps)
+           SELECT id, 'payee-benchfan' || substr(id, 7), 1000 FROM songs WHERE id <= '{last}';",
         compact = PERIOD.replace('-', ""),
         last = Catalog::song_id(songs),
     ))
@@ -104,6 +114,176 @@ fn write_report(path: &Path, lines: u64, songs: i64) -> anyhow::Result<u64> {
     }
     out.flush()?;
     Ok(std::fs::metadata(path)?.len())
+}
+
+/// Writes the same usage as a DSR (Basic Audio 1.3) in three gzipped files: one block per song
+/// (its release and sound recording) in the file of its third of the catalog, `lines` usage
+/// lines in all, one summary record per territory and file. Returns each file's path and size.
+fn write_dsr(dir: &Path, lines: u64, songs: i64) -> anyhow::Result<Vec<(std::path::PathBuf, u64)>> {
+    const FILES: i64 = 3;
+    let head = "#HEAD\tMessageVersion\tProfile\tProfileVersion\tMessageId\tMessageCreatedDateTime\tFileNumber\tNumberOfFiles\tUsageStartDate\tUsageEndDate\tSenderPartyId\tSenderName\tServiceDescription\tRecipientPartyId\tRecipientName\n\
+        #SY02.03\tSummaryRecordId\tDistributionChannel\tDistributionChannelDPID\tCommercialModel\tUseType\tTerritory\tServiceDescription\tUsages\tUsers\tCurrency\tNetRevenue\n\
+        #RE01.02\tBlockId\tReleaseReference\tDspReleaseId\tProprietaryReleaseId\tCatalogNumber\tICPN\tDisplayArtistName\tDisplayArtistPartyId\tTitle\tSubTitle\tReleaseType\n\
+        #AS02.03\tBlockId\tResourceReference\tDspResourceId\tISRC\tTitle\tSubTitle\tDisplayArtistName\tDisplayArtistPartyId\tDuration\tResourceType\n\
+        #SU02.02\tBlockId\tSummaryRecordId\tSalesTransactionId\tTransactedRelease\tTransactedResource\tIsRoyaltyBearing\tNumberOfStreams\n\
+        #FOOT\tNumberOfLinesInFile\tNumberOfLinesInReport\tNumberOfSummaryRecords\tNumberOfBlocksInFile\tNumberOfBlocksInReport\n";
+    let per_song = lines / songs as u64;
+    anyhow::ensure!(
+        per_song * songs as u64 == lines,
+        "lines must be a multiple of songs"
+    );
+    // Lines per file: HEAD, 6 headings, 20 summaries, per block RE01 + AS02 + usages, FOOT.
+    let songs_of = |f: i64| (f * songs / FILES + 1)..=((f + 1) * songs / FILES);
+    let lines_of = |f: i64| {
+        let blocks = songs_of(f).count() as u64;
+        1 + 6 + 20 + blocks * (2 + per_song) + 1
+    };
+    let report_lines: u64 = (0..FILES).map(lines_of).sum();
+    let mut out = Vec::new();
+    for f in 0..FILES {
+        let path = dir.join(format!("report_{}of{FILES}.tsv.gz", f + 1));
+        let file = std::fs::File::create(&path)?;
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, gz);
+        writeln!(
+            w,
+            "HEAD\tdsrf/1.3/1.4.1/1.2\tBasicAudioProfile\t1.3\tBENCH-DSR-1\t2026-10-05T10:00:00Z\t{}\t{FILES}\t2026-09-01\t2026-09-30\tPADPIDA2026BENCH\tBench Music\tAdFunded\tPADPIDA2026BACKBEAT\tbackbeat",
+            f + 1
+        )?;
+        w.write_all(head.as_bytes())?;
+        // Each territory's summary: its usages and revenue in this file.
+        let mut usages = [0u64; 20];
+        for song in songs_of(f) {
+            for k in 0..per_song {
+                usages[((song as u64 + k) % 20) as usize] += 1 + k % 5;
+            }
+        }
+        for (t, territory) in TERRITORIES.iter().enumerate() {
+            writeln!(
+                w,
+                "SY02.03\tS{t}\tBench Music\t\tAdvertisementSupportedModel\tStream\t{territory}\tAdFunded\t{}\t\tUSD\t{}.{:02}",
+                usages[t],
+                usages[t] / 250,
+                usages[t] % 100
+            )?;
+        }
+        for song in songs_of(f) {
+            writeln!(
+                w,
+                "RE01.02\t{song}\tR{song}\tdsp-R{song}\t\t\t\tBench\t\tRelease {song}\t\tSingle"
+            )?;
+            writeln!(
+                w,
+                "AS02.03\t{song}\tA{song}\tdsp-A{song}\t{}\tSong {song}\t\tBench\t\tPT3M0S\tSoundRecording",
+                isrc(song)
+            )?;
+            for k in 0..per_song {
+                writeln!(
+                    w,
+                    "SU02.02\t{song}\tS{}\tT{song}-{k}\t\tA{song}\tTRUE\t{}",
+                    (song as u64 + k) % 20,
+                    1 + k % 5
+                )?;
+            }
+        }
+        let blocks = songs_of(f).count();
+        writeln!(
+            w,
+            "FOOT\t{}\t{report_lines}\t20\t{blocks}\t{songs}",
+            lines_of(f)
+        )?;
+        w.into_inner().map_err(|e| e.into_error())?.finish()?;
+        let size = std::fs::metadata(&path)?.len();
+        out.push((path, size));
+    }
+    Ok(out)
+}
+
+/// Uploads a usage report in one multipart body (the API streams it to storage).
+async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    (file_name, content_type, content): (&str, &str, Vec<u8>),
+) -> anyhow::Result<Value> {
+    let boundary = "bench-boundary-7f3a";
+    let mut body = Vec::with_capacity(content.len() + 1024);
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Ok(http
+        .post(format!("{base}/usage-reports"))
+        .bearer_auth(token)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+/// Milliseconds to render one statement's PDF (no database): a payee on three platforms in the
+/// twenty territories, twelve months charted; the median of `times` renders.
+fn pdf_render_ms(times: usize) -> (f64, usize) {
+    use backbeat_domain::money::Decimal;
+    use backbeat_services::royalties::statement_pdf::{StatementPdf, render};
+    let amount = |n: i64| Decimal::new(n, 4);
+    let statement = StatementPdf {
+        statement_id: "statement-bench",
+        period: PERIOD.to_owned(),
+        payee: "fan00001@bench.example",
+        currency: "USD",
+        opening_balance: amount(0),
+        gross: amount(1_234_567),
+        fee: amount(185_185),
+        earnings: amount(1_049_382),
+        advances: amount(0),
+        advances_recouped: amount(0),
+        closing_balance: amount(0),
+        payable: amount(1_049_382),
+        lines: ["Spotify", "Apple Music", "Deezer"]
+            .iter()
+            .flat_map(|p| {
+                TERRITORIES.iter().enumerate().map(move |(n, t)| {
+                    (
+                        p.to_string(),
+                        t.to_string(),
+                        1000 + n as i64,
+                        amount(60_000),
+                        amount(9_000),
+                        amount(51_000),
+                    )
+                })
+            })
+            .collect(),
+        months: (1..=12)
+            .map(|m| (format!("2026-{m:02}"), amount(500_000 + m * 40_000)))
+            .collect(),
+    };
+    let mut timings = Vec::with_capacity(times);
+    let mut size = 0;
+    for _ in 0..times {
+        let started = Instant::now();
+        size = render(&statement).len();
+        timings.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    timings.sort_by(f64::total_cmp);
+    (timings[times / 2], size)
 }
 
 async fn postgres(url: &str) -> anyhow::Result<tokio_postgres::Client> {
@@ -287,39 +467,19 @@ pub async fn run(
         .to_owned();
 
     // The upload: one multipart body (the loadtest holds it; the API streams it to storage).
-    let boundary = "bench-boundary-7f3a";
-    let mut body = Vec::with_capacity(bytes as usize + 1024);
-    for (name, value) in [
-        ("platformId", platform.as_str()),
-        ("period", PERIOD),
-        ("format", "csv"),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\nContent-Type: text/csv\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(&std::fs::read(&file)?);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let uploading = Instant::now();
-    let accepted: Value = http
-        .post(format!("{base}/usage-reports"))
-        .bearer_auth(&token)
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let accepted = upload(
+        &http,
+        &base,
+        &token,
+        &[
+            ("platformId", &platform),
+            ("period", PERIOD),
+            ("format", "csv"),
+        ],
+        ("report.csv", "text/csv", std::fs::read(&file)?),
+    )
+    .await?;
     let upload_seconds = uploading.elapsed().as_secs_f64();
     let report = follow(
         &http,
@@ -383,6 +543,109 @@ pub async fn run(
     let group_by_seconds = bare_group_by(&url).await?;
     eprintln!("run: {run_seconds:.1} s (GROUP BY alone {group_by_seconds:.1} s)");
 
+    // Approval: every statement is emailed with its CSV and PDF, rendered by the worker.
+    let (render_ms, pdf_bytes) = pdf_render_ms(1001);
+    let approving = Instant::now();
+    let approval: Value = http
+        .post(format!(
+            "{base}/royalties/runs/{}/approval",
+            run["id"].as_str().unwrap_or_default()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let to_email = approval["data"]["approval"]["emailed"]
+        .as_i64()
+        .unwrap_or(0);
+    anyhow::ensure!(to_email > 0, "approval emailed nobody: {approval}");
+    loop {
+        let sent: i64 = client
+            .query_one(
+                "SELECT count(*) FROM royalty_statements s
+                 JOIN royalty_runs r ON r.id = s.run_id AND r.status = 'succeeded'
+                 WHERE s.csv_sha256 IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get(0);
+        if sent >= to_email {
+            break;
+        }
+        anyhow::ensure!(
+            approving.elapsed() < LIMIT,
+            "{sent} of {to_email} statements emailed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let email_seconds = approving.elapsed().as_secs_f64();
+    let email_rss = crate::stack::memory_mib(worker_pid, "VmHWM").unwrap_or(0.0);
+    eprintln!("{to_email} statements emailed with CSV and PDF in {email_seconds:.1} s");
+
+    // The same number of lines as a three-file gzipped DSR, uploaded out of order, in September.
+    let writing = Instant::now();
+    let dsr = write_dsr(files.path(), lines, songs)?;
+    let dsr_bytes: u64 = dsr.iter().map(|(_, size)| size).sum();
+    eprintln!(
+        "wrote the DSR ({:.0} MiB gzipped) in {:.1} s",
+        dsr_bytes as f64 / 1048576.0,
+        writing.elapsed().as_secs_f64()
+    );
+    let mut first_file = String::new();
+    let mut dsr_started = Instant::now();
+    for n in [1, 2, 0] {
+        let (path, _) = &dsr[n];
+        let name = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or("report.tsv.gz");
+        let accepted = upload(
+            &http,
+            &base,
+            &token,
+            &[
+                ("platformId", &platform),
+                ("period", "2026-09"),
+                ("format", "dsr"),
+            ],
+            (name, "application/gzip", std::fs::read(path)?),
+        )
+        .await?;
+        let id = accepted["data"]["reportId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("DSR file refused: {accepted}"))?;
+        if n == 0 {
+            first_file = id.to_owned();
+        }
+        // The set imports once its last file is in: time from that upload's answer.
+        dsr_started = Instant::now();
+    }
+    let dsr_report = loop {
+        let body: Value = http
+            .get(format!("{base}/usage-reports/{first_file}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let report = body["data"]["report"].clone();
+        if report["status"] == "imported" || report["status"] == "failed" {
+            break report;
+        }
+        anyhow::ensure!(
+            dsr_started.elapsed() < LIMIT,
+            "the DSR never imported: {report}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let dsr_seconds = dsr_started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        dsr_report["status"] == "imported",
+        "DSR import failed: {dsr_report}"
+    );
+    eprintln!("DSR import: {dsr_seconds:.1} s");
+
     // Analytics, as bench1 (an admin, owning songs 1, 1001, ...).
     let range = "from=2026-01&to=2026-12";
     let endpoints = [
@@ -420,6 +683,8 @@ pub async fn run(
     let mib = bytes as f64 / 1048576.0;
     let import_rate = lines as f64 / import_seconds;
     let copy_rate = lines as f64 / copy_seconds;
+    let dsr_rate = lines as f64 / dsr_seconds;
+    let dsr_mib = dsr_bytes as f64 / 1048576.0;
     Ok(format!(
         "## Usage import: {lines} CSV lines ({mib:.0} MiB), {songs} songs\n\n\
          | step | seconds | lines/s |\n|---|---|---|\n\
@@ -430,14 +695,27 @@ pub async fn run(
          ## Royalty run: {lines} lines, {songs} songs x 3 payees, USD + EUR\n\n\
          | step | seconds |\n|---|---|\n\
          | the run's main `GROUP BY` alone (floor) | {group_by_seconds:.2} |\n\
-         | royalty run job (stage, FX, fees, splits, statements, lines, emails queued) | {run_seconds:.2} |\n\n\
+         | royalty run job (stage, FX, fees, splits, statements, lines) | {run_seconds:.2} |\n\n\
          run / GROUP BY: **{:.2}x** (timed after autovacuum finished with the import's table: \
          {settle_seconds:.1} s); result: {}\n\n\
+         ## The same usage as a DSR: three gzipped Basic Audio files ({dsr_mib:.0} MiB), out of order\n\n\
+         | import | seconds | lines/s |\n|---|---|---|\n\
+         | plain CSV (above) | {import_seconds:.1} | {import_rate:.0} |\n\
+         | DSR, 3 gzipped files (from the last file's upload to the report imported) | {dsr_seconds:.1} | {dsr_rate:.0} |\n\n\
+         DSR / CSV throughput: **{:.2}x**; report: {}\n\n\
+         ## Statements approved: {to_email} emails with CSV and PDF\n\n\
+         | step | figure |\n|---|---|\n\
+         | one statement's PDF rendered (3 platforms x 20 territories, 12 months; median of 1001) | {render_ms:.3} ms, {pdf_bytes} bytes |\n\
+         | approval to every statement emailed (CSV and PDF rendered from the database, SMTP outbox) | {email_seconds:.1} s ({:.1} ms per statement) |\n\
+         | worker peak RSS (VmHWM) after the emails | {email_rss:.0} MiB |\n\n\
          ## Analytics over the imported period ({concurrency} clients, {} s each)\n\n\
          | endpoint | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n{analytics}",
         import_rate / copy_rate,
         run_seconds / group_by_seconds.max(f64::MIN_POSITIVE),
         run["result"],
+        dsr_rate / import_rate,
+        dsr_report["counts"],
+        email_seconds * 1000.0 / to_email as f64,
         options.seconds,
     ))
 }

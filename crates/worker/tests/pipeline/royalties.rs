@@ -1208,6 +1208,44 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         ]
     );
 
+    // October's payment comes back after November was written (November took it as paid): the
+    // label is owed it again, and December's statement opens with it.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            reversal_path,
+            Some(json!({"reason": "the label's account was closed"})),
+            Some(&c.admin),
+        )
+        .await;
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-12",
+        "csv",
+        month("D1").as_bytes(),
+    )
+    .await;
+    let december = run(&client, &c.admin, "2026-12", false).await;
+    approve(&client, &c.admin, &december).await;
+    let list = statements(&client, &c.admin, "2026-12").await;
+    let label_december = by_email(&list, "label@example.com");
+    assert_eq!(
+        (
+            &label_december["openingBalance"],
+            &label_december["payable"]
+        ),
+        (&json!("4.25"), &json!("8.50")),
+        "{label_december}"
+    );
+    // The producer's November 8.50 is in the open payout: not counted again.
+    assert_eq!(
+        by_email(&list, "producer@example.com")["openingBalance"],
+        "0.00"
+    );
+
     // The audit log says who approved and who paid.
     let audit = client
         .expect(
@@ -1220,7 +1258,7 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         .await;
     assert_eq!(
         audit["data"]["events"].as_array().map(Vec::len),
-        Some(3),
+        Some(4),
         "{audit}"
     );
 }
