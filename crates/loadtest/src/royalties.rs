@@ -692,7 +692,7 @@ pub async fn run(
          | import job (parse, validate, match, COPY, dedupe index, rollups) | {import_seconds:.1} | {import_rate:.0} |\n\n\
          import / bare COPY throughput: **{:.2}x**; upload (HTTP, streamed to storage): {upload_seconds:.1} s\n\n\
          worker peak RSS (VmHWM) after the import: **{worker_rss:.0} MiB** for a {mib:.0} MiB file\n\n\
-         ## Royalty run: {lines} lines, {songs} songs x 3 payees, USD + EUR\n\n\
+         ## Royalty run: {lines} lines, {songs} songs x 4 payees (one a payee of its own), USD + EUR\n\n\
          | step | seconds |\n|---|---|\n\
          | the run's main `GROUP BY` alone (floor) | {group_by_seconds:.2} |\n\
          | royalty run job (stage, FX, fees, splits, statements, lines) | {run_seconds:.2} |\n\n\

@@ -113,6 +113,17 @@ async fn an_api_and_a_worker_that_share_no_disk_run_the_whole_path_through_s3() 
         .wait_job(&admin, run["data"]["jobId"].as_str().expect("job"), WAIT)
         .await;
     assert_eq!(job["status"], "succeeded", "{job}");
+    api.expect(
+        StatusCode::OK,
+        Method::POST,
+        &format!(
+            "/royalties/runs/{}/approval",
+            run["data"]["runId"].as_str().expect("run")
+        ),
+        None,
+        Some(&admin),
+    )
+    .await;
     let mine = api
         .expect(
             StatusCode::OK,
