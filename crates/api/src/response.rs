@@ -51,6 +51,18 @@ pub fn rendered(body: Bytes) -> HttpResponse {
         .body(body)
 }
 
+/// 200 with a file to save: `content_type` (`text/csv; charset=utf-8`, `application/pdf`) and
+/// `Content-Disposition: attachment` naming it.
+pub fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes)
+}
+
 /// Says where a cached read's answer came from: `X-Data-Source: cache` or `database`.
 pub fn from_source(mut response: HttpResponse, source: backbeat_services::Source) -> HttpResponse {
     response.headers_mut().insert(

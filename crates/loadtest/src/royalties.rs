@@ -240,14 +240,17 @@ async fn upload(
 /// Milliseconds to render one statement's PDF (no database): a payee on three platforms in the
 /// twenty territories, twelve months charted; the median of `times` renders.
 fn pdf_render_ms(times: usize) -> (f64, usize) {
+    use backbeat_db::royalty_statements::{PlatformTerritory, Statement};
+    use backbeat_domain::ids::{PayeeId, RunId, StatementId};
     use backbeat_domain::money::Decimal;
     use backbeat_services::royalties::statement_pdf::{StatementPdf, render};
     let amount = |n: i64| Decimal::new(n, 4);
-    let statement = StatementPdf {
-        statement_id: "statement-bench",
-        period: PERIOD.to_owned(),
-        payee: "fan00001@bench.example",
-        currency: "USD",
+    let stored = Statement {
+        id: StatementId("statement-bench".to_owned()),
+        run_id: RunId("run-bench".to_owned()),
+        period: backbeat_domain::period::Period::parse("period", PERIOD).expect("period"),
+        payee_id: PayeeId("payee-bench".to_owned()),
+        currency: "USD".to_owned(),
         opening_balance: amount(0),
         gross: amount(1_234_567),
         fee: amount(185_185),
@@ -256,24 +259,36 @@ fn pdf_render_ms(times: usize) -> (f64, usize) {
         advances_recouped: amount(0),
         closing_balance: amount(0),
         payable: amount(1_049_382),
-        lines: ["Spotify", "Apple Music", "Deezer"]
-            .iter()
-            .flat_map(|p| {
-                TERRITORIES.iter().enumerate().map(move |(n, t)| {
-                    (
-                        p.to_string(),
-                        t.to_string(),
-                        1000 + n as i64,
-                        amount(60_000),
-                        amount(9_000),
-                        amount(51_000),
-                    )
+        email: None,
+        csv_sha256: None,
+        created_at: chrono::DateTime::UNIX_EPOCH,
+        approved_at: None,
+        approved_by: None,
+    };
+    let lines: Vec<PlatformTerritory> = ["Spotify", "Apple Music", "Deezer"]
+        .iter()
+        .flat_map(|p| {
+            TERRITORIES
+                .iter()
+                .enumerate()
+                .map(move |(n, t)| PlatformTerritory {
+                    platform: p.to_string(),
+                    territory: t.to_string(),
+                    units: 1000 + n as i64,
+                    gross: amount(60_000),
+                    fee: amount(9_000),
+                    earnings: amount(51_000),
                 })
-            })
-            .collect(),
-        months: (1..=12)
-            .map(|m| (format!("2026-{m:02}"), amount(500_000 + m * 40_000)))
-            .collect(),
+        })
+        .collect();
+    let months: Vec<(String, Decimal)> = (1..=12)
+        .map(|m| (format!("2026-{m:02}"), amount(500_000 + m * 40_000)))
+        .collect();
+    let statement = StatementPdf {
+        statement: &stored,
+        payee: "fan00001@bench.example",
+        lines: &lines,
+        months: &months,
     };
     let mut timings = Vec::with_capacity(times);
     let mut size = 0;

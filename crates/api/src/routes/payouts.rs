@@ -70,13 +70,7 @@ pub async fn payment_file(
     id: web::Path<PayoutId>,
 ) -> ApiResult<HttpResponse> {
     let (name, bytes) = payouts::payment_file(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(bytes))
+    Ok(response::file("text/csv; charset=utf-8", &name, bytes))
 }
 
 #[utoipa::path(
@@ -95,8 +89,7 @@ pub async fn mark_paid(
     caller: Caller,
     id: web::Path<PayoutId>,
 ) -> ApiResult<HttpResponse> {
-    payouts::mark_paid(&state, &caller, &id).await?;
-    let (batch, payments) = payouts::get(&state, &caller, &id).await?;
+    let (batch, payments) = payouts::mark_paid(&state, &caller, &id).await?;
     Ok(response::data(
         StatusCode::OK,
         PayoutData::new(batch, payments),

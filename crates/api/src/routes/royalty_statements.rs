@@ -84,13 +84,7 @@ pub async fn csv(
     id: web::Path<StatementId>,
 ) -> ApiResult<HttpResponse> {
     let (name, bytes) = statements::csv(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(bytes))
+    Ok(response::file("text/csv; charset=utf-8", &name, bytes))
 }
 
 #[utoipa::path(
@@ -110,11 +104,5 @@ pub async fn pdf(
     id: web::Path<StatementId>,
 ) -> ApiResult<HttpResponse> {
     let (name, bytes) = statements::pdf(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(bytes))
+    Ok(response::file("application/pdf", &name, bytes))
 }

@@ -142,7 +142,11 @@ pub async fn payment_file(
 }
 
 /// Closes an open batch: its money was sent. Refused (409) when it is already paid.
-pub async fn mark_paid(ctx: &Context, actor: &Actor, id: &PayoutId) -> Result<Batch> {
+pub async fn mark_paid(
+    ctx: &Context,
+    actor: &Actor,
+    id: &PayoutId,
+) -> Result<(Batch, Vec<Payment>)> {
     crate::admin::require_session(actor, WHAT)?;
     let mut conn = ctx.conn().await?;
     conn.transaction::<_, Error, _>(async |conn| {
@@ -167,9 +171,10 @@ pub async fn mark_paid(ctx: &Context, actor: &Actor, id: &PayoutId) -> Result<Ba
             audit::state(&json!({"status": PayoutStatus::Paid.as_str()}))?,
         )
         .await?;
-        payouts::find(conn, id)
+        let batch = payouts::find(conn, id)
             .await?
-            .ok_or_else(|| Error::not_found("payout"))
+            .ok_or_else(|| Error::not_found("payout"))?;
+        Ok((batch, payouts::payments(conn, id).await?))
     })
     .await
 }

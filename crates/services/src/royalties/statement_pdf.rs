@@ -6,28 +6,20 @@
 //! embedded), so a statement renders in well under a millisecond of work per page. Nothing in
 //! the file depends on the time it was made: the same statement always gives the same bytes.
 
+use backbeat_db::royalty_statements::{PlatformTerritory, Statement};
 use backbeat_domain::money::{self, Decimal};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-/// What the PDF shows; amounts exact, rounded here to the currency's minor unit.
+/// What the PDF shows: the statement as stored, its lines by platform and territory in the
+/// order to list them, and `(period, earnings)` for the months charted, oldest first, its own
+/// last. Amounts are exact, rounded here to the currency's minor unit.
 #[derive(Debug, Clone)]
 pub struct StatementPdf<'a> {
-    pub statement_id: &'a str,
-    pub period: String,
+    pub statement: &'a Statement,
+    /// Who it is for, as the PDF names them.
     pub payee: &'a str,
-    pub currency: &'a str,
-    pub opening_balance: Decimal,
-    pub gross: Decimal,
-    pub fee: Decimal,
-    pub earnings: Decimal,
-    pub advances: Decimal,
-    pub advances_recouped: Decimal,
-    pub closing_balance: Decimal,
-    pub payable: Decimal,
-    /// `(platform, territory, units, gross, fee, earnings)`, in the order to list them.
-    pub lines: Vec<(String, String, i64, Decimal, Decimal, Decimal)>,
-    /// `(period, earnings)` for the months charted, oldest first, this statement's last.
-    pub months: Vec<(String, Decimal)>,
+    pub lines: &'a [PlatformTerritory],
+    pub months: &'a [(String, Decimal)],
 }
 
 const WIDTH: f32 = 595.0;
@@ -38,18 +30,20 @@ const BOLD: Name<'static> = Name(b"F2");
 /// Platforms charted by name; the rest are summed as "Other".
 const CHARTED_PLATFORMS: usize = 8;
 
-pub fn render(s: &StatementPdf<'_>) -> Vec<u8> {
-    let digits = money::minor_digits_of(s.currency);
+pub fn render(pdf: &StatementPdf<'_>) -> Vec<u8> {
+    let s = pdf.statement;
+    let digits = money::minor_digits_of(&s.currency);
     let amount = |a: Decimal| money::format(a, digits);
     let mut doc = Document::new();
 
     doc.text(BOLD, 18.0, MARGIN, "Royalty statement");
     doc.down(26.0);
+    let period = s.period.to_string();
     for (label, value) in [
-        ("Period", s.period.as_str()),
-        ("Payee", s.payee),
-        ("Currency", s.currency),
-        ("Statement", s.statement_id),
+        ("Period", period.as_str()),
+        ("Payee", pdf.payee),
+        ("Currency", &s.currency),
+        ("Statement", s.id.as_str()),
     ] {
         doc.text(BOLD, 10.0, MARGIN, label);
         doc.text(REGULAR, 10.0, MARGIN + 80.0, value);
@@ -78,10 +72,10 @@ pub fn render(s: &StatementPdf<'_>) -> Vec<u8> {
 
     // Earnings by platform: the largest by name, the rest together.
     let mut platforms: Vec<(String, Decimal)> = Vec::new();
-    for (platform, _, _, _, _, earnings) in &s.lines {
-        match platforms.iter_mut().find(|(p, _)| p == platform) {
-            Some((_, total)) => *total += *earnings,
-            None => platforms.push((platform.clone(), *earnings)),
+    for line in pdf.lines {
+        match platforms.iter_mut().find(|(p, _)| *p == line.platform) {
+            Some((_, total)) => *total += line.earnings,
+            None => platforms.push((line.platform.clone(), line.earnings)),
         }
     }
     platforms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -95,7 +89,7 @@ pub fn render(s: &StatementPdf<'_>) -> Vec<u8> {
     doc.down(12.0);
 
     doc.heading("Earnings by month");
-    doc.bars_vertical(&s.months, &amount);
+    doc.bars_vertical(pdf.months, &amount);
     doc.down(12.0);
 
     doc.heading("Earnings by platform and territory");
@@ -118,24 +112,24 @@ pub fn render(s: &StatementPdf<'_>) -> Vec<u8> {
         doc.down(13.0);
     };
     header(&mut doc);
-    if s.lines.is_empty() {
+    if pdf.lines.is_empty() {
         doc.text(REGULAR, 9.0, MARGIN, "No usage in this period.");
         doc.down(12.0);
     }
-    for (platform, territory, units, gross, fee, earnings) in &s.lines {
+    for line in pdf.lines {
         if doc.near_bottom() {
             doc.new_page();
             header(&mut doc);
         }
-        doc.text(REGULAR, 9.0, MARGIN, &clip(platform, 34));
-        doc.text(REGULAR, 9.0, columns[1].0, territory);
-        doc.right(REGULAR, 9.0, columns[2].0, &units.to_string());
-        doc.right(REGULAR, 9.0, columns[3].0, &amount(*gross));
-        doc.right(REGULAR, 9.0, columns[4].0, &amount(*fee));
-        doc.right(REGULAR, 9.0, columns[5].0, &amount(*earnings));
+        doc.text(REGULAR, 9.0, MARGIN, &clip(&line.platform, 34));
+        doc.text(REGULAR, 9.0, columns[1].0, &line.territory);
+        doc.right(REGULAR, 9.0, columns[2].0, &line.units.to_string());
+        doc.right(REGULAR, 9.0, columns[3].0, &amount(line.gross));
+        doc.right(REGULAR, 9.0, columns[4].0, &amount(line.fee));
+        doc.right(REGULAR, 9.0, columns[5].0, &amount(line.earnings));
         doc.down(12.0);
     }
-    doc.finish(&format!("Royalty statement {}", s.period))
+    doc.finish(&format!("Royalty statement {period}"))
 }
 
 /// At most `max` characters, with an ellipsis when cut.
@@ -363,16 +357,14 @@ fn text_width(text: &str, size: f32) -> f32 {
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
-
-    fn statement() -> StatementPdf<'static> {
-        StatementPdf {
-            statement_id: "statement-abc",
-            period: "2026-10".to_owned(),
-            payee: "producer@example.com",
-            currency: "USD",
+    /// A statement with `lines` lines.
+    fn sample(lines: usize) -> (Statement, Vec<PlatformTerritory>, Vec<(String, Decimal)>) {
+        let statement = Statement {
+            id: backbeat_domain::ids::StatementId("statement-abc".to_owned()),
+            run_id: backbeat_domain::ids::RunId("run-abc".to_owned()),
+            period: backbeat_domain::period::Period::parse("period", "2026-10").expect("period"),
+            payee_id: backbeat_domain::ids::PayeeId("payee-abc".to_owned()),
+            currency: "USD".to_owned(),
             opening_balance: d("0"),
             gross: d("6.65"),
             fee: d("0.76"),
@@ -381,39 +373,50 @@ mod tests {
             advances_recouped: d("5.00"),
             closing_balance: d("0"),
             payable: d("0.89"),
-            lines: (0..200)
-                .map(|n| {
-                    (
-                        format!("Platform {}", n % 12),
-                        format!("T{n}"),
-                        n,
-                        d("1.5"),
-                        d("0.15"),
-                        d("1.35"),
-                    )
-                })
-                .collect(),
-            months: vec![
-                ("2026-09".to_owned(), d("3")),
-                ("2026-10".to_owned(), d("5.89")),
-            ],
-        }
+            email: None,
+            csv_sha256: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            approved_at: None,
+            approved_by: None,
+        };
+        let lines = (0..lines)
+            .map(|n| PlatformTerritory {
+                platform: format!("Platform {}", n % 12),
+                territory: format!("T{n}"),
+                units: n as i64,
+                gross: d("1.5"),
+                fee: d("0.15"),
+                earnings: d("1.35"),
+            })
+            .collect();
+        let months = vec![
+            ("2026-09".to_owned(), d("3")),
+            ("2026-10".to_owned(), d("5.89")),
+        ];
+        (statement, lines, months)
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
     }
 
     #[test]
     fn the_same_statement_gives_the_same_bytes_over_as_many_pages_as_it_needs() {
-        let first = render(&statement());
-        assert_eq!(first, render(&statement()));
+        let (statement, lines, months) = sample(200);
+        let pdf = StatementPdf {
+            statement: &statement,
+            payee: "producer@example.com",
+            lines: &lines,
+            months: &months,
+        };
+        let first = render(&pdf);
+        assert_eq!(first, render(&pdf));
         assert!(first.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&first);
         // 200 lines of 12 points do not fit on one page; each page says which of how many.
-        let pages = text.matches("/Type /Page\n").count() + text.matches("/Type /Page ").count();
         let footers = text.matches(" of ").count();
         assert!(footers > 2, "{footers} pages");
-        assert!(
-            text.contains(&format!("(Page {footers} of {footers})")),
-            "{pages}"
-        );
+        assert!(text.contains(&format!("(Page {footers} of {footers})")));
     }
 
     #[test]

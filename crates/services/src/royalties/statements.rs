@@ -140,23 +140,10 @@ pub async fn render_pdf(
         None => statement.payee_id.to_string(),
     };
     let document = StatementPdf {
-        statement_id: statement.id.as_str(),
-        period: statement.period.to_string(),
+        statement,
         payee: &payee,
-        currency: &statement.currency,
-        opening_balance: statement.opening_balance,
-        gross: statement.gross,
-        fee: statement.fee,
-        earnings: statement.earnings,
-        advances: statement.advances,
-        advances_recouped: statement.advances_recouped,
-        closing_balance: statement.closing_balance,
-        payable: statement.payable,
-        lines: lines
-            .into_iter()
-            .map(|l| (l.platform, l.territory, l.units, l.gross, l.fee, l.earnings))
-            .collect(),
-        months,
+        lines: &lines,
+        months: &months,
     };
     Ok(statement_pdf::render(&document))
 }

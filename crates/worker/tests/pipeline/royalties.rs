@@ -196,6 +196,19 @@ async fn approve(client: &Client, admin: &str, run: &Value) -> Value {
         .clone()
 }
 
+/// `POST /royalties/payouts` as `token`, answered `expected`.
+async fn post_payout(client: &Client, token: &str, expected: StatusCode) -> Value {
+    client
+        .expect(
+            expected,
+            Method::POST,
+            "/royalties/payouts",
+            None,
+            Some(token),
+        )
+        .await
+}
+
 fn by_email<'a>(list: &'a [Value], email: &str) -> &'a Value {
     list.iter()
         .find(|s| s["email"] == email)
@@ -630,6 +643,25 @@ async fn a_period_runs_into_statements_to_the_cent_and_emails_each_payee_once() 
     assert!(rerun_list.iter().all(|s| s["status"] == "draft"));
     assert!(statements(&client, &producer, "2026-10").await.is_empty());
     assert_eq!(approve(&client, &c.admin, &second).await["drafts"], 0);
+    let superseded = client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            &format!(
+                "/royalties/runs/{}/approval",
+                first["id"].as_str().expect("id")
+            ),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert!(
+        superseded["message"]
+            .as_str()
+            .expect("message")
+            .contains("superseded"),
+        "{superseded}"
+    );
     for email in [
         "label@example.com",
         "producer@example.com",
@@ -962,34 +994,10 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
     let october = run(&client, &c.admin, "2026-10", false).await;
     assert_eq!(october["status"], "succeeded", "{october}");
     // Drafts are not payable.
-    client
-        .expect(
-            StatusCode::CONFLICT,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&c.admin),
-        )
-        .await;
+    post_payout(&client, &c.admin, StatusCode::CONFLICT).await;
     approve(&client, &c.admin, &october).await;
-    client
-        .expect(
-            StatusCode::FORBIDDEN,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&producer),
-        )
-        .await;
-    let payout = client
-        .expect(
-            StatusCode::CREATED,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&c.admin),
-        )
-        .await;
+    post_payout(&client, &producer, StatusCode::FORBIDDEN).await;
+    let payout = post_payout(&client, &c.admin, StatusCode::CREATED).await;
     let batch = &payout["data"]["payout"];
     let payout_id = batch["id"].as_str().expect("id").to_owned();
     assert_eq!(
@@ -1015,15 +1023,7 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         )
     );
     // Taken once: a second payout finds nothing.
-    client
-        .expect(
-            StatusCode::CONFLICT,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&c.admin),
-        )
-        .await;
+    post_payout(&client, &c.admin, StatusCode::CONFLICT).await;
     // While the money is on its way, and once it is paid, the period cannot be rerun.
     let rerun = |expected| {
         let client = client.clone();
@@ -1123,15 +1123,7 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         .clone();
     assert_eq!(october["status"], "succeeded", "{october}");
     approve(&client, &c.admin, &october).await;
-    let again = client
-        .expect(
-            StatusCode::CREATED,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&c.admin),
-        )
-        .await;
+    let again = post_payout(&client, &c.admin, StatusCode::CREATED).await;
     assert_eq!(again["data"]["payout"]["total"], "4.25", "{again}");
     let again_id = again["data"]["payout"]["id"]
         .as_str()
@@ -1179,15 +1171,7 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         (&json!("0.00"), &json!("4.25")),
         "{label_november}"
     );
-    let november_payout = client
-        .expect(
-            StatusCode::CREATED,
-            Method::POST,
-            "/royalties/payouts",
-            None,
-            Some(&c.admin),
-        )
-        .await;
+    let november_payout = post_payout(&client, &c.admin, StatusCode::CREATED).await;
     let mut amounts: Vec<(String, String)> = november_payout["data"]["payments"]
         .as_array()
         .expect("payments")
