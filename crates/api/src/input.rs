@@ -370,8 +370,25 @@ impl Fields {
         field: &str,
         max: usize,
     ) -> Option<Vec<T>> {
+        match self.optional_ids(field, max) {
+            Some(Some(ids)) => Some(ids),
+            None if !self.errors.iter().any(|e| e.field == field) => {
+                self.fail(field, "is required")
+            }
+            Some(None) => self.fail(field, &format!("must name 1 to {max} ids")),
+            None => None,
+        }
+    }
+
+    /// An optional array of ids, each at most once, 1 to `max` of them: absent or invalid →
+    /// `None`, `null` → `Some(None)`.
+    pub fn optional_ids<T: From<String> + PartialEq + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        max: usize,
+    ) -> Option<Option<Vec<T>>> {
         let raw = self.patch_strings(field);
-        let ids = self.parse_patch(raw, |list| {
+        self.parse_patch(raw, |list| {
             if list.is_empty() || list.len() > max {
                 return Err(FieldError::new(field, format!("must name 1 to {max} ids")));
             }
@@ -385,15 +402,7 @@ impl Fields {
                 ids.push(T::from(id));
             }
             Ok(ids)
-        });
-        match ids {
-            Some(Some(ids)) => Some(ids),
-            None if !self.errors.iter().any(|e| e.field == field) => {
-                self.fail(field, "is required")
-            }
-            Some(None) => self.fail(field, &format!("must name 1 to {max} ids")),
-            None => None,
-        }
+        })
     }
 
     /// Whether an error was already recorded for `field`.

@@ -2,7 +2,9 @@
 //! transaction, in SQL over the period's usage lines (aggregated once into temporary tables), so
 //! a run of ten million lines costs one scan of them, and a failed run leaves nothing.
 
-use backbeat_domain::ids::{JobId, PayeeId, RunId, SongId, StatementId, UserId};
+use backbeat_domain::ids::{
+    AdvanceId, AlbumId, JobId, PayeeId, RunId, SongId, StatementId, UserId,
+};
 use backbeat_domain::money::Decimal;
 use backbeat_domain::period::Period;
 use backbeat_domain::royalties::RunStatus;
@@ -12,7 +14,7 @@ use diesel::sql_types::{Array, Date, Integer, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::DbError;
-use crate::schema::{royalty_runs, royalty_statements};
+use crate::schema::{royalty_runs, royalty_statement_advances, royalty_statements};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = royalty_runs)]
@@ -293,13 +295,16 @@ pub async fn stage_lines(
     Ok(())
 }
 
-/// A song's net for the period, rounded once to the minor unit, and its frozen splits.
+/// A song's net for the period, rounded once to the minor unit, and its release.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct SongNet {
     #[diesel(sql_type = Text)]
     pub song_id: SongId,
     #[diesel(sql_type = Numeric)]
     pub net: Decimal,
+    /// `None`: a single, or a song since deleted.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub album_id: Option<AlbumId>,
 }
 
 pub async fn song_nets(
@@ -307,7 +312,10 @@ pub async fn song_nets(
     minor_digits: u32,
 ) -> Result<Vec<SongNet>, DbError> {
     Ok(diesel::sql_query(
-        "SELECT song_id, round(sum(net), $1) AS net FROM run_lines GROUP BY song_id ORDER BY song_id",
+        "SELECT n.song_id, n.net, s.album_id
+         FROM (SELECT song_id, round(sum(net), $1) AS net FROM run_lines GROUP BY song_id) n
+         LEFT JOIN songs s ON s.id = n.song_id
+         ORDER BY n.song_id",
     )
     .bind::<Integer, _>(i32::try_from(minor_digits).unwrap_or(2))
     .load(conn)
@@ -368,9 +376,6 @@ pub struct Closing {
     pub payee_id: PayeeId,
     #[diesel(sql_type = Numeric)]
     pub closing_balance: Decimal,
-    /// Advances the payee's standing statements before the period already counted.
-    #[diesel(sql_type = Numeric)]
-    pub advances_counted: Decimal,
 }
 
 /// Every payee's balance after their last standing statement before `period`: its closing
@@ -384,7 +389,7 @@ pub async fn previous_closings(
 ) -> Result<Vec<Closing>, DbError> {
     Ok(diesel::sql_query(
         "WITH standing AS (
-             SELECT s.id, s.payee_id, s.period, s.created_at, s.closing_balance, s.advances,
+             SELECT s.id, s.payee_id, s.period, s.created_at, s.closing_balance,
                     s.payable AS stated,
                     CASE WHEN EXISTS (SELECT 1 FROM payout_payments p
                                       WHERE p.statement_id = s.id AND p.reversed_at IS NULL)
@@ -403,12 +408,8 @@ pub async fn previous_closings(
                AND EXISTS (SELECT 1 FROM payout_payments p
                            WHERE p.statement_id = st.id AND p.reversed_at > l.created_at)
              GROUP BY st.payee_id)
-         SELECT last.payee_id, last.closing_balance + coalesce(reinstated.amount, 0) AS closing_balance,
-                counted.advances AS advances_counted
-         FROM last
-         JOIN (SELECT payee_id, sum(advances) AS advances FROM standing GROUP BY payee_id) counted
-           USING (payee_id)
-         LEFT JOIN reinstated USING (payee_id)",
+         SELECT last.payee_id, last.closing_balance + coalesce(reinstated.amount, 0) AS closing_balance
+         FROM last LEFT JOIN reinstated USING (payee_id)",
     )
     .bind::<Date, _>(period)
     .load(conn)
@@ -471,17 +472,37 @@ pub struct NewShare {
     pub amount: Decimal,
 }
 
-/// Writes the statements, their shares (with the song's title and ISRC as they are now) and
-/// their lines (from `run_lines`).
+/// One advance in one statement's ledger.
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = royalty_statement_advances)]
+pub struct NewStatementAdvance {
+    pub statement_id: StatementId,
+    pub advance_id: AdvanceId,
+    pub position: i32,
+    pub opening: Decimal,
+    pub advanced: Decimal,
+    pub recouped: Decimal,
+    pub closing: Decimal,
+}
+
+/// Writes the statements, their ledgers of advances, their shares (with the song's title and
+/// ISRC as they are now) and their lines (from `run_lines`).
 pub async fn write_statements(
     conn: &mut AsyncPgConnection,
     period: Period,
     run: &RunId,
     statements: &[NewStatement],
+    advances: &[NewStatementAdvance],
     shares: &[NewShare],
 ) -> Result<(), DbError> {
     for chunk in statements.chunks(1000) {
         diesel::insert_into(royalty_statements::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    for chunk in advances.chunks(1000) {
+        diesel::insert_into(royalty_statement_advances::table)
             .values(chunk)
             .execute(conn)
             .await?;

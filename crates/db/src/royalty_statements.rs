@@ -313,3 +313,50 @@ pub async fn earlier_earnings(
     .await?;
     Ok(rows.into_iter().map(|r| (r.period, r.earnings)).collect())
 }
+
+/// One advance in a statement's ledger, with what it is recouped from.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AdvanceBalance {
+    #[diesel(sql_type = Text)]
+    pub advance_id: backbeat_domain::ids::AdvanceId,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub note: Option<String>,
+    /// The releases it is recouped from (empty: everything), by id, and their names (a release
+    /// since deleted: its id).
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    pub album_ids: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    pub album_names: Vec<String>,
+    #[diesel(sql_type = Numeric)]
+    pub opening: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub advanced: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub recouped: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub closing: Decimal,
+}
+
+/// The statement's advances in the order they were recouped.
+pub async fn advances(
+    conn: &mut AsyncPgConnection,
+    statement: &StatementId,
+) -> Result<Vec<AdvanceBalance>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT sa.advance_id, a.note,
+                coalesce(r.ids, '{}') AS album_ids, coalesce(r.names, '{}') AS album_names,
+                sa.opening, sa.advanced, sa.recouped, sa.closing
+         FROM royalty_statement_advances sa
+         JOIN advances a ON a.id = sa.advance_id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(x.album_id ORDER BY x.album_id) AS ids,
+                    array_agg(coalesce(al.name, x.album_id) ORDER BY x.album_id) AS names
+             FROM advance_albums x LEFT JOIN albums al ON al.id = x.album_id
+             WHERE x.advance_id = sa.advance_id) r ON true
+         WHERE sa.statement_id = $1
+         ORDER BY sa.position",
+    )
+    .bind::<Text, _>(statement.as_str())
+    .load(conn)
+    .await?)
+}

@@ -418,6 +418,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     period_splits,
     fx_rates,
     advances,
+    advance_albums,
+    royalty_statement_advances,
     royalty_runs,
     royalty_statements,
     royalty_shares,
@@ -589,6 +591,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    advance_albums (advance_id, album_id) {
+        advance_id -> Text,
+        album_id -> Text,
+    }
+}
+
+diesel::table! {
+    royalty_statement_advances (statement_id, advance_id) {
+        statement_id -> Text,
+        advance_id -> Text,
+        position -> Int4,
+        opening -> Numeric,
+        advanced -> Numeric,
+        recouped -> Numeric,
+        closing -> Numeric,
+    }
+}
+
+diesel::table! {
     royalty_runs (id) {
         id -> Text,
         period -> Date,
@@ -690,6 +711,9 @@ diesel::joinable!(usage_rejections -> usage_reports (report_id));
 diesel::joinable!(song_splits -> payees (payee_id));
 diesel::joinable!(song_splits -> songs (song_id));
 diesel::joinable!(advances -> payees (payee_id));
+diesel::joinable!(advance_albums -> advances (advance_id));
+diesel::joinable!(royalty_statement_advances -> advances (advance_id));
+diesel::joinable!(royalty_statement_advances -> royalty_statements (statement_id));
 diesel::joinable!(royalty_statements -> royalty_runs (run_id));
 diesel::joinable!(royalty_statements -> payees (payee_id));
 diesel::joinable!(royalty_shares -> royalty_statements (statement_id));

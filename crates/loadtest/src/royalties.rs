@@ -238,9 +238,9 @@ async fn upload(
 }
 
 /// Milliseconds to render one statement's PDF (no database): a payee on three platforms in the
-/// twenty territories, twelve months charted; the median of `times` renders.
+/// twenty territories, twelve months charted, two advances; the median of `times` renders.
 fn pdf_render_ms(times: usize) -> (f64, usize) {
-    use backbeat_db::royalty_statements::{PlatformTerritory, Statement};
+    use backbeat_db::royalty_statements::{AdvanceBalance, PlatformTerritory, Statement};
     use backbeat_domain::ids::{PayeeId, RunId, StatementId};
     use backbeat_domain::money::Decimal;
     use backbeat_services::royalties::statement_pdf::{StatementPdf, render};
@@ -284,10 +284,29 @@ fn pdf_render_ms(times: usize) -> (f64, usize) {
     let months: Vec<(String, Decimal)> = (1..=12)
         .map(|m| (format!("2026-{m:02}"), amount(500_000 + m * 40_000)))
         .collect();
+    // A release advance being recouped and a general one waiting behind it.
+    let advances: Vec<AdvanceBalance> = [
+        (Some("Bench release 1"), 2_000_000, 510_000),
+        (None, 500_000, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(n, (album, opening, recouped))| AdvanceBalance {
+        advance_id: backbeat_domain::ids::AdvanceId(format!("adv-bench{n}")),
+        note: Some(format!("Advance {}", n + 1)),
+        album_ids: album.iter().map(|_| "alb-bench1".to_owned()).collect(),
+        album_names: album.iter().map(|a| (*a).to_owned()).collect(),
+        opening: amount(opening),
+        advanced: Decimal::ZERO,
+        recouped: amount(recouped),
+        closing: amount(opening - recouped),
+    })
+    .collect();
     let statement = StatementPdf {
         statement: &stored,
         payee: "fan00001@bench.example",
         lines: &lines,
+        advances: &advances,
         months: &months,
     };
     let mut timings = Vec::with_capacity(times);

@@ -10,7 +10,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::response::{self, DataEnvelope, PageEnvelope, PageQuery};
 use crate::state::AppState;
 use crate::views::royalties::{
-    PeriodFilter, ShareView, StatementData, StatementList, StatementView,
+    AdvanceBalanceView, PeriodFilter, ShareView, StatementData, StatementList, StatementView,
 };
 
 #[utoipa::path(
@@ -59,11 +59,17 @@ pub async fn get(
     id: web::Path<StatementId>,
 ) -> ApiResult<HttpResponse> {
     let found = statements::get(&state, &caller, &id).await?;
+    let currency = found.statement.currency.clone();
     Ok(response::data(
         StatusCode::OK,
         StatementData {
             statement: StatementView::new(found.statement, found.current),
             shares: found.shares.into_iter().map(ShareView::from).collect(),
+            advances: found
+                .advances
+                .into_iter()
+                .map(|a| AdvanceBalanceView::new(a, &currency))
+                .collect(),
         },
     ))
 }

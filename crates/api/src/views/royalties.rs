@@ -280,12 +280,20 @@ pub struct AdvanceView {
     /// The first period it is recouped from.
     pub period: String,
     pub note: Option<String>,
+    /// The releases whose earnings recoup it; empty: everything the payee earns.
+    pub album_ids: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<backbeat_db::advances::Advance> for AdvanceView {
-    fn from(a: backbeat_db::advances::Advance) -> Self {
+impl From<backbeat_services::royalties::advances::Recorded> for AdvanceView {
+    fn from(recorded: backbeat_services::royalties::advances::Recorded) -> Self {
+        let a = recorded.advance;
         Self {
+            album_ids: recorded
+                .albums
+                .into_iter()
+                .map(|a| a.into_inner())
+                .collect(),
             id: a.id.into_inner(),
             payee_id: a.payee_id.into_inner(),
             amount: a.amount.normalize().to_string(),
@@ -449,10 +457,50 @@ impl From<backbeat_db::royalty_statements::Share> for ShareView {
     }
 }
 
+/// One advance in a statement: what it is, what recoups it, and how the period moved it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvanceBalanceView {
+    pub advance_id: String,
+    pub note: Option<String>,
+    /// The releases whose earnings recoup it; empty: everything the payee earns.
+    pub album_ids: Vec<String>,
+    /// The names of those releases, in the same order (a release since deleted: its id).
+    pub album_names: Vec<String>,
+    /// What it still owed when the period opened (0 for one made in the period).
+    #[schema(example = "380.00")]
+    pub opening: String,
+    /// Made in this period (first counted by this statement).
+    pub advanced: String,
+    pub recouped: String,
+    /// `opening + advanced - recouped`: still owed.
+    pub closing: String,
+}
+
+impl AdvanceBalanceView {
+    pub fn new(a: backbeat_db::royalty_statements::AdvanceBalance, currency: &str) -> Self {
+        let digits = backbeat_domain::money::minor_digits_of(currency);
+        let f = |v| backbeat_domain::money::format(v, digits);
+        Self {
+            advance_id: a.advance_id.into_inner(),
+            note: a.note,
+            album_ids: a.album_ids,
+            album_names: a.album_names,
+            opening: f(a.opening),
+            advanced: f(a.advanced),
+            recouped: f(a.recouped),
+            closing: f(a.closing),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementData {
     pub statement: StatementView,
     pub shares: Vec<ShareView>,
+    /// Each advance the payee owed or was paid in the period, in the order recouped: advances on
+    /// releases first (each from its releases' earnings only), then those on everything.
+    pub advances: Vec<AdvanceBalanceView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

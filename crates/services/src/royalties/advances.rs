@@ -1,9 +1,10 @@
-//! Advances: an admin records money paid to a payee ahead of earnings; statements from its
-//! period on recoup it from the payee's earnings before anything is payable.
+//! Advances: an admin records money paid to a payee ahead of earnings, on some releases or on
+//! everything; statements from its period on recoup it from those earnings before anything is
+//! payable ([`super::recoupment`]).
 
 use backbeat_db::advances::{self, Advance};
-use backbeat_db::{payees, users};
-use backbeat_domain::ids::{AdvanceId, UserId};
+use backbeat_db::{albums, payees, users};
+use backbeat_domain::ids::{AdvanceId, AlbumId, UserId};
 use backbeat_domain::money::{Currency, Decimal, parse_amount};
 use backbeat_domain::period::Period;
 use backbeat_domain::{Actor, FieldError};
@@ -21,6 +22,15 @@ pub struct AdvanceInput {
     pub note: Option<String>,
     /// The first period it is recouped from; this month when absent.
     pub period: Option<Period>,
+    /// The releases whose earnings recoup it; `None`: everything the payee earns.
+    pub albums: Option<Vec<AlbumId>>,
+}
+
+/// An advance as recorded, with the releases it is recouped from (empty: everything).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub advance: Advance,
+    pub albums: Vec<AlbumId>,
 }
 
 pub async fn create(
@@ -28,7 +38,7 @@ pub async fn create(
     actor: &Actor,
     user: &UserId,
     input: AdvanceInput,
-) -> Result<Advance> {
+) -> Result<Recorded> {
     crate::admin::require_session(actor, "record advances")?;
     let base = base_currency(ctx)?;
     let mut errors = Vec::new();
@@ -68,6 +78,25 @@ pub async fn create(
     if !users::exists(&mut conn, user).await? {
         return Err(Error::NotFound("user not found".to_owned()));
     }
+    let albums = input.albums.unwrap_or_default();
+    if !albums.is_empty() {
+        let known: Vec<AlbumId> = albums::owners(&mut conn, &albums)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let unknown: Vec<&str> = albums
+            .iter()
+            .filter(|a| !known.contains(a))
+            .map(AlbumId::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::NotFound(format!(
+                "releases not found: {}",
+                unknown.join(", ")
+            )));
+        }
+    }
     let payee = payees::of_user(&mut conn, user).await?;
     let advance = Advance {
         id: AdvanceId::generate(),
@@ -83,6 +112,9 @@ pub async fn create(
     };
     conn.transaction::<_, Error, _>(async |conn| {
         advances::insert(conn, &advance).await?;
+        if !albums.is_empty() {
+            advances::insert_albums(conn, &advance.id, &albums).await?;
+        }
         audit::record(
             conn,
             actor.user_id.as_str(),
@@ -98,10 +130,11 @@ pub async fn create(
                 "currency": advance.currency,
                 "period": advance.period.to_string(),
                 "note": advance.note,
+                "albumIds": albums,
             })),
         )
         .await
     })
     .await?;
-    Ok(advance)
+    Ok(Recorded { advance, albums })
 }

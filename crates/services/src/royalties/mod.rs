@@ -1,6 +1,6 @@
 //! Royalties: splits of each song's net among payees ([`splits`]), the contract terms a run
-//! applies (platform fees live with the platforms; exchange rates in [`fx`]; [`advances`]), the
-//! run that turns a period's matched usage into statements ([`runs`]), their approval
+//! applies (platform fees live with the platforms; exchange rates in [`fx`]; [`advances`], and
+//! how earnings recoup them in [`recoupment`]), the run that turns a period's matched usage into statements ([`runs`]), their approval
 //! ([`approval`]), the statements payees read and receive by email ([`statements`]), and the
 //! payouts that pay them and lock their periods ([`payouts`]).
 //!
@@ -13,6 +13,7 @@ pub mod advances;
 pub mod approval;
 pub mod fx;
 pub mod payouts;
+pub mod recoupment;
 pub mod runs;
 pub mod splits;
 pub mod statement_pdf;

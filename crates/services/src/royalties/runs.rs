@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use backbeat_db::royalty_runs::{self, NewRun, NewShare, NewStatement, Run};
+use backbeat_db::royalty_runs::{self, NewRun, NewShare, NewStatement, NewStatementAdvance, Run};
 use backbeat_db::{advances, usage_reports};
 use backbeat_domain::Actor;
-use backbeat_domain::ids::{JobId, PayeeId, RunId, StatementId};
+use backbeat_domain::ids::{AlbumId, JobId, PayeeId, RunId, StatementId};
 use backbeat_domain::money::{self, Decimal};
 use backbeat_domain::period::Period;
 use backbeat_domain::royalties::RunStatus;
@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 use crate::audit::{self, Target};
 use crate::jobs::{self, Job, JobError, JobRun, Origin};
-use crate::royalties::payouts;
 use crate::royalties::{base_currency, minimum_payout};
+use crate::royalties::{payouts, recoupment};
 use crate::{Context, Error, Result};
 
 const WHAT: &str = "run royalties";
@@ -199,6 +199,8 @@ impl Job for RoyaltyRun {
 struct Account {
     shares: Vec<(backbeat_domain::ids::SongId, Decimal, i32, Decimal)>,
     earnings: Decimal,
+    /// What advances tied to releases are recouped from.
+    by_album: BTreeMap<Option<AlbumId>, Decimal>,
 }
 
 async fn compute(
@@ -267,27 +269,33 @@ async fn compute(
             let amount = money::from_minor(part, minor);
             let account = accounts.entry(split.payee_id.clone()).or_default();
             account.earnings += amount;
+            *account.by_album.entry(song.album_id.clone()).or_default() += amount;
             account
                 .shares
                 .push((song.song_id.clone(), song.net, split.share_bps, amount));
         }
     }
 
-    // Balances: brought forward from each payee's last statement, less advances not yet counted.
-    let previous: BTreeMap<PayeeId, (Decimal, Decimal)> =
-        royalty_runs::previous_closings(conn, period)
-            .await?
-            .into_iter()
-            .map(|c| (c.payee_id, (c.closing_balance, c.advances_counted)))
-            .collect();
-    let mut new_advances: BTreeMap<PayeeId, Decimal> = BTreeMap::new();
-    for (payee, _, amount) in advances::through(conn, period).await? {
-        *new_advances.entry(payee).or_default() += amount;
-    }
-    for (payee, (_, counted)) in &previous {
-        if let Some(total) = new_advances.get_mut(payee) {
-            *total -= *counted;
-        }
+    // Balances brought forward from each payee's last statement, and the advances they owe.
+    let previous: BTreeMap<PayeeId, Decimal> = royalty_runs::previous_closings(conn, period)
+        .await?
+        .into_iter()
+        .map(|c| (c.payee_id, c.closing_balance))
+        .collect();
+    let mut owed: BTreeMap<PayeeId, Vec<recoupment::Owed>> = BTreeMap::new();
+    for advance in advances::owed_at(conn, period).await? {
+        let (opening, advanced) = match advance.outstanding {
+            Some(outstanding) => (outstanding, Decimal::ZERO),
+            None => (Decimal::ZERO, advance.amount),
+        };
+        owed.entry(advance.payee_id)
+            .or_default()
+            .push(recoupment::Owed {
+                id: advance.advance_id,
+                albums: advance.album_ids.into_iter().map(AlbumId::from).collect(),
+                opening,
+                advanced,
+            });
     }
     let gross: BTreeMap<PayeeId, Decimal> = royalty_runs::payee_gross(conn, period)
         .await?
@@ -296,16 +304,11 @@ async fn compute(
         .collect();
     let payees: BTreeSet<PayeeId> = accounts
         .keys()
-        .chain(
-            new_advances
-                .iter()
-                .filter(|(_, a)| !a.is_zero())
-                .map(|(p, _)| p),
-        )
+        .chain(owed.keys())
         .chain(
             previous
                 .iter()
-                .filter(|(_, (c, _))| !c.is_zero())
+                .filter(|(_, c)| !c.is_zero())
                 .map(|(p, _)| p),
         )
         .cloned()
@@ -319,14 +322,30 @@ async fn compute(
 
     let mut statements = Vec::with_capacity(payees.len());
     let mut shares = Vec::new();
+    let mut ledger = Vec::new();
     let mut totals = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for payee in &payees {
         let account = accounts.remove(payee).unwrap_or_default();
-        let opening = previous.get(payee).map(|p| p.0).unwrap_or_default();
-        let advances = new_advances.get(payee).copied().unwrap_or_default();
+        let opening = previous.get(payee).copied().unwrap_or_default();
         let gross = gross.get(payee).copied().unwrap_or_default();
-        let balance = balance(opening, account.earnings, advances, minimum);
+        let settled = recoupment::settle(
+            opening,
+            &account.by_album,
+            owed.get(payee).map(Vec::as_slice).unwrap_or_default(),
+            minimum,
+        );
         let id = StatementId::generate();
+        for (position, movement) in (1..).zip(&settled.movements) {
+            ledger.push(NewStatementAdvance {
+                statement_id: id.clone(),
+                advance_id: movement.id.clone(),
+                position,
+                opening: movement.opening,
+                advanced: movement.advanced,
+                recouped: movement.recouped,
+                closing: movement.closing,
+            });
+        }
         for (song_id, song_net, share_bps, amount) in account.shares {
             shares.push(NewShare {
                 statement_id: id.clone(),
@@ -339,7 +358,7 @@ async fn compute(
         totals.0 += gross;
         totals.1 += gross - account.earnings;
         totals.2 += account.earnings;
-        totals.3 += balance.payable;
+        totals.3 += settled.payable;
         statements.push(NewStatement {
             id,
             run_id: run.id.clone(),
@@ -350,14 +369,14 @@ async fn compute(
             gross,
             fee: gross - account.earnings,
             earnings: account.earnings,
-            advances,
-            advances_recouped: balance.recouped,
-            closing_balance: balance.closing,
-            payable: balance.payable,
+            advances: settled.advanced,
+            advances_recouped: settled.recouped,
+            closing_balance: settled.closing_balance,
+            payable: settled.payable,
             email: emails.get(payee).cloned().flatten(),
         });
     }
-    royalty_runs::write_statements(conn, period, &run.id, &statements, &shares).await?;
+    royalty_runs::write_statements(conn, period, &run.id, &statements, &ledger, &shares).await?;
 
     let unmatched: serde_json::Map<String, Value> = usage_reports::unmatched_totals(conn, period)
         .await?
@@ -386,82 +405,4 @@ async fn compute(
     });
     royalty_runs::succeed(conn, run, &result).await?;
     Ok(result)
-}
-
-/// Where a payee's account stands after the period.
-#[derive(Debug, Clone, PartialEq)]
-struct Balance {
-    recouped: Decimal,
-    closing: Decimal,
-    payable: Decimal,
-}
-
-/// `opening` (negative: advances not yet recouped) plus `earnings`, less the period's new
-/// `advances`. Advances are recouped before anything is payable; a positive balance below the
-/// minimum payout is carried forward.
-fn balance(opening: Decimal, earnings: Decimal, advances: Decimal, minimum: Decimal) -> Balance {
-    let zero = Decimal::ZERO;
-    let owed = (-opening).max(zero) + advances;
-    let available = opening.max(zero) + earnings;
-    let recouped = owed.min(available).max(zero);
-    let total = opening + earnings - advances;
-    let payable = if total > zero && total >= minimum {
-        total
-    } else {
-        zero
-    };
-    Balance {
-        recouped,
-        closing: total - payable,
-        payable,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
-
-    #[test]
-    fn advances_are_recouped_before_anything_is_payable() {
-        // A 100.00 advance against 30.00 of earnings: all 30 recouped, 70 still owed.
-        assert_eq!(
-            balance(d("0"), d("30.00"), d("100.00"), d("0")),
-            Balance {
-                recouped: d("30.00"),
-                closing: d("-70.00"),
-                payable: d("0")
-            }
-        );
-        // Next period, 90.00 earned: 70 recouped, 20 payable.
-        assert_eq!(
-            balance(d("-70.00"), d("90.00"), d("0"), d("0")),
-            Balance {
-                recouped: d("70.00"),
-                closing: d("0.00"),
-                payable: d("20.00")
-            }
-        );
-        // Below the minimum payout: carried forward.
-        assert_eq!(
-            balance(d("0"), d("4.99"), d("0"), d("5.00")),
-            Balance {
-                recouped: d("0"),
-                closing: d("4.99"),
-                payable: d("0")
-            }
-        );
-        // Refunds beyond earnings leave a debt, nothing recouped.
-        assert_eq!(
-            balance(d("0"), d("-1.00"), d("0"), d("0")),
-            Balance {
-                recouped: d("0"),
-                closing: d("-1.00"),
-                payable: d("0")
-            }
-        );
-    }
 }

@@ -1,12 +1,13 @@
 //! A statement as a PDF a payee can read: the period and the payee, the summary (opening
 //! balance, gross, fees, earnings, advances and what was recouped, closing balance, payable),
-//! a chart of earnings by platform and one by month, then every platform and territory.
+//! each advance's opening balance, recoupment and closing balance, a chart of earnings by
+//! platform and one by month, then every platform and territory.
 //!
 //! Written with `pdf-writer` in PDF's own fonts (Helvetica, which every reader has: nothing is
 //! embedded), so a statement renders in well under a millisecond of work per page. Nothing in
 //! the file depends on the time it was made: the same statement always gives the same bytes.
 
-use backbeat_db::royalty_statements::{PlatformTerritory, Statement};
+use backbeat_db::royalty_statements::{AdvanceBalance, PlatformTerritory, Statement};
 use backbeat_domain::money::{self, Decimal};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
@@ -19,6 +20,8 @@ pub struct StatementPdf<'a> {
     /// Who it is for, as the PDF names them.
     pub payee: &'a str,
     pub lines: &'a [PlatformTerritory],
+    /// The statement's advances, in the order recouped.
+    pub advances: &'a [AdvanceBalance],
     pub months: &'a [(String, Decimal)],
 }
 
@@ -69,6 +72,11 @@ pub fn render(pdf: &StatementPdf<'_>) -> Vec<u8> {
         doc.down(14.0);
     }
     doc.down(12.0);
+
+    if !pdf.advances.is_empty() {
+        advances(&mut doc, pdf.advances, &amount);
+        doc.down(12.0);
+    }
 
     // Earnings by platform: the largest by name, the rest together.
     let mut platforms: Vec<(String, Decimal)> = Vec::new();
@@ -130,6 +138,59 @@ pub fn render(pdf: &StatementPdf<'_>) -> Vec<u8> {
         doc.down(12.0);
     }
     doc.finish(&format!("Royalty statement {period}"))
+}
+
+/// Each advance: what it is, what recoups it, and its movement in the period.
+fn advances(doc: &mut Document, advances: &[AdvanceBalance], amount: &dyn Fn(Decimal) -> String) {
+    doc.heading("Advances");
+    let columns = [
+        (MARGIN, "Advance", false),
+        (MARGIN + 125.0, "Recouped from", false),
+        (MARGIN + 315.0, "Opening", true),
+        (MARGIN + 375.0, "Advanced", true),
+        (MARGIN + 435.0, "Recouped", true),
+        (WIDTH - MARGIN, "Closing", true),
+    ];
+    let header = |doc: &mut Document| {
+        for (x, title, right) in columns {
+            if right {
+                doc.right(BOLD, 9.0, x, title);
+            } else {
+                doc.text(BOLD, 9.0, x, title);
+            }
+        }
+        doc.down(13.0);
+    };
+    header(doc);
+    for advance in advances {
+        if doc.near_bottom() {
+            doc.new_page();
+            header(doc);
+        }
+        let name = advance
+            .note
+            .as_deref()
+            .unwrap_or(advance.advance_id.as_str());
+        let from = if advance.album_names.is_empty() {
+            "All earnings".to_owned()
+        } else {
+            advance.album_names.join(", ")
+        };
+        doc.text(REGULAR, 9.0, MARGIN, &clip(name, 24));
+        doc.text(REGULAR, 9.0, columns[1].0, &clip(&from, 30));
+        for (n, value) in [
+            advance.opening,
+            advance.advanced,
+            advance.recouped,
+            advance.closing,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            doc.right(REGULAR, 9.0, columns[n + 2].0, &amount(value));
+        }
+        doc.down(12.0);
+    }
 }
 
 /// At most `max` characters, with an ellipsis when cut.
@@ -407,6 +468,7 @@ mod tests {
             statement: &statement,
             payee: "producer@example.com",
             lines: &lines,
+            advances: &[],
             months: &months,
         };
         let first = render(&pdf);

@@ -2,7 +2,7 @@
 //! payee, as JSON or as a CSV of its lines, and emailed to the payee with that CSV attached.
 
 use backbeat_db::payees;
-use backbeat_db::royalty_statements::{self, Share, Statement};
+use backbeat_db::royalty_statements::{self, AdvanceBalance, Share, Statement};
 use backbeat_domain::Actor;
 use backbeat_domain::ids::StatementId;
 use backbeat_domain::money;
@@ -29,6 +29,8 @@ pub struct Found {
     pub statement: Statement,
     pub current: bool,
     pub shares: Vec<Share>,
+    /// Each advance's movement in the period, in the order recouped.
+    pub advances: Vec<AdvanceBalance>,
 }
 
 /// The caller's standing statements (an admin's: everyone's), oldest first.
@@ -84,10 +86,12 @@ pub async fn get(ctx: &Context, actor: &Actor, id: &StatementId) -> Result<Found
     let mut conn = ctx.conn().await?;
     let (statement, current) = readable(&mut conn, actor, id).await?;
     let shares = royalty_statements::shares(&mut conn, &statement.id).await?;
+    let advances = royalty_statements::advances(&mut conn, &statement.id).await?;
     Ok(Found {
         statement,
         current,
         shares,
+        advances,
     })
 }
 
@@ -124,6 +128,7 @@ pub async fn render_pdf(
     statement: &Statement,
 ) -> Result<Vec<u8>> {
     let lines = royalty_statements::by_platform_territory(conn, &statement.id).await?;
+    let advances = royalty_statements::advances(conn, &statement.id).await?;
     let mut months: Vec<(String, money::Decimal)> = royalty_statements::earlier_earnings(
         conn,
         &statement.payee_id,
@@ -143,6 +148,7 @@ pub async fn render_pdf(
         statement,
         payee: &payee,
         lines: &lines,
+        advances: &advances,
         months: &months,
     };
     Ok(statement_pdf::render(&document))

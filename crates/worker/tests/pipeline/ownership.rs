@@ -154,7 +154,7 @@ fn request_body(method: &str, path: &str, owned: &Owned) -> Body {
         ("post", "/platforms/{id}/test-deliveries") => Body::Json(json!({"albumId": id("album")})),
         ("put", "/royalties/fx/{period}") => Body::Json(json!({"rates": {"EUR": "9"}})),
         ("post", "/payees/{userId}/advances") => {
-            Body::Json(json!({"amount": "100.00", "currency": "USD"}))
+            Body::Json(json!({"amount": "100.00", "currency": "USD", "albumIds": [id("album")]}))
         }
         ("put", "/payees/{userId}/payout-threshold") => Body::Json(json!({"amount": "1000.00"})),
         ("post", "/royalties/periods/{period}/reversal") => {

@@ -1246,3 +1246,382 @@ async fn approved_balances_are_paid_once_and_a_paid_period_is_locked() {
         "{audit}"
     );
 }
+
+/// What the statement's JSON lists of its advances: `(note, albumIds, opening, advanced,
+/// recouped, closing)`.
+fn ledger(detail: &Value) -> Vec<(String, Value, String, String, String, String)> {
+    detail["data"]["advances"]
+        .as_array()
+        .expect("advances")
+        .iter()
+        .map(|a| {
+            let s = |f: &str| a[f].as_str().unwrap_or_default().to_owned();
+            (
+                s("note"),
+                a["albumIds"].clone(),
+                s("opening"),
+                s("advanced"),
+                s("recouped"),
+                s("closing"),
+            )
+        })
+        .collect()
+}
+
+/// A label's period from start to close, through HTTP and a real worker: advances on a release
+/// and on everything, a run whose statements are drafts, approval, one email per payee with a CSV
+/// and a PDF agreeing with the JSON to the cent, a payout exported and marked paid, the period
+/// locked, and the next period recouping what is still owed from the right release only.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_period_closes_from_run_to_paid_with_advances_recouped_per_release() {
+    let stack = Stack::new(|_| {}).await;
+    let client = stack.api().await.0;
+    let _worker = stack.spawn_worker();
+    let c = catalog(&stack, &client).await;
+    let single = client.ready_release(&c.label, 2, 1).await;
+    let (producer_id, producer) = client.user("producer", Some("producer@example.com")).await;
+    let label_id = client
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/users/me",
+            None,
+            Some(&c.label),
+        )
+        .await["data"]["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let album_isrc = &c.release.tracks[0].1;
+    let (single_song, single_isrc) = &single.tracks[0];
+    // The album is all the label's; the single is shared with the producer.
+    client
+        .expect(
+            StatusCode::OK,
+            Method::PUT,
+            &format!("/songs/{single_song}/splits"),
+            Some(json!({"splits": [
+                {"payeeUserId": label_id, "shareBps": 5000},
+                {"payeeUserId": producer_id, "shareBps": 5000},
+            ]})),
+            Some(&c.label),
+        )
+        .await;
+
+    // The label's 300.00 album advance and 10.00 signing advance; the producer's 5.00 on the
+    // album, which pays them nothing.
+    let advance = |user: &str, body: Value, expected: StatusCode| {
+        let (client, admin) = (client.clone(), c.admin.clone());
+        let path = format!("/payees/{user}/advances");
+        async move {
+            client
+                .expect(expected, Method::POST, &path, Some(body), Some(&admin))
+                .await
+        }
+    };
+    let album = c.release.album_id.clone();
+    let recorded = advance(
+        &label_id,
+        json!({"amount": "300.00", "currency": "USD", "note": "Album advance",
+               "period": "2026-10", "albumIds": [album]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        recorded["data"]["advance"]["albumIds"],
+        json!([album]),
+        "{recorded}"
+    );
+    let signing = advance(
+        &label_id,
+        json!({"amount": "10.00", "currency": "USD", "note": "Signing advance", "period": "2026-10"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(signing["data"]["advance"]["albumIds"], json!([]));
+    advance(
+        &producer_id,
+        json!({"amount": "5.00", "currency": "USD", "note": "Studio time", "period": "2026-10",
+               "albumIds": [album]}),
+        StatusCode::CREATED,
+    )
+    .await;
+    // Releases named twice, none, or unknown are refused, the field named.
+    for (body, expected) in [
+        (json!([album, album]), StatusCode::BAD_REQUEST),
+        (json!([]), StatusCode::BAD_REQUEST),
+        (json!("alb-x"), StatusCode::BAD_REQUEST),
+        (json!(["alb-nosuchrelease"]), StatusCode::NOT_FOUND),
+    ] {
+        let refused = advance(
+            &label_id,
+            json!({"amount": "1.00", "currency": "USD", "albumIds": body}),
+            expected,
+        )
+        .await;
+        if expected == StatusCode::BAD_REQUEST {
+            assert_eq!(refused["details"][0]["field"], "albumIds", "{refused}");
+        }
+    }
+
+    // October: 100.00 on the album and 100.00 on the single, less Spotify's 15%.
+    let usage = |id: &str| {
+        format!(
+            "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+             {id}A,{album_isrc},,US,stream,1000,100.00,USD\n\
+             {id}S,{single_isrc},,US,stream,1000,100.00,USD\n"
+        )
+    };
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-10",
+        "csv",
+        usage("O").as_bytes(),
+    )
+    .await;
+    let october = run(&client, &c.admin, "2026-10", false).await;
+    assert_eq!(october["status"], "succeeded", "{october}");
+
+    // Drafts: payees see nothing and nobody is emailed.
+    let drafts = statements(&client, &c.admin, "2026-10").await;
+    assert_eq!(drafts.len(), 2, "{drafts:#?}");
+    assert!(drafts.iter().all(|s| s["status"] == "draft"), "{drafts:#?}");
+    for token in [&c.label, &producer] {
+        assert!(statements(&client, token, "2026-10").await.is_empty());
+    }
+    let label_draft = by_email(&drafts, "label@example.com")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    client
+        .expect(
+            StatusCode::NOT_FOUND,
+            Method::GET,
+            &format!("/royalties/statements/{label_draft}.pdf"),
+            None,
+            Some(&c.label),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(stack.smtp.received().is_empty(), "a draft was emailed");
+
+    approve(&client, &c.admin, &october).await;
+    wait_emailed(&client, &c.admin, "2026-10", 2).await;
+    let list = statements(&client, &c.admin, "2026-10").await;
+    // The label earned 85.00 on the album and 42.50 on the single. The album advance recoups
+    // from the album only (85.00, 215.00 still owed), the signing advance from what is left
+    // (10.00 of the single's 42.50), and 32.50 is payable although 215.00 is still owed.
+    let label = by_email(&list, "label@example.com");
+    let figures = |s: &Value| {
+        [
+            "openingBalance",
+            "earnings",
+            "advances",
+            "advancesRecouped",
+            "closingBalance",
+            "payable",
+        ]
+        .map(|f| s[f].as_str().expect(f).to_owned())
+    };
+    assert_eq!(
+        figures(label),
+        ["0.00", "127.50", "310.00", "95.00", "-215.00", "32.50"],
+        "{label}"
+    );
+    // The producer's album advance is owed still: the single's 42.50 is theirs.
+    let producer_statement = by_email(&list, "producer@example.com");
+    assert_eq!(
+        figures(producer_statement),
+        ["0.00", "42.50", "5.00", "0.00", "-5.00", "42.50"],
+        "{producer_statement}"
+    );
+    let detail = |token: &str, id: &str| {
+        let (client, token, path) = (
+            client.clone(),
+            token.to_owned(),
+            format!("/royalties/statements/{id}"),
+        );
+        async move {
+            client
+                .expect(StatusCode::OK, Method::GET, &path, None, Some(&token))
+                .await
+        }
+    };
+    let label_id_statement = label["id"].as_str().expect("id").to_owned();
+    let label_detail = detail(&c.label, &label_id_statement).await;
+    let s = |v: &str| v.to_owned();
+    assert_eq!(
+        ledger(&label_detail),
+        [
+            (
+                s("Album advance"),
+                json!([album]),
+                s("0.00"),
+                s("300.00"),
+                s("85.00"),
+                s("215.00")
+            ),
+            (
+                s("Signing advance"),
+                json!([]),
+                s("0.00"),
+                s("10.00"),
+                s("10.00"),
+                s("0.00")
+            ),
+        ]
+    );
+
+    assert_eq!(
+        label_detail["data"]["advances"][0]["albumNames"],
+        json!(["Night & Day 1"]),
+        "{label_detail}"
+    );
+
+    // One email each, its CSV and PDF the bytes the API serves, the PDF's figures the JSON's.
+    let mail = stack.smtp.wait_for(2, WAIT).await;
+    assert_eq!(mail.len(), 2);
+    for (email, token, statement) in [
+        ("label@example.com", &c.label, label),
+        ("producer@example.com", &producer, producer_statement),
+    ] {
+        let received: Vec<_> = mail.iter().filter(|m| m.to[0] == email).collect();
+        assert_eq!(received.len(), 1, "{email}");
+        let message = mail_parser::MessageParser::default()
+            .parse(&received[0].data)
+            .expect("parse");
+        let id = statement["id"].as_str().expect("id");
+        let attached = |name: &str| {
+            message
+                .attachments()
+                .find(|a| a.attachment_name() == Some(name))
+                .unwrap_or_else(|| panic!("no {name} for {email}"))
+                .contents()
+                .to_vec()
+        };
+        assert_eq!(
+            attached("royalty-statement-2026-10.csv"),
+            csv(&client, token, id).await.into_bytes()
+        );
+        let pdf = download_pdf(&client, token, &format!("/royalties/statements/{id}.pdf")).await;
+        assert_eq!(attached("royalty-statement-2026-10.pdf"), pdf);
+        let text = pdf_text(&pdf);
+        for (label, field) in [
+            ("Opening balance", "openingBalance"),
+            ("Earnings", "earnings"),
+            ("Advances", "advances"),
+            ("Advances recouped", "advancesRecouped"),
+            ("Closing balance", "closingBalance"),
+            ("Payable", "payable"),
+        ] {
+            let value = statement[field].as_str().expect(field);
+            assert!(
+                has_line(&text, label, value),
+                "no `{label} {value}` in:\n{text}"
+            );
+        }
+        // Every advance of the JSON, as a row: opening, advanced, recouped, closing.
+        for (note, _, opening, advanced, recouped, closing) in ledger(&detail(token, id).await) {
+            let row = [opening, advanced, recouped, closing];
+            assert!(
+                text.lines().any(|l| {
+                    let cells: Vec<&str> = l.split_whitespace().collect();
+                    l.trim_start().starts_with(&note)
+                        && cells.ends_with(&row.each_ref().map(String::as_str))
+                }),
+                "no advance row `{note} ... {row:?}` in:\n{text}"
+            );
+        }
+    }
+
+    // A payout pays both, exported as the payment file; marked paid, the period is locked.
+    let payout = post_payout(&client, &c.admin, StatusCode::CREATED).await;
+    let payout_id = payout["data"]["payout"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(payout["data"]["payout"]["total"], "75.00", "{payout}");
+    let file = download(
+        &client,
+        &c.admin,
+        &format!("/royalties/payouts/{payout_id}.csv"),
+    )
+    .await;
+    let mut rows: Vec<&str> = file.lines().collect();
+    assert_eq!(rows.remove(0), "payee,email,amount,currency,reference");
+    let mut paid: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<&str> = r.split(',').collect();
+            assert!(cells[4].starts_with("RY202610-"), "{r}");
+            (cells[1].to_owned(), format!("{} {}", cells[2], cells[3]))
+        })
+        .collect();
+    paid.sort();
+    assert_eq!(
+        paid,
+        [
+            (s("label@example.com"), s("32.50 USD")),
+            (s("producer@example.com"), s("42.50 USD"))
+        ]
+    );
+    let marked = client
+        .expect(
+            StatusCode::OK,
+            Method::POST,
+            &format!("/royalties/payouts/{payout_id}/paid"),
+            None,
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(marked["data"]["payout"]["status"], "paid", "{marked}");
+    let locked = client
+        .expect(
+            StatusCode::CONFLICT,
+            Method::POST,
+            "/royalties/runs?rerun=true",
+            Some(json!({"period": "2026-10"})),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(locked["code"], "CONFLICT", "{locked}");
+
+    // November: only the single earns. The album advance recoups nothing from it; the signing
+    // advance is recouped and gone from the statement.
+    let november_usage = format!(
+        "transaction_id,isrc,upc,territory,use_type,units,net_revenue,currency\n\
+         NS,{single_isrc},,US,stream,1000,100.00,USD\n"
+    );
+    import(
+        &client,
+        &c.admin,
+        &c.platform,
+        "2026-11",
+        "csv",
+        november_usage.as_bytes(),
+    )
+    .await;
+    let november = run(&client, &c.admin, "2026-11", false).await;
+    approve(&client, &c.admin, &november).await;
+    let list = statements(&client, &c.admin, "2026-11").await;
+    let label = by_email(&list, "label@example.com");
+    assert_eq!(
+        figures(label),
+        ["-215.00", "42.50", "0.00", "0.00", "-215.00", "42.50"],
+        "{label}"
+    );
+    let november_detail = detail(&c.label, label["id"].as_str().expect("id")).await;
+    assert_eq!(
+        ledger(&november_detail),
+        [(
+            s("Album advance"),
+            json!([album]),
+            s("215.00"),
+            s("0.00"),
+            s("0.00"),
+            s("215.00")
+        )]
+    );
+}

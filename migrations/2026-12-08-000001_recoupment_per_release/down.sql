@@ -1,0 +1,2 @@
+DROP TABLE royalty_statement_advances;
+DROP TABLE advance_albums;
