@@ -265,17 +265,19 @@ pub async fn freeze_splits(conn: &mut AsyncPgConnection, period: Period) -> Resu
 }
 
 /// Converts the staged usage to the base currency and takes the platform's fee, per song,
-/// platform and territory, into `run_lines`. Amounts stay exact: numeric products are exact, and
-/// basis points apply as `* 0.0001` (a division would round).
+/// platform and territory, into the run's lines (`royalty_run_lines`), which its statements
+/// read. Amounts stay exact: numeric products are exact, and basis points apply as `* 0.0001`
+/// (a division would round).
 pub async fn stage_lines(
     conn: &mut AsyncPgConnection,
+    run: &RunId,
     period: Period,
     base: &str,
     default_fee_bps: i32,
 ) -> Result<(), DbError> {
     diesel::sql_query(
-        "CREATE TEMP TABLE run_lines ON COMMIT DROP AS
-         SELECT song_id, platform_id, territory, units, gross, fee, gross - fee AS net
+        "INSERT INTO royalty_run_lines (run_id, song_id, platform_id, territory, units, gross, fee, net)
+         SELECT $4, song_id, platform_id, territory, units, gross, fee, gross - fee
          FROM (SELECT g.song_id, g.platform_id, g.territory, g.units, g.gross,
                       g.gross * coalesce(p.fee_bps, $3) * 0.0001 AS fee
                FROM (SELECT u.song_id, u.platform_id, u.territory, sum(u.units)::bigint AS units,
@@ -284,14 +286,15 @@ pub async fn stage_lines(
                      LEFT JOIN fx_rates f
                        ON f.period = $1 AND f.currency = u.currency AND u.currency <> $2
                      GROUP BY 1, 2, 3) g
-               JOIN platforms p ON p.id = g.platform_id) x",
+               JOIN platforms p ON p.id = g.platform_id) x
+         ORDER BY song_id, platform_id, territory",
     )
     .bind::<Date, _>(period)
     .bind::<Text, _>(base)
     .bind::<Integer, _>(default_fee_bps)
+    .bind::<Text, _>(run.as_str())
     .execute(conn)
     .await?;
-    diesel::sql_query("ANALYZE run_lines").execute(conn).await?;
     Ok(())
 }
 
@@ -309,15 +312,18 @@ pub struct SongNet {
 
 pub async fn song_nets(
     conn: &mut AsyncPgConnection,
+    run: &RunId,
     minor_digits: u32,
 ) -> Result<Vec<SongNet>, DbError> {
     Ok(diesel::sql_query(
         "SELECT n.song_id, n.net, s.album_id
-         FROM (SELECT song_id, round(sum(net), $1) AS net FROM run_lines GROUP BY song_id) n
+         FROM (SELECT song_id, round(sum(net), $1) AS net FROM royalty_run_lines
+               WHERE run_id = $2 GROUP BY song_id) n
          LEFT JOIN songs s ON s.id = n.song_id
          ORDER BY n.song_id",
     )
     .bind::<Integer, _>(i32::try_from(minor_digits).unwrap_or(2))
+    .bind::<Text, _>(run.as_str())
     .load(conn)
     .await?)
 }
@@ -355,17 +361,22 @@ pub struct PayeeSum {
     pub amount: Decimal,
 }
 
-/// Each payee's share of the gross (before the fee), unrounded.
+/// Each payee's share of the gross (before the fee), unrounded: exact, so summing each song's
+/// lines first gives what summing every line's share would.
 pub async fn payee_gross(
     conn: &mut AsyncPgConnection,
+    run: &RunId,
     period: Period,
 ) -> Result<Vec<PayeeSum>, DbError> {
     Ok(diesel::sql_query(
         "SELECT p.payee_id, sum(l.gross * p.share_bps) * 0.0001 AS amount
-         FROM run_lines l JOIN period_splits p ON p.period = $1 AND p.song_id = l.song_id
+         FROM (SELECT song_id, sum(gross) AS gross FROM royalty_run_lines
+               WHERE run_id = $2 GROUP BY song_id) l
+         JOIN period_splits p ON p.period = $1 AND p.song_id = l.song_id
          GROUP BY p.payee_id",
     )
     .bind::<Date, _>(period)
+    .bind::<Text, _>(run.as_str())
     .load(conn)
     .await?)
 }
@@ -485,12 +496,10 @@ pub struct NewStatementAdvance {
     pub closing: Decimal,
 }
 
-/// Writes the statements, their ledgers of advances, their shares (with the song's title and
-/// ISRC as they are now) and their lines (from `run_lines`).
+/// Writes the statements, their ledgers of advances and their shares (with the song's title and
+/// ISRC as they are now); their lines are the run's, times each share.
 pub async fn write_statements(
     conn: &mut AsyncPgConnection,
-    period: Period,
-    run: &RunId,
     statements: &[NewStatement],
     advances: &[NewStatementAdvance],
     shares: &[NewShare],
@@ -525,19 +534,6 @@ pub async fn write_statements(
         .execute(conn)
         .await?;
     }
-    diesel::sql_query(
-        "INSERT INTO royalty_lines
-             (statement_id, song_id, platform_id, territory, units, gross, fee, net, share_bps, amount)
-         SELECT st.id, l.song_id, l.platform_id, l.territory, l.units, l.gross, l.fee, l.net,
-                p.share_bps, l.net * p.share_bps * 0.0001
-         FROM run_lines l
-         JOIN period_splits p ON p.period = $1 AND p.song_id = l.song_id
-         JOIN royalty_statements st ON st.run_id = $2 AND st.payee_id = p.payee_id",
-    )
-    .bind::<Date, _>(period)
-    .bind::<Text, _>(run.as_str())
-    .execute(conn)
-    .await?;
     Ok(())
 }
 

@@ -166,11 +166,12 @@ pub async fn csv_lines(
 ) -> Result<Vec<CsvLine>, DbError> {
     Ok(diesel::sql_query(
         "SELECT l.song_id, s.title, s.isrc, coalesce(p.name, l.platform_id) AS platform, l.territory,
-                l.units, l.gross, l.fee, l.net, l.share_bps, l.amount
-         FROM royalty_lines l
-         JOIN royalty_shares s ON s.statement_id = l.statement_id AND s.song_id = l.song_id
+                l.units, l.gross, l.fee, l.net, s.share_bps, l.net * s.share_bps * 0.0001 AS amount
+         FROM royalty_statements st
+         JOIN royalty_shares s ON s.statement_id = st.id
+         JOIN royalty_run_lines l ON l.run_id = st.run_id AND l.song_id = s.song_id
          LEFT JOIN platforms p ON p.id = l.platform_id
-         WHERE l.statement_id = $1
+         WHERE st.id = $1
          ORDER BY l.song_id, l.platform_id, l.territory",
     )
     .bind::<Text, _>(statement.as_str())
@@ -269,12 +270,14 @@ pub async fn by_platform_territory(
     Ok(diesel::sql_query(
         "SELECT coalesce(p.name, l.platform_id) AS platform, l.territory,
                 sum(l.units)::bigint AS units,
-                sum(l.gross * l.share_bps * 0.0001) AS gross,
-                sum(l.fee * l.share_bps * 0.0001) AS fee,
-                sum(l.amount) AS earnings
-         FROM royalty_lines l
+                sum(l.gross * s.share_bps * 0.0001) AS gross,
+                sum(l.fee * s.share_bps * 0.0001) AS fee,
+                sum(l.net * s.share_bps * 0.0001) AS earnings
+         FROM royalty_statements st
+         JOIN royalty_shares s ON s.statement_id = st.id
+         JOIN royalty_run_lines l ON l.run_id = st.run_id AND l.song_id = s.song_id
          LEFT JOIN platforms p ON p.id = l.platform_id
-         WHERE l.statement_id = $1
+         WHERE st.id = $1
          GROUP BY 1, 2
          ORDER BY earnings DESC, 1, 2",
     )

@@ -423,7 +423,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     royalty_runs,
     royalty_statements,
     royalty_shares,
-    royalty_lines,
+    royalty_run_lines,
     payout_batches,
     payout_payments,
     videos,
@@ -692,8 +692,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    royalty_lines (statement_id, song_id, platform_id, territory) {
-        statement_id -> Text,
+    royalty_run_lines (run_id, song_id, platform_id, territory) {
+        run_id -> Text,
         song_id -> Text,
         platform_id -> Text,
         territory -> Text,
@@ -701,8 +701,6 @@ diesel::table! {
         gross -> Numeric,
         fee -> Numeric,
         net -> Numeric,
-        share_bps -> Int4,
-        amount -> Numeric,
     }
 }
 
@@ -717,7 +715,6 @@ diesel::joinable!(royalty_statement_advances -> royalty_statements (statement_id
 diesel::joinable!(royalty_statements -> royalty_runs (run_id));
 diesel::joinable!(royalty_statements -> payees (payee_id));
 diesel::joinable!(royalty_shares -> royalty_statements (statement_id));
-diesel::joinable!(royalty_lines -> royalty_statements (statement_id));
 diesel::joinable!(payout_payments -> payout_batches (batch_id));
 diesel::joinable!(payout_payments -> royalty_statements (statement_id));
 

@@ -63,7 +63,7 @@ async fn prepare(conn: &mut AsyncPgConnection, songs: i64) -> anyhow::Result<()>
         "DROP TABLE IF EXISTS usage_lines_p{compact} CASCADE;
          DROP TABLE IF EXISTS bench_copy;
          TRUNCATE usage_reports, usage_rejections, usage_by_song, usage_by_owner, usage_by_owner_song,
-                  royalty_lines, royalty_shares, royalty_statements, royalty_runs, period_splits,
+                  royalty_run_lines, royalty_shares, royalty_statements, royalty_runs, period_splits,
                   song_splits, advances, fx_rates, payees CASCADE;
          TRUNCATE payout_payments, payout_batches;
          DELETE FROM jobs WHERE kind IN ('usage_import', 'royalty_run', 'royalty_statement_email');

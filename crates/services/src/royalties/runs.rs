@@ -225,7 +225,9 @@ async fn compute(
         Err(Error::Conflict(message)) => return Err(Failure::Refused(message)),
         Err(other) => return Err(other.into()),
     }
+    let mut clock = Steps::start();
     royalty_runs::stage_usage(conn, period).await?;
+    clock.step("usage");
     let missing = royalty_runs::missing_rates(conn, period, base.code()).await?;
     if !missing.is_empty() {
         return Err(Failure::Refused(format!(
@@ -234,11 +236,13 @@ async fn compute(
         )));
     }
     royalty_runs::freeze_splits(conn, period).await?;
+    clock.step("splits");
     let fee_bps = i32::try_from(ctx.settings.royalties.default_fee_bps).unwrap_or(10_000);
-    royalty_runs::stage_lines(conn, period, base.code(), fee_bps).await?;
+    royalty_runs::stage_lines(conn, &run.id, period, base.code(), fee_bps).await?;
+    clock.step("lines");
 
     // Each song's net, split among its payees by largest remainder (ties to the lower payee id).
-    let nets = royalty_runs::song_nets(conn, minor).await?;
+    let nets = royalty_runs::song_nets(conn, &run.id, minor).await?;
     let mut splits: BTreeMap<_, Vec<_>> = BTreeMap::new();
     for split in royalty_runs::frozen_splits(conn, period).await? {
         splits.entry(split.song_id.clone()).or_default().push(split);
@@ -277,6 +281,7 @@ async fn compute(
     }
 
     // Balances brought forward from each payee's last statement, and the advances they owe.
+    clock.step("shares");
     let previous: BTreeMap<PayeeId, Decimal> = royalty_runs::previous_closings(conn, period)
         .await?
         .into_iter()
@@ -297,7 +302,7 @@ async fn compute(
                 advanced,
             });
     }
-    let gross: BTreeMap<PayeeId, Decimal> = royalty_runs::payee_gross(conn, period)
+    let gross: BTreeMap<PayeeId, Decimal> = royalty_runs::payee_gross(conn, &run.id, period)
         .await?
         .into_iter()
         .map(|g| (g.payee_id, money::round(g.amount, minor)))
@@ -376,7 +381,9 @@ async fn compute(
             email: emails.get(payee).cloned().flatten(),
         });
     }
-    royalty_runs::write_statements(conn, period, &run.id, &statements, &ledger, &shares).await?;
+    clock.step("balances");
+    royalty_runs::write_statements(conn, &statements, &ledger, &shares).await?;
+    clock.step("statements");
 
     let unmatched: serde_json::Map<String, Value> = usage_reports::unmatched_totals(conn, period)
         .await?
@@ -404,5 +411,38 @@ async fn compute(
         "unmatched": unmatched,
     });
     royalty_runs::succeed(conn, run, &result).await?;
+    clock.step("result");
+    tracing::info!(run_id = %run.id, steps = %clock, "royalty run computed");
     Ok(result)
+}
+
+/// How long each step of a run took, for the log: where a slow run's time went.
+struct Steps {
+    last: std::time::Instant,
+    took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Steps {
+    fn start() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            took: Vec::new(),
+        }
+    }
+
+    fn step(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.took.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, (name, took)) in self.took.iter().enumerate() {
+            let separator = if n == 0 { "" } else { " " };
+            write!(f, "{separator}{name}={}ms", took.as_millis())?;
+        }
+        Ok(())
+    }
 }
