@@ -481,7 +481,15 @@ pub async fn run(
             .arg("serve")
             .spawn()?,
     ]);
-    let worker = command("backbeat-worker", options, files.path()).spawn()?;
+    // The worker's log says where the run's time went, step by step.
+    let worker_log = files.path().join("worker.log");
+    let worker = command("backbeat-worker", options, files.path())
+        .env(
+            "APP_LOG__FILTER",
+            "warn,backbeat_services::royalties::runs=info",
+        )
+        .stdout(std::fs::File::create(&worker_log)?)
+        .spawn()?;
     let worker_pid = worker.id();
     processes.0.push(worker);
     crate::wait_until_ready(options.port).await?;
@@ -575,7 +583,15 @@ pub async fn run(
     anyhow::ensure!(run["status"] == "succeeded", "run failed: {run}");
     let run_seconds = seconds_between(&run, "startedAt", "finishedAt");
     let group_by_seconds = bare_group_by(&url).await?;
-    eprintln!("run: {run_seconds:.1} s (GROUP BY alone {group_by_seconds:.1} s)");
+    let run_steps = std::fs::read_to_string(&worker_log)?
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|line| line["message"] == "royalty run computed")
+        .and_then(|line| line["steps"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "(not logged)".to_owned());
+    eprintln!(
+        "run: {run_seconds:.1} s (GROUP BY alone {group_by_seconds:.1} s); steps: {run_steps}"
+    );
 
     // Approval: every statement is emailed with its CSV and PDF, rendered by the worker.
     let (render_ms, pdf_bytes) = pdf_render_ms(1001);
@@ -731,7 +747,7 @@ pub async fn run(
          | the run's main `GROUP BY` alone (floor) | {group_by_seconds:.2} |\n\
          | royalty run job (stage, FX, fees, splits, statements, lines) | {run_seconds:.2} |\n\n\
          run / GROUP BY: **{:.2}x** (timed after autovacuum finished with the import's table: \
-         {settle_seconds:.1} s); result: {}\n\n\
+         {settle_seconds:.1} s); the run's steps as its worker logged them: `{run_steps}`; result: {}\n\n\
          ## The same usage as a DSR: three gzipped Basic Audio files ({dsr_mib:.0} MiB), out of order\n\n\
          | import | seconds | lines/s |\n|---|---|---|\n\
          | plain CSV (above) | {import_seconds:.1} | {import_rate:.0} |\n\
