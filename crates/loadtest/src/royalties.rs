@@ -488,7 +488,8 @@ pub async fn run(
             "APP_LOG__FILTER",
             "warn,backbeat_services::royalties::runs=info",
         )
-        .stdout(std::fs::File::create(&worker_log)?)
+        .env("APP_LOG__FORMAT", "json")
+        .stderr(std::fs::File::create(&worker_log)?)
         .spawn()?;
     let worker_pid = worker.id();
     processes.0.push(worker);
