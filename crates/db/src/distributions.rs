@@ -7,7 +7,7 @@ use backbeat_domain::ids::{AlbumId, DistributionId, JobId, PlatformId, UserId};
 use backbeat_domain::paging::Cursor;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
 use crate::schema::{distribution_events, distributions};
@@ -270,8 +270,9 @@ pub async fn page(
 }
 
 /// Moves the distributions that are in one of `from` to `to`, setting `change`, and records the
-/// event; returns those that moved (the others were not in a `from` status). Call inside a
-/// transaction when it must commit with other writes.
+/// event; returns those that moved (the others were not in a `from` status). The status and its
+/// event commit together (a savepoint inside a caller's transaction), so that no reader sees a
+/// status its history does not have yet.
 pub async fn transition(
     conn: &mut AsyncPgConnection,
     ids: &[DistributionId],
@@ -281,20 +282,23 @@ pub async fn transition(
     note: Option<&str>,
 ) -> Result<Vec<Distribution>, DbError> {
     debug_assert!(from.iter().all(|f| f.may_become(to)), "{from:?} -> {to}");
-    let moved: Vec<Distribution> = diesel::update(
-        distributions::table
-            .filter(distributions::id.eq_any(ids))
-            .filter(distributions::status.eq_any(from)),
-    )
-    .set((distributions::status.eq(to), change))
-    .returning(Distribution::as_returning())
-    .get_results(conn)
-    .await?;
-    let moved_ids: Vec<DistributionId> = moved.iter().map(|d| d.id.clone()).collect();
-    if !moved_ids.is_empty() {
-        record_events(conn, &moved_ids, to, note).await?;
-    }
-    Ok(moved)
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let moved: Vec<Distribution> = diesel::update(
+            distributions::table
+                .filter(distributions::id.eq_any(ids))
+                .filter(distributions::status.eq_any(from)),
+        )
+        .set((distributions::status.eq(to), change))
+        .returning(Distribution::as_returning())
+        .get_results(conn)
+        .await?;
+        let moved_ids: Vec<DistributionId> = moved.iter().map(|d| d.id.clone()).collect();
+        if !moved_ids.is_empty() {
+            record_events(conn, &moved_ids, to, note).await?;
+        }
+        Ok(moved)
+    })
+    .await
 }
 
 /// Records an event that leaves the distributions' status as it is (an update sent, or why not).

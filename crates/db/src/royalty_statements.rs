@@ -216,7 +216,8 @@ pub async fn drafts(conn: &mut AsyncPgConnection, run: &RunId) -> Result<i64, Db
         .await?)
 }
 
-/// Records that the statement was emailed with a CSV of this digest.
+/// Records that the statement was emailed with files of this digest (its CSV then its PDF;
+/// the column predates the PDF).
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
     id: &StatementId,
@@ -229,7 +230,7 @@ pub async fn mark_sent(
     Ok(())
 }
 
-/// The digest of the CSV last emailed to the payee for the period by an earlier run.
+/// The digest of the files last emailed to the payee for the period by an earlier run.
 pub async fn sent_before(
     conn: &mut AsyncPgConnection,
     statement: &Statement,

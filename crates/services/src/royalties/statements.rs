@@ -202,8 +202,38 @@ pub async fn render_csv(
     out.finish().map_err(Error::internal)
 }
 
-/// The job: email the statement to its payee with its CSV and PDF, once. A rerun that gives a payee the
-/// very same CSV does not email them again.
+/// What the payee was sent, as one digest: the CSV, and the figures the PDF adds to it (the
+/// balances and each advance's movement). The same lines with other balances (an advance
+/// recorded, a payment reversed) give the same CSV, and the payee must still get the new
+/// statement. Not the PDF's bytes: they name the statement, which a rerun renews.
+fn digest(statement: &Statement, csv: &[u8], advances: &[AdvanceBalance]) -> String {
+    let mut figures = format!(
+        "{} {} {} {} {} {} {} {}",
+        statement.opening_balance,
+        statement.gross,
+        statement.fee,
+        statement.earnings,
+        statement.advances,
+        statement.advances_recouped,
+        statement.closing_balance,
+        statement.payable
+    );
+    for a in advances {
+        figures.push_str(&format!(
+            "\n{} {} {} {} {}",
+            a.advance_id, a.opening, a.advanced, a.recouped, a.closing
+        ));
+    }
+    let hash = Sha256::new()
+        .chain_update(csv)
+        .chain_update([0])
+        .chain_update(figures.as_bytes())
+        .finalize();
+    backbeat_storage::hex(&hash)
+}
+
+/// The job: email the statement to its payee with its CSV and PDF, once. A rerun that gives a
+/// payee the very same files does not email them again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailStatement {
@@ -228,7 +258,8 @@ impl Job for EmailStatement {
             return Ok(json!({"skipped": "the payee has no email address"}));
         };
         let csv = render_csv(&mut conn, &statement).await?;
-        let sha256 = backbeat_storage::hex(&Sha256::digest(&csv));
+        let advances = royalty_statements::advances(&mut conn, &statement.id).await?;
+        let sha256 = digest(&statement, &csv, &advances);
         if royalty_statements::sent_before(&mut conn, &statement)
             .await?
             .as_deref()
@@ -236,7 +267,7 @@ impl Job for EmailStatement {
         {
             royalty_statements::mark_sent(&mut conn, &statement.id, &sha256).await?;
             return Ok(
-                json!({"skipped": "the payee already has this very statement", "csvSha256": sha256}),
+                json!({"skipped": "the payee already has this very statement", "filesSha256": sha256}),
             );
         }
         let shares = royalty_statements::shares(&mut conn, &statement.id).await?;
@@ -287,6 +318,6 @@ impl Job for EmailStatement {
         let message_id = send_once(ctx, email).await?;
         royalty_statements::mark_sent(&mut *ctx.conn().await?, &statement.id, &sha256).await?;
         job.progress(ctx, 1, 1).await?;
-        Ok(json!({"recipient": recipient, "messageId": message_id, "csvSha256": sha256}))
+        Ok(json!({"recipient": recipient, "messageId": message_id, "filesSha256": sha256}))
     }
 }

@@ -1624,4 +1624,28 @@ async fn a_period_closes_from_run_to_paid_with_advances_recouped_per_release() {
             s("215.00")
         )]
     );
+
+    // An advance recorded after November went out: the rerun gives the producer the same CSV
+    // but other balances, so they get the new statement; the label's is unchanged, so not.
+    wait_emailed(&client, &c.admin, "2026-11", 2).await;
+    let before = stack.smtp.wait_for(4, WAIT).await.len();
+    advance(
+        &producer_id,
+        json!({"amount": "2.00", "currency": "USD", "note": "Travel", "period": "2026-11"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    let rerun = run(&client, &c.admin, "2026-11", true).await;
+    approve(&client, &c.admin, &rerun).await;
+    wait_emailed(&client, &c.admin, "2026-11", 2).await;
+    let mail = stack.smtp.wait_for(before + 1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mail_now = stack.smtp.received();
+    assert_eq!(
+        mail_now.len(),
+        before + 1,
+        "{:?}",
+        mail_now.iter().map(|m| &m.to).collect::<Vec<_>>()
+    );
+    assert_eq!(mail[before].to, ["producer@example.com"]);
 }
