@@ -198,9 +198,14 @@ impl Job for RoyaltyRun {
 #[derive(Default)]
 struct Account {
     shares: Vec<(backbeat_domain::ids::SongId, Decimal, i32, Decimal)>,
-    earnings: Decimal,
-    /// What advances tied to releases are recouped from.
+    /// Earnings by release (`None`: songs on none), which advances tied to releases recoup from.
     by_album: BTreeMap<Option<AlbumId>, Decimal>,
+}
+
+impl Account {
+    fn earnings(&self) -> Decimal {
+        self.by_album.values().copied().sum()
+    }
 }
 
 async fn compute(
@@ -272,7 +277,6 @@ async fn compute(
         {
             let amount = money::from_minor(part, minor);
             let account = accounts.entry(split.payee_id.clone()).or_default();
-            account.earnings += amount;
             *account.by_album.entry(song.album_id.clone()).or_default() += amount;
             account
                 .shares
@@ -280,8 +284,8 @@ async fn compute(
         }
     }
 
-    // Balances brought forward from each payee's last statement, and the advances they owe.
     clock.step("shares");
+    // Balances brought forward from each payee's last statement, and the advances they owe.
     let previous: BTreeMap<PayeeId, Decimal> = royalty_runs::previous_closings(conn, period)
         .await?
         .into_iter()
@@ -331,6 +335,7 @@ async fn compute(
     let mut totals = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for payee in &payees {
         let account = accounts.remove(payee).unwrap_or_default();
+        let earnings = account.earnings();
         let opening = previous.get(payee).copied().unwrap_or_default();
         let gross = gross.get(payee).copied().unwrap_or_default();
         let settled = recoupment::settle(
@@ -361,8 +366,8 @@ async fn compute(
             });
         }
         totals.0 += gross;
-        totals.1 += gross - account.earnings;
-        totals.2 += account.earnings;
+        totals.1 += gross - earnings;
+        totals.2 += earnings;
         totals.3 += settled.payable;
         statements.push(NewStatement {
             id,
@@ -372,8 +377,8 @@ async fn compute(
             currency: base.code().to_owned(),
             opening_balance: opening,
             gross,
-            fee: gross - account.earnings,
-            earnings: account.earnings,
+            fee: gross - earnings,
+            earnings,
             advances: settled.advanced,
             advances_recouped: settled.recouped,
             closing_balance: settled.closing_balance,

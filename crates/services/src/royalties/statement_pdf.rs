@@ -109,17 +109,7 @@ pub fn render(pdf: &StatementPdf<'_>) -> Vec<u8> {
         (MARGIN + 435.0, "Fee", true),
         (WIDTH - MARGIN, "Earnings", true),
     ];
-    let header = |doc: &mut Document| {
-        for (x, title, right) in columns {
-            if right {
-                doc.right(BOLD, 9.0, x, title);
-            } else {
-                doc.text(BOLD, 9.0, x, title);
-            }
-        }
-        doc.down(13.0);
-    };
-    header(&mut doc);
+    doc.table_header(&columns);
     if pdf.lines.is_empty() {
         doc.text(REGULAR, 9.0, MARGIN, "No usage in this period.");
         doc.down(12.0);
@@ -127,7 +117,7 @@ pub fn render(pdf: &StatementPdf<'_>) -> Vec<u8> {
     for line in pdf.lines {
         if doc.near_bottom() {
             doc.new_page();
-            header(&mut doc);
+            doc.table_header(&columns);
         }
         doc.text(REGULAR, 9.0, MARGIN, &clip(&line.platform, 34));
         doc.text(REGULAR, 9.0, columns[1].0, &line.territory);
@@ -151,21 +141,11 @@ fn advances(doc: &mut Document, advances: &[AdvanceBalance], amount: &dyn Fn(Dec
         (MARGIN + 435.0, "Recouped", true),
         (WIDTH - MARGIN, "Closing", true),
     ];
-    let header = |doc: &mut Document| {
-        for (x, title, right) in columns {
-            if right {
-                doc.right(BOLD, 9.0, x, title);
-            } else {
-                doc.text(BOLD, 9.0, x, title);
-            }
-        }
-        doc.down(13.0);
-    };
-    header(doc);
+    doc.table_header(&columns);
     for advance in advances {
         if doc.near_bottom() {
             doc.new_page();
-            header(doc);
+            doc.table_header(&columns);
         }
         let name = advance
             .note
@@ -210,7 +190,23 @@ struct Document {
     y: f32,
 }
 
+/// A table's columns: where each starts (or, right-aligned, ends), its title, and whether it is
+/// right-aligned.
+type Columns<'a> = [(f32, &'a str, bool)];
+
 impl Document {
+    /// A table's column titles, in bold (again at the top of each page the table runs onto).
+    fn table_header(&mut self, columns: &Columns<'_>) {
+        for &(x, title, right) in columns {
+            if right {
+                self.right(BOLD, 9.0, x, title);
+            } else {
+                self.text(BOLD, 9.0, x, title);
+            }
+        }
+        self.down(13.0);
+    }
+
     fn new() -> Self {
         Self {
             pages: vec![Content::new()],

@@ -107,7 +107,8 @@ pub async fn csv(ctx: &Context, actor: &Actor, id: &StatementId) -> Result<(Stri
 pub async fn pdf(ctx: &Context, actor: &Actor, id: &StatementId) -> Result<(String, Vec<u8>)> {
     let mut conn = ctx.conn().await?;
     let (statement, _) = readable(&mut conn, actor, id).await?;
-    let bytes = render_pdf(&mut conn, &statement).await?;
+    let advances = royalty_statements::advances(&mut conn, &statement.id).await?;
+    let bytes = render_pdf(&mut conn, &statement, &advances).await?;
     Ok((pdf_name(&statement), bytes))
 }
 
@@ -123,12 +124,13 @@ fn pdf_name(statement: &Statement) -> String {
 const CHARTED_MONTHS: i32 = 12;
 
 /// The statement as a PDF (see [`statement_pdf`]). The same statement gives the same bytes.
+/// `advances`: the statement's ([`royalty_statements::advances`]), which the caller has.
 pub async fn render_pdf(
     conn: &mut backbeat_db::AsyncPgConnection,
     statement: &Statement,
+    advances: &[AdvanceBalance],
 ) -> Result<Vec<u8>> {
     let lines = royalty_statements::by_platform_territory(conn, &statement.id).await?;
-    let advances = royalty_statements::advances(conn, &statement.id).await?;
     let mut months: Vec<(String, money::Decimal)> = royalty_statements::earlier_earnings(
         conn,
         &statement.payee_id,
@@ -148,7 +150,7 @@ pub async fn render_pdf(
         statement,
         payee: &payee,
         lines: &lines,
-        advances: &advances,
+        advances,
         months: &months,
     };
     Ok(statement_pdf::render(&document))
@@ -233,7 +235,7 @@ fn digest(statement: &Statement, csv: &[u8], advances: &[AdvanceBalance]) -> Str
 }
 
 /// The job: email the statement to its payee with its CSV and PDF, once. A rerun that gives a
-/// payee the very same files does not email them again.
+/// payee the very same statement ([`digest`]) does not email them again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailStatement {
@@ -271,7 +273,7 @@ impl Job for EmailStatement {
             );
         }
         let shares = royalty_statements::shares(&mut conn, &statement.id).await?;
-        let pdf = render_pdf(&mut conn, &statement).await?;
+        let pdf = render_pdf(&mut conn, &statement, &advances).await?;
         drop(conn);
         let d = money::minor_digits_of(&statement.currency);
         let f = |a| money::format(a, d);
